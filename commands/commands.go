@@ -1,0 +1,202 @@
+// Package commands holds one file per command: each loads the aggregates it
+// needs from the event store, lets the domain decide, and appends to every
+// touched stream atomically with expected versions, retrying a bounded number
+// of times on concurrency conflicts.
+//
+// It imports domain and eventstore; it must not import projections or http.
+package commands
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/inps/libretto/eventstore"
+)
+
+// Role is what an authenticated actor may do (SPEC §1).
+type Role string
+
+// The roles of SPEC §1.
+const (
+	RoleCitizen  Role = "citizen"
+	RoleOperator Role = "operator"
+	RoleAuditor  Role = "auditor"
+	RoleSystem   Role = "system"
+)
+
+// Meta is the context of one command: who, when, and how it correlates.
+type Meta struct {
+	ActorCF        string    // the authenticated subject (a CF for people, a name for system feeds)
+	Role           Role      // the role the command is issued under
+	Now            time.Time // the instant the command is decided at; the domain has no clock
+	CorrelationID  uuid.UUID // the request's correlation id
+	IdempotencyKey string    // optional; see Idempotency
+	RequestHash    string    // SHA-256 of the request body, compared for idempotency
+}
+
+// Result is what every command returns: the global position of its last event
+// and the ids or figures the API reports.
+type Result struct {
+	Position    int64  `json:"position"`
+	ID          string `json:"id,omitempty"`           // user_cf, worker_cf, deposit_id, service_id, claim_id, refund_id, run_id
+	AmountCents int64  `json:"amount_cents,omitempty"` // refund amount
+	Payments    int    `json:"payments,omitempty"`     // payroll: one per worker
+	PaidCents   int64  `json:"paid_cents,omitempty"`   // payroll: sum paid
+}
+
+// Idempotency stores the first result of a command under its key.
+type Idempotency interface {
+	// Lookup returns the stored result for (scope, key) and the request hash
+	// it was stored with; found is false when there is none.
+	Lookup(ctx context.Context, scope, key string) (res []byte, requestHash string, found bool, err error)
+	// Save stores the result; a second Save of the same (scope, key) keeps the first.
+	Save(ctx context.Context, scope, key, requestHash string, res []byte) error
+}
+
+// Documents keeps uploaded files once, keyed by their SHA-256 (hex).
+type Documents interface {
+	Put(ctx context.Context, sha256Hex, contentType string, content []byte) error
+	Get(ctx context.Context, sha256Hex string) (contentType string, content []byte, err error)
+}
+
+// Handler executes commands against a store.
+type Handler struct {
+	store       eventstore.Store
+	idempotency Idempotency
+	documents   Documents
+	maxRetries  int
+}
+
+// NewHandler returns a Handler over store, idempotency and document stores.
+func NewHandler(store eventstore.Store, idem Idempotency, docs Documents) *Handler {
+	return &Handler{store: store, idempotency: idem, documents: docs, maxRetries: 20}
+}
+
+// The commands. Each has its own file with its handler method:
+//
+//	func (h *Handler) RegisterUser(ctx, Meta, RegisterUser) (Result, error)
+//	... and so on for every type below.
+
+// RegisterUser opens the caller's booklet (ID = user CF).
+type RegisterUser struct{}
+
+// RegisterWorker registers the caller as a worker (ID = worker CF).
+type RegisterWorker struct {
+	IBAN     string // optional
+	Category string // default "altro"
+}
+
+// RecordDeposit records an F24/pagoPA deposit (system, operator).
+type RecordDeposit struct {
+	UserCF      string
+	AmountCents int64
+	Channel     string
+	PaidOn      string
+}
+
+// RecordService records a service on the caller's booklet (ID = service id).
+type RecordService struct {
+	WorkerCF           string
+	Activity           string
+	StartDate          string
+	EndDate            string
+	Hours              float64
+	Vouchers           int
+	NoRecentEmployment bool
+}
+
+// RevokeService withdraws one of the caller's unpaid services.
+type RevokeService struct {
+	ServiceID string
+}
+
+// WillUpload is a testamentary heir's will as uploaded.
+type WillUpload struct {
+	Filename string
+	Content  []byte
+}
+
+// RegisterHeir opens a claim on a deceased user's booklet (ID = claim id).
+type RegisterHeir struct {
+	DeceasedCF  string
+	DateOfDeath string
+	HeirKind    string
+	Will        *WillUpload
+}
+
+// RequestRefund asks for the booklet's available balance (ID = refund id).
+type RequestRefund struct {
+	ClaimID string
+	IBAN    string
+}
+
+// InsertPriorService records a service the deceased received (ID = service id).
+type InsertPriorService struct {
+	ClaimID           string
+	WorkerCF          string
+	Activity          string
+	StartDate         string
+	EndDate           string
+	Hours             float64
+	Vouchers          int
+	NoKnownEmployment bool
+}
+
+// ValidateHeir is an operator accepting a claim.
+type ValidateHeir struct {
+	ClaimID string
+	Note    string
+}
+
+// RejectHeir is an operator rejecting a claim.
+type RejectHeir struct {
+	ClaimID string
+	Reason  string
+}
+
+// ApproveRefund is an operator approving a refund.
+type ApproveRefund struct {
+	RefundID string
+}
+
+// RejectRefund is an operator rejecting a refund; the reservation is released.
+type RejectRefund struct {
+	RefundID string
+	Reason   string
+}
+
+// MarkRefundPaid records the transfer of an approved refund.
+type MarkRefundPaid struct {
+	RefundID      string
+	PaidOn        string
+	BankReference string
+}
+
+// ReverseService is an operator compensating an unpaid service.
+type ReverseService struct {
+	ServiceID string
+	Reason    string
+}
+
+// CorrectDateOfDeath is an operator correcting a deceased's date of death.
+type CorrectDateOfDeath struct {
+	DeceasedCF  string
+	DateOfDeath string
+	Reason      string
+}
+
+// RunPayroll pays every recorded, unrevoked, unpaid service ending on or
+// before RunDate (ID = run id).
+type RunPayroll struct {
+	RunDate string
+}
+
+// UnpaidBooklets lists the booklets (user CFs) that hold recorded, unpaid
+// services. Projections implement it for RunPayroll; a service recorded an
+// instant before a run that the read model has not yet seen is paid by the
+// next run. When nil, RunPayroll scans the event log.
+type UnpaidBooklets interface {
+	UnpaidBooklets(ctx context.Context) ([]string, error)
+}

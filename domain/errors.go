@@ -1,0 +1,102 @@
+package domain
+
+import "fmt"
+
+// Kind says how a domain error is to be answered.
+type Kind uint8
+
+const (
+	// KindRule is a business rule refusing the command (HTTP 422).
+	KindRule Kind = iota
+	// KindConflict is a state conflict (HTTP 409).
+	KindConflict
+	// KindNotFound is an unknown aggregate or one the caller may not see (HTTP 404).
+	KindNotFound
+)
+
+// Stable error codes of SPEC §5 (and a few more). They are API: never rename.
+const (
+	CodeInvalidCF              = "invalid_cf"
+	CodeInvalidIBAN            = "invalid_iban"
+	CodeInvalidDate            = "invalid_date"
+	CodeInvalidAmount          = "invalid_amount"
+	CodeInvalidActivity        = "invalid_activity"
+	CodeInvalidChannel         = "invalid_channel"
+	CodeInvalidCategory        = "invalid_category"
+	CodeInvalidHeirKind        = "invalid_heir_kind"
+	CodeInvalidHours           = "invalid_hours"
+	CodeInvalidWill            = "invalid_will"
+	CodeInsufficientFunds      = "insufficient_funds"
+	CodeCapExceeded            = "cap_exceeded"
+	CodeVouchersBelowHours     = "vouchers_below_hours"
+	CodeDeadlinePassed         = "deadline_passed"
+	CodeFutureDate             = "future_date"
+	CodeServiceAfterDeath      = "service_after_death"
+	CodeHeirIsWorker           = "heir_is_worker"
+	CodeHeirIsDeceased         = "heir_is_deceased"
+	CodeWillRequired           = "will_required"
+	CodeDateOfDeathMismatch    = "date_of_death_mismatch"
+	CodeRefundAlreadyRequested = "refund_already_requested"
+	CodeNothingToRefund        = "nothing_to_refund"
+	CodeClaimNotValidated      = "claim_not_validated"
+	CodeWorkerNotRegistered    = "worker_not_registered"
+	CodeUserNotRegistered      = "user_not_registered"
+	CodeDeclarationRequired    = "declaration_required"
+	CodeAlreadyExists          = "already_exists"
+	CodeInvalidState           = "invalid_state" // e.g. revoking a paid service, approving a rejected refund
+	CodeNotFound               = "not_found"
+	CodeBookletNotActive       = "booklet_not_active"
+	CodeOwnerNotDeceased       = "owner_not_deceased"
+	CodeSelfEmployment         = "worker_is_user"
+	CodeIdempotencyKeyReused   = "idempotency_key_reused"
+	CodeConcurrency            = "concurrency_conflict"
+)
+
+// Error is a typed domain error: a stable code, the field it concerns (a JSON
+// field name of the request, when one is to blame), a sentence for people and
+// the facts behind it (which cap, how much is left).
+type Error struct {
+	Kind   Kind
+	Code   string
+	Field  string
+	Detail string
+	Facts  map[string]any
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s (%s): %s", e.Code, e.Field, e.Detail)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Detail)
+}
+
+// Is makes errors.Is match on Code, so callers may test against a sentinel
+// built with the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// RuleError returns a KindRule error.
+func RuleError(code, field, detail string) *Error {
+	return &Error{Kind: KindRule, Code: code, Field: field, Detail: detail}
+}
+
+// ConflictError returns a KindConflict error.
+func ConflictError(code, detail string) *Error {
+	return &Error{Kind: KindConflict, Code: code, Detail: detail}
+}
+
+// NotFoundError returns a KindNotFound error.
+func NotFoundError(detail string) *Error {
+	return &Error{Kind: KindNotFound, Code: CodeNotFound, Detail: detail}
+}
+
+// With adds a fact and returns e.
+func (e *Error) With(key string, value any) *Error {
+	if e.Facts == nil {
+		e.Facts = map[string]any{}
+	}
+	e.Facts[key] = value
+	return e
+}

@@ -1,0 +1,220 @@
+// Package projections owns the read models: Watermill projectors that fold the
+// event log into PostgreSQL tables (annual pay statements, heir operation
+// histories, claims, family dashboards, the back-office worklist), the typed
+// queries the HTTP layer reads them with, and rebuilds.
+//
+// It imports domain and eventstore; it must not import commands or http.
+package projections
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrNotFound means the read model has no such row.
+var ErrNotFound = errors.New("projections: not found")
+
+// Refund is a claim's refund as GET /heir-claims/{id} shows it.
+type Refund struct {
+	RefundID    string `json:"refund_id"`
+	AmountCents int64  `json:"amount_cents"`
+	IBAN        string `json:"iban"`
+	Status      string `json:"status"` // requested, approved, paid, rejected
+}
+
+// PriorService is a service an heir inserted through a claim.
+type PriorService struct {
+	ServiceID string  `json:"service_id"`
+	WorkerCF  string  `json:"worker_cf"`
+	Activity  string  `json:"activity"`
+	StartDate string  `json:"start_date"`
+	EndDate   string  `json:"end_date"`
+	Hours     float64 `json:"hours"`
+	Vouchers  int     `json:"vouchers"`
+	Status    string  `json:"status"` // recorded, reversed, paid
+}
+
+// Claim is GET /heir-claims/{id}.
+type Claim struct {
+	ClaimID       string         `json:"claim_id"`
+	HeirCF        string         `json:"heir_cf"`
+	DeceasedCF    string         `json:"deceased_cf"`
+	DateOfDeath   string         `json:"date_of_death"`
+	HeirKind      string         `json:"heir_kind"`
+	Status        string         `json:"status"` // registered, validated, rejected
+	Refund        *Refund        `json:"refund"`
+	PriorServices []PriorService `json:"prior_services"`
+	Will          *WillRef       `json:"will,omitempty"`
+	RegisteredAt  string         `json:"registered_at"`
+}
+
+// WillRef points at a stored will.
+type WillRef struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+}
+
+// HistoryEntry is one operation of a claim.
+type HistoryEntry struct {
+	At        string         `json:"at"` // RFC 3339
+	Operation string         `json:"operation"`
+	Details   map[string]any `json:"details"`
+}
+
+// History is GET /heir-claims/{id}/history.
+type History struct {
+	ClaimID string         `json:"claim_id"`
+	Entries []HistoryEntry `json:"entries"`
+}
+
+// StatementFigures are the sums of a statement line.
+type StatementFigures struct {
+	Services   int     `json:"services"`
+	Hours      float64 `json:"hours"`
+	Vouchers   int     `json:"vouchers"`
+	GrossCents int64   `json:"gross_cents"`
+	NetCents   int64   `json:"net_cents"`
+	IVSCents   int64   `json:"ivs_cents"`
+	INAILCents int64   `json:"inail_cents"`
+	FeesCents  int64   `json:"fees_cents"`
+	PaidCents  int64   `json:"paid_cents"`
+}
+
+// StatementByUser is a statement line per user.
+type StatementByUser struct {
+	UserCF         string `json:"user_cf"`
+	InsertedByHeir bool   `json:"inserted_by_heir"`
+	StatementFigures
+}
+
+// StatementByMonth is a statement line per month of payment.
+type StatementByMonth struct {
+	Month int `json:"month"` // 1..12
+	StatementFigures
+}
+
+// Statement is GET /workers/{cf}/statements/{year}.
+type Statement struct {
+	WorkerCF string             `json:"worker_cf"`
+	Year     int                `json:"year"`
+	Totals   StatementFigures   `json:"totals"`
+	ByUser   []StatementByUser  `json:"by_user"`
+	ByMonth  []StatementByMonth `json:"by_month"`
+}
+
+// Booklet is the balance part of the dashboard.
+type Booklet struct {
+	Status         string `json:"status"` // active, owner_deceased, closed
+	DepositedCents int64  `json:"deposited_cents"`
+	CommittedCents int64  `json:"committed_cents"`
+	ReservedCents  int64  `json:"reserved_cents"`
+	RefundedCents  int64  `json:"refunded_cents"`
+	AvailableCents int64  `json:"available_cents"`
+	DateOfDeath    string `json:"date_of_death,omitempty"`
+}
+
+// DashboardService is a service on the dashboard.
+type DashboardService struct {
+	ServiceID      string  `json:"service_id"`
+	WorkerCF       string  `json:"worker_cf"`
+	Activity       string  `json:"activity"`
+	StartDate      string  `json:"start_date"`
+	EndDate        string  `json:"end_date"`
+	Hours          float64 `json:"hours"`
+	Vouchers       int     `json:"vouchers"`
+	GrossCents     int64   `json:"gross_cents"`
+	NetCents       int64   `json:"net_cents"`
+	Status         string  `json:"status"` // recorded, revoked, reversed, paid
+	InsertedByHeir bool    `json:"inserted_by_heir"`
+	RecordedAt     string  `json:"recorded_at"`
+	RevocableUntil string  `json:"revocable_until,omitempty"`
+}
+
+// WorkerCap is the cap usage of one worker for the user.
+type WorkerCap struct {
+	WorkerCF string `json:"worker_cf"`
+	NetCents int64  `json:"net_cents"`
+	CapCents int64  `json:"cap_cents"`
+}
+
+// Caps is the cap usage of the current year.
+type Caps struct {
+	Year         int         `json:"year"`
+	UserNetCents int64       `json:"user_net_cents"`
+	UserCapCents int64       `json:"user_cap_cents"`
+	PerWorker    []WorkerCap `json:"per_worker"`
+}
+
+// MonthSpend is the chart of the year's spending.
+type MonthSpend struct {
+	Month      int   `json:"month"`
+	GrossCents int64 `json:"gross_cents"`
+}
+
+// Dashboard is GET /families/{cf}/dashboard. Family (ISEE, children,
+// applications, payments, suggestions) is filled by the family read model.
+type Dashboard struct {
+	UserCF   string             `json:"user_cf"`
+	Booklet  Booklet            `json:"booklet"`
+	Services []DashboardService `json:"services"`
+	Caps     Caps               `json:"caps"`
+	Spending []MonthSpend       `json:"spending_by_month"`
+	Family   *Family            `json:"family,omitempty"`
+}
+
+// Family is the Portale delle Famiglie part of the dashboard; its fields are
+// defined with the family read model.
+type Family struct {
+	ISEE         any   `json:"isee"`
+	Children     []any `json:"children"`
+	Applications []any `json:"applications"`
+	Payments     []any `json:"payments"`
+	Suggestions  []any `json:"suggestions"`
+}
+
+// WorklistClaim is a claim awaiting validation.
+type WorklistClaim struct {
+	ClaimID      string `json:"claim_id"`
+	HeirCF       string `json:"heir_cf"`
+	DeceasedCF   string `json:"deceased_cf"`
+	DateOfDeath  string `json:"date_of_death"`
+	HeirKind     string `json:"heir_kind"`
+	RegisteredAt string `json:"registered_at"`
+}
+
+// WorklistRefund is a refund awaiting approval (or, once approved, payment).
+type WorklistRefund struct {
+	RefundID    string `json:"refund_id"`
+	ClaimID     string `json:"claim_id"`
+	HeirCF      string `json:"heir_cf"`
+	DeceasedCF  string `json:"deceased_cf"`
+	AmountCents int64  `json:"amount_cents"`
+	IBAN        string `json:"iban"`
+	Status      string `json:"status"` // requested, approved
+	ClaimStatus string `json:"claim_status"`
+	RequestedAt string `json:"requested_at"`
+}
+
+// Worklist is GET /backoffice/worklist.
+type Worklist struct {
+	ClaimsToValidate []WorklistClaim  `json:"claims_to_validate"`
+	RefundsToApprove []WorklistRefund `json:"refunds_to_approve"`
+	RefundsToPay     []WorklistRefund `json:"refunds_to_pay"`
+}
+
+// Queries is what the HTTP layer and the portal read. Every method answers
+// from PostgreSQL read models; none touches the event store.
+type Queries interface {
+	Claim(ctx context.Context, claimID string) (Claim, error)
+	ClaimsByHeir(ctx context.Context, heirCF string) ([]Claim, error)
+	History(ctx context.Context, claimID string) (History, error)
+	Statement(ctx context.Context, workerCF string, year int) (Statement, error)
+	// Dashboard's caps are those of the calendar year of today (a civil date).
+	Dashboard(ctx context.Context, userCF string, today string) (Dashboard, error)
+	Worklist(ctx context.Context) (Worklist, error)
+	// WaitFor returns once every projector has applied the event at the
+	// global position (or ctx ends).
+	WaitFor(ctx context.Context, position int64) error
+}
