@@ -27,6 +27,9 @@ var (
 	// ErrDuplicateEvent means some, but not all, event ids of an append were
 	// already stored: the append is neither new nor a clean repeat.
 	ErrDuplicateEvent = errors.New("eventstore: duplicate event id")
+	// ErrEventNotFound means no committed event has the global position
+	// asked for (CursorOf).
+	ErrEventNotFound = errors.New("eventstore: event not found")
 )
 
 // ExpectedVersion is what an append expects of a stream's current version.
