@@ -1,0 +1,78 @@
+# Libretto. `make run` and `make test` need nothing set up beforehand (SPEC §7):
+# `libretto devdb` finds or starts PostgreSQL and prints its DATABASE_URL.
+SHELL := /bin/bash
+GO    ?= go
+PORT  ?= 8080
+BIN   := bin/libretto
+# Packages whose tests run under the race detector. Everything else runs
+# without it (2 cores, 90 minutes of CI); see docs/operations.md.
+RACE_PKGS ?= ./...
+TEST_TIMEOUT ?= 30m
+BENCHTIME ?= 1s
+
+# The portal engineer's target that installs Bootstrap Italia for go:embed.
+-include http/portal/assets.mk
+ASSETS := $(if $(wildcard http/portal/assets.mk),portal-assets)
+
+# Resolve the database once per recipe: DATABASE_URL, else 127.0.0.1:5432
+# (or $LIBRETTO_PG_PROBE), else a private cluster under .data/.
+DEVDB = url=$$(./$(BIN) devdb) && export DATABASE_URL="$$url" && echo "make: DATABASE_URL=$$url" >&2
+
+.PHONY: all build run test vet fmt-check bench lint chromium devdb devdb-stop clean
+
+all: build
+
+build: $(ASSETS)
+	$(GO) build -o $(BIN) ./cmd/libretto
+
+## run: the API and portal on 127.0.0.1:$(PORT), development mode, demo data on an empty database
+run: build
+	@$(DEVDB) && \
+	./$(BIN) migrate && \
+	PORT=$(PORT) LIBRETTO_MODE=$${LIBRETTO_MODE:-dev} LIBRETTO_SEED=$${LIBRETTO_SEED:-true} exec ./$(BIN) serve
+
+## test: vet, gofmt, and every test against a real PostgreSQL
+test: build chromium
+	@$(DEVDB) && \
+	echo "make: go vet ./..." && $(GO) vet ./... && \
+	$(MAKE) --no-print-directory fmt-check && \
+	echo "make: go test -race -count=1 $(RACE_PKGS)" && \
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@files=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); \
+	if [ -n "$$files" ]; then echo "make: gofmt needed on:"; echo "$$files"; exit 1; fi
+
+## bench: Go benchmarks against a real PostgreSQL (issue 5 replaces it with the full bench)
+bench: build
+	@$(DEVDB) && $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./...
+
+## lint: go vet, plus staticcheck when installed
+lint: vet fmt-check
+	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "make: staticcheck not installed, skipped"; fi
+
+# The browser tests drive Debian's chromium; install it when missing and we are root.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "make: installing Debian's chromium for the browser tests" >&2; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "make: /usr/bin/chromium is missing and we are not root: the browser tests need Debian's chromium" >&2; \
+	  fi; \
+	fi
+
+## devdb: print the DATABASE_URL make would use (starting a private cluster if needed)
+devdb: build
+	@./$(BIN) devdb
+
+## devdb-stop: stop the private cluster under .data/ (never the system PostgreSQL)
+devdb-stop: build
+	@./$(BIN) devdb stop
+
+clean:
+	rm -rf bin

@@ -1,0 +1,145 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Modes of LIBRETTO_MODE.
+const (
+	// ModeDev issues tokens at POST /api/v1/dev/token and lets the portal
+	// pick a demo identity. It is the default of make run and of the tests.
+	ModeDev = "dev"
+	// ModeProd verifies OIDC tokens against the identity provider.
+	ModeProd = "prod"
+)
+
+// Config is everything the binary reads from its environment. FromEnv fills
+// it; tests build it directly.
+type Config struct {
+	// DatabaseURL is the PostgreSQL holding the event store (unless
+	// EventStoreURL says otherwise), read models, idempotency keys and documents.
+	DatabaseURL string
+	// Addr is where the HTTP server listens (default 127.0.0.1:$PORT, PORT default 8080).
+	Addr string
+	// Mode is ModeDev (default) or ModeProd.
+	Mode string
+	// OIDCIssuer, OIDCAudience and OIDCRolesClaim configure token
+	// verification in production mode (roles claim default "roles").
+	OIDCIssuer     string
+	OIDCAudience   string
+	OIDCRolesClaim string
+	// EventStoreURL, when it starts with esdb://, keeps events in EventStoreDB.
+	EventStoreURL string
+	// NATSURL, when set, also takes family data feeds from NATS JetStream.
+	NATSURL string
+	// Seed loads demo data when the event store is empty (make run does).
+	Seed bool
+	// Logger receives structured logs (default: text on stderr at LogLevel).
+	Logger *slog.Logger
+	// LogLevel is debug, info (default), warn or error.
+	LogLevel string
+	// ShutdownTimeout bounds the graceful shutdown (default 15s).
+	ShutdownTimeout time.Duration
+}
+
+// FromEnv reads the configuration table of the README from the environment.
+func FromEnv() Config {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	addr := os.Getenv("LIBRETTO_ADDR")
+	if addr == "" {
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
+	seed, _ := strconv.ParseBool(os.Getenv("LIBRETTO_SEED"))
+	return Config{
+		DatabaseURL:    os.Getenv("DATABASE_URL"),
+		Addr:           addr,
+		Mode:           os.Getenv("LIBRETTO_MODE"),
+		OIDCIssuer:     os.Getenv("OIDC_ISSUER"),
+		OIDCAudience:   os.Getenv("OIDC_AUDIENCE"),
+		OIDCRolesClaim: os.Getenv("OIDC_ROLES_CLAIM"),
+		EventStoreURL:  os.Getenv("EVENTSTORE_URL"),
+		NATSURL:        os.Getenv("NATS_URL"),
+		Seed:           seed,
+		LogLevel:       os.Getenv("LOG_LEVEL"),
+	}
+}
+
+func (c *Config) setDefaults() {
+	if c.Mode == "" {
+		c.Mode = ModeDev
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.OIDCRolesClaim == "" {
+		c.OIDCRolesClaim = "roles"
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 15 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = NewLogger(os.Stderr, c.LogLevel, c.Mode)
+	}
+}
+
+// Validate reports every problem of c at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL is not set (make run finds or starts a PostgreSQL; see README)"))
+	}
+	switch c.Mode {
+	case ModeDev:
+	case ModeProd:
+		if c.OIDCIssuer == "" {
+			errs = append(errs, errors.New("OIDC_ISSUER is required when LIBRETTO_MODE=prod"))
+		}
+		if c.OIDCAudience == "" {
+			errs = append(errs, errors.New("OIDC_AUDIENCE is required when LIBRETTO_MODE=prod"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("LIBRETTO_MODE %q is neither dev nor prod", c.Mode))
+	}
+	if c.EventStoreURL != "" && !strings.HasPrefix(c.EventStoreURL, "esdb://") && !strings.HasPrefix(c.EventStoreURL, "esdb+discover://") {
+		errs = append(errs, fmt.Errorf("EVENTSTORE_URL %q is not an esdb:// URL", c.EventStoreURL))
+	}
+	if _, ok := parseLevel(c.LogLevel); !ok {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL %q is not debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// NewLogger returns the process logger: text in development, JSON in production.
+func NewLogger(w io.Writer, level, mode string) *slog.Logger {
+	l, _ := parseLevel(level)
+	opts := &slog.HandlerOptions{Level: l}
+	if mode == ModeProd {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func parseLevel(s string) (slog.Level, bool) {
+	switch strings.ToLower(s) {
+	case "", "info":
+		return slog.LevelInfo, true
+	case "debug":
+		return slog.LevelDebug, true
+	case "warn", "warning":
+		return slog.LevelWarn, true
+	case "error":
+		return slog.LevelError, true
+	}
+	return slog.LevelInfo, false
+}
