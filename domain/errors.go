@@ -50,6 +50,7 @@ const (
 	CodeSelfEmployment         = "worker_is_user"
 	CodeIdempotencyKeyReused   = "idempotency_key_reused"
 	CodeConcurrency            = "concurrency_conflict"
+	CodeReasonRequired         = "reason_required" // a compensating command without its reason
 )
 
 // Error is a typed domain error: a stable code, the field it concerns (a JSON

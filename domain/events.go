@@ -28,6 +28,8 @@ const (
 	TypeRefundRejected            = "RefundRejected"
 	TypeRefundPaid                = "RefundPaid"
 	TypePriorServiceInserted      = "PriorServiceInserted"
+	TypePriorServiceReversed      = "PriorServiceReversed" // the claim's side of ServiceReversed
+	TypePriorServicePaid          = "PriorServicePaid"     // the claim's side of ServicePaid
 
 	// worker-<CF>
 	TypeWorkerRegistered    = "WorkerRegistered"
@@ -229,6 +231,21 @@ type PriorServiceInserted struct {
 	EndDate   string  `json:"end_date"`
 	Hours     float64 `json:"hours"`
 	Vouchers  int     `json:"vouchers"`
+}
+
+// PriorServiceReversed is the claim's side of an operator reversing a prior
+// service; causation id names the PriorServiceInserted it compensates.
+type PriorServiceReversed struct {
+	ServiceID  string `json:"service_id"`
+	Reason     string `json:"reason"`
+	OperatorCF string `json:"operator_cf"`
+}
+
+// PriorServicePaid is the claim's side of a payroll run paying a prior service.
+type PriorServicePaid struct {
+	ServiceID string `json:"service_id"`
+	RunID     string `json:"run_id"`
+	PaidOn    string `json:"paid_on"`
 }
 
 // WorkerRegistered registers a worker (prestatore).

@@ -1,0 +1,321 @@
+package domain
+
+import "github.com/google/uuid"
+
+// BookletStatus is a booklet's life: active, owner_deceased (closed is kept
+// for the read model's vocabulary; no command closes a booklet yet).
+type BookletStatus struct{ s string }
+
+// The booklet statuses.
+var (
+	BookletActive        = BookletStatus{"active"}
+	BookletOwnerDeceased = BookletStatus{"owner_deceased"}
+)
+
+func (s BookletStatus) String() string { return s.s }
+
+// ServiceState is where a service stands.
+type ServiceState struct{ s string }
+
+// The service states.
+var (
+	ServiceRecordedState = ServiceState{"recorded"}
+	ServiceRevokedState  = ServiceState{"revoked"}
+	ServiceReversedState = ServiceState{"reversed"}
+	ServicePaidState     = ServiceState{"paid"}
+)
+
+func (s ServiceState) String() string { return s.s }
+
+// Booklet is the voucher booklet (libretto) of one user, stream booklet-<CF>.
+// Build it with NewBooklet and Apply; it decides the commands on it.
+type Booklet struct {
+	version int64
+	owner   CF
+	exists  bool
+	status  BookletStatus
+
+	dateOfDeath Date
+	dodEvent    uuid.UUID // the event that set the current date of death
+
+	deposited, committed, reserved, refunded int64
+	deposits                                 map[string]bool
+
+	services map[string]*bookletService
+	order    []string           // service ids in recorded order
+	unpaid   map[string]bool    // recorded services not yet paid, revoked or reversed
+	userNet  map[int]int64      // year → net counted towards the user cap
+	perWork  map[workYear]int64 // (worker, year) → net, for the worker-for-user cap
+
+	claims map[string]*bookletClaim
+	refund *bookletRefund // the refund holding the slot, nil when free
+}
+
+type workYear struct {
+	worker string
+	year   int
+}
+
+type bookletService struct {
+	rec      ServiceRecorded
+	end      Date
+	deadline Date // zero for prior services
+	state    ServiceState
+	event    uuid.UUID // the ServiceRecorded event
+}
+
+type bookletClaim struct {
+	heir     string
+	detached bool
+	event    uuid.UUID // HeirClaimAttached
+}
+
+type bookletRefund struct {
+	id, claim string
+	amount    int64
+	disbursed bool
+	event     uuid.UUID // RefundReserved
+}
+
+// NewBooklet returns the empty booklet of cf (not yet registered).
+func NewBooklet(cf CF) *Booklet {
+	return &Booklet{
+		owner:    cf,
+		status:   BookletActive,
+		deposits: map[string]bool{},
+		services: map[string]*bookletService{},
+		unpaid:   map[string]bool{},
+		userNet:  map[int]int64{},
+		perWork:  map[workYear]int64{},
+		claims:   map[string]*bookletClaim{},
+	}
+}
+
+// Version is the stream version the booklet was folded to (0: no events).
+func (b *Booklet) Version() int64 { return b.version }
+
+// Owner is the booklet's user.
+func (b *Booklet) Owner() CF { return b.owner }
+
+// Exists reports whether the user registered.
+func (b *Booklet) Exists() bool { return b.exists }
+
+// Status is the booklet's status.
+func (b *Booklet) Status() BookletStatus { return b.status }
+
+// DateOfDeath is the owner's date of death (zero while alive).
+func (b *Booklet) DateOfDeath() Date { return b.dateOfDeath }
+
+// Available is deposited − committed − reserved − refunded.
+func (b *Booklet) Available() int64 {
+	return b.deposited - b.committed - b.reserved - b.refunded
+}
+
+// Balance returns deposited, committed, reserved and refunded cents.
+func (b *Booklet) Balance() (deposited, committed, reserved, refunded int64) {
+	return b.deposited, b.committed, b.reserved, b.refunded
+}
+
+// HasDeposit reports whether a deposit id is already recorded.
+func (b *Booklet) HasDeposit(id string) bool { return b.deposits[id] }
+
+// Service returns a service of the booklet as recorded and its state.
+func (b *Booklet) Service(id string) (ServiceRecorded, ServiceState, bool) {
+	s, ok := b.services[id]
+	if !ok {
+		return ServiceRecorded{}, ServiceState{}, false
+	}
+	return s.rec, s.state, true
+}
+
+// ClaimIDs returns the ids of the claims attached and not detached.
+func (b *Booklet) ClaimIDs() []string {
+	var ids []string
+	for id, c := range b.claims {
+		if !c.detached {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// Apply folds stored events into the booklet. It never fails: events of
+// other aggregates are ignored.
+func (b *Booklet) Apply(events ...Recorded) {
+	for _, r := range events {
+		b.apply(r)
+	}
+}
+
+func (b *Booklet) apply(r Recorded) {
+	if r.Version > b.version {
+		b.version = r.Version
+	}
+	switch e := r.Data.(type) {
+	case UserRegistered:
+		b.exists = true
+	case DepositRecorded:
+		b.deposits[e.DepositID] = true
+		b.deposited += e.AmountCents
+	case ServiceRecorded:
+		end, _ := ParseDate(e.EndDate, "")
+		deadline, _ := ParseDate(e.Deadline, "")
+		b.services[e.ServiceID] = &bookletService{rec: e, end: end, deadline: deadline, state: ServiceRecordedState, event: r.ID}
+		b.order = append(b.order, e.ServiceID)
+		b.unpaid[e.ServiceID] = true
+		b.committed += e.GrossCents
+		b.userNet[e.Year] += e.UserCapCents
+		b.perWork[workYear{e.WorkerCF, e.Year}] += e.NetCents
+	case ServiceRevoked:
+		b.release(e.ServiceID, ServiceRevokedState)
+	case ServiceReversed:
+		b.release(e.ServiceID, ServiceReversedState)
+	case ServicePaid:
+		if s, ok := b.services[e.ServiceID]; ok && s.state == ServiceRecordedState {
+			s.state = ServicePaidState
+			delete(b.unpaid, e.ServiceID)
+		}
+	case HeirClaimAttached:
+		b.claims[e.ClaimID] = &bookletClaim{heir: e.HeirCF, event: r.ID}
+		if b.dateOfDeath.IsZero() {
+			b.status = BookletOwnerDeceased
+			b.dateOfDeath, _ = ParseDate(e.DateOfDeath, "")
+			b.dodEvent = r.ID
+		}
+	case HeirClaimDetached:
+		if c, ok := b.claims[e.ClaimID]; ok {
+			c.detached = true
+		}
+	case DateOfDeathCorrected:
+		b.dateOfDeath, _ = ParseDate(e.DateOfDeath, "")
+		b.dodEvent = r.ID
+	case RefundReserved:
+		b.refund = &bookletRefund{id: e.RefundID, claim: e.ClaimID, amount: e.AmountCents, event: r.ID}
+		b.reserved += e.AmountCents
+	case RefundReservationReleased:
+		if b.refund != nil && b.refund.id == e.RefundID && !b.refund.disbursed {
+			b.reserved -= b.refund.amount
+			b.refund = nil
+		}
+	case RefundDisbursed:
+		if b.refund != nil && b.refund.id == e.RefundID && !b.refund.disbursed {
+			b.reserved -= b.refund.amount
+			b.refunded += b.refund.amount
+			b.refund.disbursed = true
+		}
+	}
+}
+
+// release undoes a recorded, unpaid service's commitment and cap usage.
+func (b *Booklet) release(id string, to ServiceState) {
+	s, ok := b.services[id]
+	if !ok || s.state != ServiceRecordedState {
+		return
+	}
+	s.state = to
+	delete(b.unpaid, id)
+	b.committed -= s.rec.GrossCents
+	b.userNet[s.rec.Year] -= s.rec.UserCapCents
+	b.perWork[workYear{s.rec.WorkerCF, s.rec.Year}] -= s.rec.NetCents
+}
+
+// RegisterUser opens the booklet: already_exists when it is open.
+func (b *Booklet) RegisterUser() ([]Pending, error) {
+	if b.exists {
+		return nil, ConflictError(CodeAlreadyExists, "the booklet of this user is already open")
+	}
+	return pending(UserRegistered{UserCF: b.owner.String()}), nil
+}
+
+// DepositInput is a deposit as fed by the system role.
+type DepositInput struct {
+	DepositID   string
+	AmountCents int64
+	Channel     string
+	PaidOn      string
+}
+
+// RecordDeposit adds funds: a positive multiple of 1000 cents, by F24 or
+// pagoPA, paid on a date not in the future, to an open booklet.
+func (b *Booklet) RecordDeposit(in DepositInput, today Date) ([]Pending, error) {
+	if in.AmountCents <= 0 || in.AmountCents%VoucherCents != 0 {
+		return nil, RuleError(CodeInvalidAmount, "amount_cents", "a deposit is a positive multiple of 1000 cents").With("amount_cents", in.AmountCents)
+	}
+	ch, err := ParseChannel(in.Channel)
+	if err != nil {
+		return nil, err
+	}
+	paidOn, err := ParseDate(in.PaidOn, "paid_on")
+	if err != nil {
+		return nil, err
+	}
+	if paidOn.After(today) {
+		return nil, RuleError(CodeFutureDate, "paid_on", "a deposit cannot be paid in the future")
+	}
+	if !b.exists {
+		return nil, RuleError(CodeUserNotRegistered, "user_cf", "this user has no booklet")
+	}
+	return pending(DepositRecorded{DepositID: in.DepositID, AmountCents: in.AmountCents, Channel: ch.String(), PaidOn: paidOn.String()}), nil
+}
+
+// RevokeService withdraws an unpaid service the owner recorded, until its
+// deadline. It returns the booklet's and the worker's events.
+func (b *Booklet) RevokeService(id string, today Date) (booklet, worker []Pending, err error) {
+	s, ok := b.services[id]
+	if !ok || s.rec.ClaimID != "" {
+		// Prior services belong to the claim: only an operator reverses them.
+		return nil, nil, NotFoundError("no such service")
+	}
+	if s.state != ServiceRecordedState {
+		return nil, nil, ConflictError(CodeInvalidState, "only a recorded, unpaid service can be revoked").With("state", s.state.String())
+	}
+	if today.After(s.deadline) {
+		return nil, nil, RuleError(CodeDeadlinePassed, "", "the service could be revoked until "+s.deadline.String()).With("deadline", s.deadline.String())
+	}
+	return pending(ServiceRevoked{ServiceID: id}), pending(WorkerServiceReleased{ServiceID: id}), nil
+}
+
+// ReverseService is an operator's compensation of an unpaid service: its
+// funds and cap usage are released. The events name the ServiceRecorded
+// they compensate; claim is the claim's side for a prior service (nil
+// otherwise).
+func (b *Booklet) ReverseService(id, reason string, operator string) (booklet, worker, claim []Pending, err error) {
+	s, ok := b.services[id]
+	if !ok {
+		return nil, nil, nil, NotFoundError("no such service")
+	}
+	if s.state != ServiceRecordedState {
+		return nil, nil, nil, ConflictError(CodeInvalidState, "only a recorded, unpaid service can be reversed").With("state", s.state.String())
+	}
+	if reason == "" {
+		return nil, nil, nil, RuleError(CodeReasonRequired, "reason", "a reversal needs a reason")
+	}
+	booklet = []Pending{{Data: ServiceReversed{ServiceID: id, Reason: reason, OperatorCF: operator}, Causation: s.event}}
+	worker = []Pending{{Data: WorkerServiceReleased{ServiceID: id}, Causation: s.event}}
+	if s.rec.ClaimID != "" {
+		claim = []Pending{{Data: PriorServiceReversed{ServiceID: id, Reason: reason, OperatorCF: operator}, Causation: s.event}}
+	}
+	return booklet, worker, claim, nil
+}
+
+// UnpaidUntil returns the recorded, unpaid services ending on or before
+// date, in recorded order.
+func (b *Booklet) UnpaidUntil(date Date) []ServiceRecorded {
+	if len(b.unpaid) == 0 {
+		return nil
+	}
+	var out []ServiceRecorded
+	for _, id := range b.order {
+		if !b.unpaid[id] {
+			continue
+		}
+		s := b.services[id]
+		if !s.end.After(date) {
+			out = append(out, s.rec)
+		}
+	}
+	return out
+}
+
+// RefundSlotFree reports whether no refund is requested, approved or paid.
+func (b *Booklet) refundSlotTaken() bool { return b.refund != nil }

@@ -1,0 +1,403 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ClaimStatus is where an heir's claim stands.
+type ClaimStatus struct{ s string }
+
+// The claim statuses.
+var (
+	ClaimRegistered = ClaimStatus{"registered"}
+	ClaimValidated  = ClaimStatus{"validated"}
+	ClaimRejected   = ClaimStatus{"rejected"}
+)
+
+func (s ClaimStatus) String() string { return s.s }
+
+// RefundStatus is where a refund stands.
+type RefundStatus struct{ s string }
+
+// The refund statuses.
+var (
+	RefundRequestedState = RefundStatus{"requested"}
+	RefundApprovedState  = RefundStatus{"approved"}
+	RefundPaidState      = RefundStatus{"paid"}
+	RefundRejectedState  = RefundStatus{"rejected"}
+)
+
+func (s RefundStatus) String() string { return s.s }
+
+// Claim is an heir's claim (pratica erede), stream claim-<uuid>.
+type Claim struct {
+	version    int64
+	id         string
+	exists     bool
+	heir       string
+	deceased   string
+	dod        Date
+	dodEvent   uuid.UUID // HeirRegistered or the last ClaimDateOfDeathCorrected
+	kind       string
+	will       *Will
+	status     ClaimStatus
+	registered uuid.UUID // the HeirRegistered event
+	at         time.Time
+
+	refund *claimRefund // the latest refund
+	prior  []priorService
+}
+
+type claimRefund struct {
+	RefundRequested
+	status RefundStatus
+	event  uuid.UUID // RefundRequested
+}
+
+type priorService struct {
+	PriorServiceInserted
+	status ServiceState
+}
+
+// NewClaim returns the empty claim id.
+func NewClaim(id string) *Claim { return &Claim{id: id} }
+
+// Version is the stream version the claim was folded to.
+func (c *Claim) Version() int64 { return c.version }
+
+// ID is the claim id.
+func (c *Claim) ID() string { return c.id }
+
+// Exists reports whether the claim was registered.
+func (c *Claim) Exists() bool { return c.exists }
+
+// HeirCF is the heir's codice fiscale.
+func (c *Claim) HeirCF() string { return c.heir }
+
+// DeceasedCF is the deceased's codice fiscale, whose booklet the claim is on.
+func (c *Claim) DeceasedCF() string { return c.deceased }
+
+// Status is the claim's status.
+func (c *Claim) Status() ClaimStatus { return c.status }
+
+// Apply folds stored events into the claim; it never fails.
+func (c *Claim) Apply(events ...Recorded) {
+	for _, r := range events {
+		if r.Version > c.version {
+			c.version = r.Version
+		}
+		switch e := r.Data.(type) {
+		case HeirRegistered:
+			c.exists = true
+			c.id = e.ClaimID
+			c.heir, c.deceased, c.kind, c.will = e.HeirCF, e.DeceasedCF, e.HeirKind, e.Will
+			c.dod, _ = ParseDate(e.DateOfDeath, "")
+			c.status = ClaimRegistered
+			c.registered, c.dodEvent, c.at = r.ID, r.ID, r.At
+		case HeirValidated:
+			if c.status == ClaimRegistered {
+				c.status = ClaimValidated
+			}
+		case HeirRejected:
+			c.status = ClaimRejected
+		case ClaimDateOfDeathCorrected:
+			c.dod, _ = ParseDate(e.DateOfDeath, "")
+			c.dodEvent = r.ID
+		case RefundRequested:
+			c.refund = &claimRefund{RefundRequested: e, status: RefundRequestedState, event: r.ID}
+		case RefundApproved:
+			c.refundTo(e.RefundID, RefundApprovedState)
+		case RefundRejected:
+			c.refundTo(e.RefundID, RefundRejectedState)
+		case RefundPaid:
+			c.refundTo(e.RefundID, RefundPaidState)
+		case PriorServiceInserted:
+			c.prior = append(c.prior, priorService{PriorServiceInserted: e, status: ServiceRecordedState})
+		case PriorServiceReversed:
+			c.priorTo(e.ServiceID, ServiceReversedState)
+		case PriorServicePaid:
+			c.priorTo(e.ServiceID, ServicePaidState)
+		}
+	}
+}
+
+func (c *Claim) refundTo(id string, s RefundStatus) {
+	if c.refund != nil && c.refund.RefundID == id {
+		c.refund.status = s
+	}
+}
+
+func (c *Claim) priorTo(id string, s ServiceState) {
+	for i := range c.prior {
+		if c.prior[i].ServiceID == id && c.prior[i].status == ServiceRecordedState {
+			c.prior[i].status = s
+		}
+	}
+}
+
+// live refuses any command on a rejected claim.
+func (c *Claim) live() error {
+	if c.status == ClaimRejected {
+		return ConflictError(CodeInvalidState, "the claim was rejected").With("status", c.status.String())
+	}
+	return nil
+}
+
+// HeirInput is a claim as an heir submits it; Will is the checked reference
+// of the uploaded will (nil when none was uploaded).
+type HeirInput struct {
+	DeceasedCF  string
+	DateOfDeath string
+	HeirKind    string
+	Will        *Will
+}
+
+// ParseDeceased returns the deceased's CF of a claim (invalid_cf on deceased_cf).
+func ParseDeceased(s string) (CF, error) {
+	cf, err := ParseCF(s)
+	if err != nil {
+		err.(*Error).Field = "deceased_cf"
+	}
+	return cf, err
+}
+
+// RegisterHeir decides a new claim of heir on the booklet of its deceased
+// owner b: a date of death not in the future, heir ≠ deceased, a booklet to
+// claim, a will for a testamentary heir, one live claim per heir, and the
+// same date of death as the claims before it. It returns the booklet's and
+// the claim's events.
+func (b *Booklet) RegisterHeir(claimID string, heir CF, in HeirInput, today Date) (booklet, claim []Pending, err error) {
+	dod, err := ParseDate(in.DateOfDeath, "date_of_death")
+	if err != nil {
+		return nil, nil, err
+	}
+	kind, err := ParseHeirKind(in.HeirKind)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dod.After(today) {
+		return nil, nil, RuleError(CodeFutureDate, "date_of_death", "the date of death cannot be in the future")
+	}
+	if heir == b.owner {
+		return nil, nil, RuleError(CodeHeirIsDeceased, "deceased_cf", "an heir cannot claim their own booklet")
+	}
+	if kind == HeirTestamentary && in.Will == nil {
+		return nil, nil, RuleError(CodeWillRequired, "will", "a testamentary heir uploads the will")
+	}
+	if !b.exists {
+		return nil, nil, RuleError(CodeUserNotRegistered, "deceased_cf", "the deceased has no booklet")
+	}
+	for _, c := range b.claims {
+		if c.heir == heir.String() && !c.detached {
+			return nil, nil, ConflictError(CodeAlreadyExists, "this heir already has a claim on this booklet")
+		}
+	}
+	if !b.dateOfDeath.IsZero() && b.dateOfDeath != dod {
+		return nil, nil, ConflictError(CodeDateOfDeathMismatch, "another heir gave a different date of death; an operator must correct it first").
+			With("date_of_death", b.dateOfDeath.String())
+	}
+	booklet = pending(HeirClaimAttached{ClaimID: claimID, HeirCF: heir.String(), DateOfDeath: dod.String()})
+	claim = pending(HeirRegistered{ClaimID: claimID, HeirCF: heir.String(), DeceasedCF: b.owner.String(), DateOfDeath: dod.String(), HeirKind: kind.String(), Will: in.Will})
+	return booklet, claim, nil
+}
+
+// ValidateHeir is an operator accepting the heir's declaration.
+func (c *Claim) ValidateHeir(note string, operator string) ([]Pending, error) {
+	if err := c.live(); err != nil {
+		return nil, err
+	}
+	if c.status != ClaimRegistered {
+		return nil, ConflictError(CodeInvalidState, "the claim is already validated").With("status", c.status.String())
+	}
+	return pending(HeirValidated{Note: note, OperatorCF: operator}), nil
+}
+
+// RejectHeir is an operator rejecting the heir: the claim is rejected and
+// detached from the booklet; a requested or approved refund is rejected too
+// and its reservation released. Each event names what it compensates.
+func (c *Claim) RejectHeir(b *Booklet, reason string, operator string) (claim, booklet []Pending, err error) {
+	if err := c.live(); err != nil {
+		return nil, nil, err
+	}
+	if reason == "" {
+		return nil, nil, RuleError(CodeReasonRequired, "reason", "a rejection needs a reason")
+	}
+	claim = []Pending{{Data: HeirRejected{Reason: reason, OperatorCF: operator}, Causation: c.registered}}
+	var attached uuid.UUID
+	if bc, ok := b.claims[c.id]; ok {
+		attached = bc.event
+	}
+	booklet = []Pending{{Data: HeirClaimDetached{ClaimID: c.id, Reason: reason}, Causation: attached}}
+	if r := c.refund; r != nil && (r.status == RefundRequestedState || r.status == RefundApprovedState) {
+		claim = append(claim, Pending{Data: RefundRejected{RefundID: r.RefundID, Reason: reason, OperatorCF: operator}, Causation: r.event})
+		if b.refund != nil && b.refund.id == r.RefundID && !b.refund.disbursed {
+			booklet = append(booklet, Pending{Data: RefundReservationReleased{RefundID: r.RefundID, AmountCents: b.refund.amount}, Causation: b.refund.event})
+		}
+	}
+	return claim, booklet, nil
+}
+
+// RequestRefund asks for the whole available balance of the deceased's
+// booklet b to the heir's IBAN: one refund per booklet (a rejected one frees
+// the slot), nothing to refund at zero. It returns the claim's and the
+// booklet's events; the amount is reserved on the booklet at once.
+func (c *Claim) RequestRefund(b *Booklet, refundID, iban string) (claim, booklet []Pending, amount int64, err error) {
+	account, err := ParseIBAN(iban)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if err := c.live(); err != nil {
+		return nil, nil, 0, err
+	}
+	if b.refundSlotTaken() {
+		return nil, nil, 0, ConflictError(CodeRefundAlreadyRequested, "a refund of this booklet is already requested").With("refund_id", b.refund.id)
+	}
+	amount = b.Available()
+	if amount <= 0 {
+		return nil, nil, 0, RuleError(CodeNothingToRefund, "", "the booklet has no available balance")
+	}
+	claim = pending(RefundRequested{RefundID: refundID, AmountCents: amount, IBAN: account.String()})
+	booklet = pending(RefundReserved{RefundID: refundID, ClaimID: c.id, AmountCents: amount})
+	return claim, booklet, amount, nil
+}
+
+// refundOf returns the claim's refund id (NotFound for another id).
+func (c *Claim) refundOf(id string) (*claimRefund, error) {
+	if c.refund == nil || c.refund.RefundID != id {
+		return nil, NotFoundError("no such refund")
+	}
+	return c.refund, nil
+}
+
+// ApproveRefund is an operator approving a requested refund of a validated claim.
+func (c *Claim) ApproveRefund(refundID string, operator string) ([]Pending, error) {
+	r, err := c.refundOf(refundID)
+	if err != nil {
+		return nil, err
+	}
+	if r.status != RefundRequestedState {
+		return nil, ConflictError(CodeInvalidState, "only a requested refund can be approved").With("status", r.status.String())
+	}
+	if c.status != ClaimValidated {
+		return nil, RuleError(CodeClaimNotValidated, "", "the heir's claim must be validated before the refund is approved").With("claim_status", c.status.String())
+	}
+	return pending(RefundApproved{RefundID: refundID, OperatorCF: operator}), nil
+}
+
+// RejectRefund is an operator rejecting a requested or approved refund: the
+// reserved amount returns to the booklet.
+func (c *Claim) RejectRefund(b *Booklet, refundID, reason string, operator string) (claim, booklet []Pending, err error) {
+	r, err := c.refundOf(refundID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.status != RefundRequestedState && r.status != RefundApprovedState {
+		return nil, nil, ConflictError(CodeInvalidState, "only a requested or approved refund can be rejected").With("status", r.status.String())
+	}
+	if reason == "" {
+		return nil, nil, RuleError(CodeReasonRequired, "reason", "a rejection needs a reason")
+	}
+	claim = []Pending{{Data: RefundRejected{RefundID: refundID, Reason: reason, OperatorCF: operator}, Causation: r.event}}
+	if b.refund != nil && b.refund.id == refundID && !b.refund.disbursed {
+		booklet = []Pending{{Data: RefundReservationReleased{RefundID: refundID, AmountCents: b.refund.amount}, Causation: b.refund.event}}
+	}
+	return claim, booklet, nil
+}
+
+// MarkRefundPaid records the transfer of an approved refund, paid on a date
+// not in the future: the reserved amount becomes refunded.
+func (c *Claim) MarkRefundPaid(b *Booklet, refundID, paidOn, bankRef string, operator string, today Date) (claim, booklet []Pending, err error) {
+	r, err := c.refundOf(refundID)
+	if err != nil {
+		return nil, nil, err
+	}
+	on, err := ParseDate(paidOn, "paid_on")
+	if err != nil {
+		return nil, nil, err
+	}
+	if on.After(today) {
+		return nil, nil, RuleError(CodeFutureDate, "paid_on", "a refund cannot be paid in the future")
+	}
+	if r.status != RefundApprovedState {
+		return nil, nil, ConflictError(CodeInvalidState, "only an approved refund can be paid").With("status", r.status.String())
+	}
+	claim = pending(RefundPaid{RefundID: refundID, PaidOn: on.String(), BankReference: bankRef, OperatorCF: operator})
+	booklet = pending(RefundDisbursed{RefundID: refundID, AmountCents: r.AmountCents})
+	return claim, booklet, nil
+}
+
+// InsertPriorService decides a service the deceased received before dying:
+// ending on or before the date of death, the heir not the worker, the
+// declaration of no known employment, the caps and the balance; no deadline.
+// It is recorded on the deceased's booklet b with the claim and the heir.
+func (c *Claim) InsertPriorService(b *Booklet, w *Worker, id string, s Service, today Date) (ServiceDecision, error) {
+	if err := c.live(); err != nil {
+		return ServiceDecision{}, err
+	}
+	if s.End.After(today) {
+		return ServiceDecision{}, RuleError(CodeFutureDate, "end_date", "a service cannot be recorded before it ends")
+	}
+	if s.End.After(b.dateOfDeath) {
+		return ServiceDecision{}, RuleError(CodeServiceAfterDeath, "end_date", "a prior service ends on or before the date of death").
+			With("date_of_death", b.dateOfDeath.String())
+	}
+	if s.Worker.String() == c.heir {
+		return ServiceDecision{}, RuleError(CodeHeirIsWorker, "worker_cf", "the heir cannot be the worker of a prior service")
+	}
+	if s.Worker == b.owner {
+		return ServiceDecision{}, RuleError(CodeSelfEmployment, "worker_cf", "the deceased cannot be the worker")
+	}
+	if !s.Declared {
+		return ServiceDecision{}, RuleError(CodeDeclarationRequired, "declarations.no_known_employment", "the heir declares knowing of no employment relationship in progress or ended less than 6 months before")
+	}
+	d, err := b.decideService(w, id, s, ServiceRecorded{ClaimID: c.id, HeirCF: c.heir})
+	if err != nil {
+		return ServiceDecision{}, err
+	}
+	d.Claim = pending(PriorServiceInserted{
+		ServiceID: id, WorkerCF: d.Recorded.WorkerCF, Activity: d.Recorded.Activity,
+		StartDate: d.Recorded.StartDate, EndDate: d.Recorded.EndDate, Hours: d.Recorded.Hours, Vouchers: d.Recorded.Vouchers,
+	})
+	return d, nil
+}
+
+// CorrectDateOfDeath is an operator correcting the deceased's date of death
+// on the booklet and on each of its claims (all of them share one date). A
+// prior service already ending after the new date must be reversed first.
+// It returns the booklet's events and each claim's, by claim id.
+func (b *Booklet) CorrectDateOfDeath(claims []*Claim, date, reason string, operator string, today Date) (booklet []Pending, perClaim map[string][]Pending, err error) {
+	dod, err := ParseDate(date, "date_of_death")
+	if err != nil {
+		return nil, nil, err
+	}
+	if dod.After(today) {
+		return nil, nil, RuleError(CodeFutureDate, "date_of_death", "the date of death cannot be in the future")
+	}
+	if reason == "" {
+		return nil, nil, RuleError(CodeReasonRequired, "reason", "a correction needs a reason")
+	}
+	if !b.exists {
+		return nil, nil, NotFoundError("no such booklet")
+	}
+	if b.status != BookletOwnerDeceased {
+		return nil, nil, ConflictError(CodeOwnerNotDeceased, "no heir has declared this booklet's owner deceased")
+	}
+	if dod == b.dateOfDeath {
+		return nil, nil, ConflictError(CodeInvalidState, "the date of death is already "+dod.String())
+	}
+	for _, id := range b.order {
+		s := b.services[id]
+		if s.rec.ClaimID != "" && (s.state == ServiceRecordedState || s.state == ServicePaidState) && s.end.After(dod) {
+			return nil, nil, RuleError(CodeServiceAfterDeath, "date_of_death", "a prior service ends after the corrected date; reverse it first").With("service_id", id)
+		}
+	}
+	prev := b.dateOfDeath.String()
+	booklet = []Pending{{Data: DateOfDeathCorrected{DateOfDeath: dod.String(), Previous: prev, Reason: reason, OperatorCF: operator}, Causation: b.dodEvent}}
+	perClaim = map[string][]Pending{}
+	for _, c := range claims {
+		perClaim[c.id] = []Pending{{Data: ClaimDateOfDeathCorrected{DateOfDeath: dod.String(), Previous: c.dod.String(), Reason: reason, OperatorCF: operator}, Causation: c.dodEvent}}
+	}
+	return booklet, perClaim, nil
+}

@@ -1,0 +1,141 @@
+package domain
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// SchemaVersion is the version every payload of events.go is written with.
+const SchemaVersion = 1
+
+// Event is a payload of events.go; its type name is stored with it.
+type Event interface{ EventType() string }
+
+// Recorded is what an aggregate needs of a stored event: its id (so that a
+// compensation can name it as causation), its version within the stream, the
+// instant it was recorded and the decoded payload.
+type Recorded struct {
+	ID      uuid.UUID
+	Version int64
+	At      time.Time
+	Data    Event
+}
+
+// Pending is an event an aggregate decided, not yet stored. Causation is the
+// id of the event it compensates (uuid.Nil when only the request caused it).
+type Pending struct {
+	Data      Event
+	Causation uuid.UUID
+}
+
+func pending(events ...Event) []Pending {
+	out := make([]Pending, len(events))
+	for i, e := range events {
+		out[i] = Pending{Data: e}
+	}
+	return out
+}
+
+// Upcaster turns the raw payload of an older schema version of an event type
+// into the current payload. Register one in upcasters when a payload's shape
+// changes; version 1 payloads decode directly.
+type Upcaster func(raw []byte) (Event, error)
+
+// upcasters holds, per event type and old schema version, the function from
+// that version's bytes to the current struct. None is needed yet.
+var upcasters = map[string]map[int]Upcaster{}
+
+// Decode turns a stored event's type, schema version and JSON payload into
+// its current payload struct. Unknown types are an error the caller may
+// ignore (a newer writer's events); older versions go through upcasters.
+func Decode(eventType string, schemaVersion int, raw []byte) (Event, error) {
+	if schemaVersion != SchemaVersion && schemaVersion != 0 {
+		if up, ok := upcasters[eventType][schemaVersion]; ok {
+			return up(raw)
+		}
+		return nil, fmt.Errorf("domain: no upcaster for %s version %d", eventType, schemaVersion)
+	}
+	decode, ok := eventTypes[eventType]
+	if !ok {
+		return nil, fmt.Errorf("domain: unknown event type %q", eventType)
+	}
+	e, err := decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("domain: decode %s: %w", eventType, err)
+	}
+	return e, nil
+}
+
+func decodeAs[T Event](raw []byte) (Event, error) {
+	var v T
+	err := json.Unmarshal(raw, &v)
+	return v, err
+}
+
+var eventTypes = map[string]func([]byte) (Event, error){
+	TypeUserRegistered:            decodeAs[UserRegistered],
+	TypeDepositRecorded:           decodeAs[DepositRecorded],
+	TypeServiceRecorded:           decodeAs[ServiceRecorded],
+	TypeServiceRevoked:            decodeAs[ServiceRevoked],
+	TypeServiceReversed:           decodeAs[ServiceReversed],
+	TypeServicePaid:               decodeAs[ServicePaid],
+	TypeHeirClaimAttached:         decodeAs[HeirClaimAttached],
+	TypeHeirClaimDetached:         decodeAs[HeirClaimDetached],
+	TypeDateOfDeathCorrected:      decodeAs[DateOfDeathCorrected],
+	TypeRefundReserved:            decodeAs[RefundReserved],
+	TypeRefundReservationFreed:    decodeAs[RefundReservationReleased],
+	TypeRefundDisbursed:           decodeAs[RefundDisbursed],
+	TypeHeirRegistered:            decodeAs[HeirRegistered],
+	TypeHeirValidated:             decodeAs[HeirValidated],
+	TypeHeirRejected:              decodeAs[HeirRejected],
+	TypeClaimDateOfDeathCorrected: decodeAs[ClaimDateOfDeathCorrected],
+	TypeRefundRequested:           decodeAs[RefundRequested],
+	TypeRefundApproved:            decodeAs[RefundApproved],
+	TypeRefundRejected:            decodeAs[RefundRejected],
+	TypeRefundPaid:                decodeAs[RefundPaid],
+	TypePriorServiceInserted:      decodeAs[PriorServiceInserted],
+	TypePriorServiceReversed:      decodeAs[PriorServiceReversed],
+	TypePriorServicePaid:          decodeAs[PriorServicePaid],
+	TypeWorkerRegistered:          decodeAs[WorkerRegistered],
+	TypeWorkerServiceBooked:       decodeAs[WorkerServiceBooked],
+	TypeWorkerServiceFreed:        decodeAs[WorkerServiceReleased],
+	TypeWorkerPaid:                decodeAs[WorkerPaid],
+	TypePayrollRunCompleted:       decodeAs[PayrollRunCompleted],
+	TypeServiceLocated:            decodeAs[ServiceLocated],
+	TypeRefundLocated:             decodeAs[RefundLocated],
+}
+
+// EventType implementations: the stable names of events.go.
+func (UserRegistered) EventType() string            { return TypeUserRegistered }
+func (DepositRecorded) EventType() string           { return TypeDepositRecorded }
+func (ServiceRecorded) EventType() string           { return TypeServiceRecorded }
+func (ServiceRevoked) EventType() string            { return TypeServiceRevoked }
+func (ServiceReversed) EventType() string           { return TypeServiceReversed }
+func (ServicePaid) EventType() string               { return TypeServicePaid }
+func (HeirClaimAttached) EventType() string         { return TypeHeirClaimAttached }
+func (HeirClaimDetached) EventType() string         { return TypeHeirClaimDetached }
+func (DateOfDeathCorrected) EventType() string      { return TypeDateOfDeathCorrected }
+func (RefundReserved) EventType() string            { return TypeRefundReserved }
+func (RefundReservationReleased) EventType() string { return TypeRefundReservationFreed }
+func (RefundDisbursed) EventType() string           { return TypeRefundDisbursed }
+func (HeirRegistered) EventType() string            { return TypeHeirRegistered }
+func (HeirValidated) EventType() string             { return TypeHeirValidated }
+func (HeirRejected) EventType() string              { return TypeHeirRejected }
+func (ClaimDateOfDeathCorrected) EventType() string { return TypeClaimDateOfDeathCorrected }
+func (RefundRequested) EventType() string           { return TypeRefundRequested }
+func (RefundApproved) EventType() string            { return TypeRefundApproved }
+func (RefundRejected) EventType() string            { return TypeRefundRejected }
+func (RefundPaid) EventType() string                { return TypeRefundPaid }
+func (PriorServiceInserted) EventType() string      { return TypePriorServiceInserted }
+func (PriorServiceReversed) EventType() string      { return TypePriorServiceReversed }
+func (PriorServicePaid) EventType() string          { return TypePriorServicePaid }
+func (WorkerRegistered) EventType() string          { return TypeWorkerRegistered }
+func (WorkerServiceBooked) EventType() string       { return TypeWorkerServiceBooked }
+func (WorkerServiceReleased) EventType() string     { return TypeWorkerServiceFreed }
+func (WorkerPaid) EventType() string                { return TypeWorkerPaid }
+func (PayrollRunCompleted) EventType() string       { return TypePayrollRunCompleted }
+func (ServiceLocated) EventType() string            { return TypeServiceLocated }
+func (RefundLocated) EventType() string             { return TypeRefundLocated }

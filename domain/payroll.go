@@ -1,0 +1,86 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+)
+
+// ParseRunDate parses a payroll run date, which cannot be in the future.
+func ParseRunDate(s string, today Date) (Date, error) {
+	d, err := ParseDate(s, "run_date")
+	if err != nil {
+		return Date{}, err
+	}
+	if d.After(today) {
+		return Date{}, RuleError(CodeFutureDate, "run_date", "a payroll run cannot be dated in the future")
+	}
+	return d, nil
+}
+
+// PayrollDecision is what one run appends: a ServicePaid per service on its
+// booklet, a PriorServicePaid on the claim of a prior service, one WorkerPaid
+// per worker and the run's summary.
+type PayrollDecision struct {
+	Booklets map[string][]Pending // by user CF
+	Workers  map[string][]Pending // by worker CF
+	Claims   map[string][]Pending // by claim id
+	Run      []Pending
+	Summary  PayrollRunCompleted
+}
+
+// PlanPayroll pays every recorded, unrevoked, unreversed, unpaid service of
+// booklets that ends on or before runDate, one payment per worker; a worker
+// without an IBAN is paid by bonifico domiciliato and 260 cents are withheld
+// once per run. workers must hold every worker of those services.
+func PlanPayroll(runID string, runDate Date, booklets []*Booklet, workers map[string]*Worker) PayrollDecision {
+	d := PayrollDecision{Booklets: map[string][]Pending{}, Workers: map[string][]Pending{}, Claims: map[string][]Pending{}}
+	sorted := slices.Clone(booklets)
+	slices.SortFunc(sorted, func(a, b *Booklet) int { return strings.Compare(a.owner.String(), b.owner.String()) })
+	perWorker := map[string]*WorkerPaid{}
+	on := runDate.String()
+	for _, b := range sorted {
+		for _, s := range b.UnpaidUntil(runDate) {
+			if _, ok := workers[s.WorkerCF]; !ok {
+				continue // cannot happen: a service needs a registered worker
+			}
+			d.Booklets[s.UserCF] = append(d.Booklets[s.UserCF], Pending{Data: ServicePaid{ServiceID: s.ServiceID, RunID: runID, PaidOn: on}})
+			if s.ClaimID != "" {
+				d.Claims[s.ClaimID] = append(d.Claims[s.ClaimID], Pending{Data: PriorServicePaid{ServiceID: s.ServiceID, RunID: runID, PaidOn: on}})
+			}
+			wp := perWorker[s.WorkerCF]
+			if wp == nil {
+				wp = &WorkerPaid{RunID: runID, RunDate: on, IBAN: workers[s.WorkerCF].iban}
+				perWorker[s.WorkerCF] = wp
+			}
+			v := int64(s.Vouchers)
+			wp.Services = append(wp.Services, PaidService{
+				ServiceID: s.ServiceID, UserCF: s.UserCF, InsertedByHeir: s.ClaimID != "",
+				Hours: s.Hours, Vouchers: s.Vouchers, GrossCents: s.GrossCents, NetCents: s.NetCents,
+				IVSCents: v * VoucherIVS, INAILCents: v * VoucherINAIL, ManagementCents: v * VoucherFee,
+			})
+			wp.NetCents += s.NetCents
+		}
+	}
+	cfs := make([]string, 0, len(perWorker))
+	for cf := range perWorker {
+		cfs = append(cfs, cf)
+	}
+	slices.Sort(cfs)
+	d.Summary = PayrollRunCompleted{RunID: runID, RunDate: on, Payments: []Payment{}}
+	for _, cf := range cfs {
+		wp := perWorker[cf]
+		if wp.IBAN == "" {
+			wp.FeeCents = DomiciledFee
+		}
+		wp.PaidCents = wp.NetCents - wp.FeeCents
+		d.Workers[cf] = pending(*wp)
+		ids := make([]string, len(wp.Services))
+		for i, s := range wp.Services {
+			ids[i] = s.ServiceID
+		}
+		d.Summary.Payments = append(d.Summary.Payments, Payment{WorkerCF: cf, ServiceIDs: ids, NetCents: wp.NetCents, FeeCents: wp.FeeCents, PaidCents: wp.PaidCents})
+		d.Summary.PaidCents += wp.PaidCents
+	}
+	d.Run = pending(d.Summary)
+	return d
+}

@@ -1,0 +1,164 @@
+package domain
+
+import "fmt"
+
+// ServiceInput is a service as a user (or an heir) submits it.
+type ServiceInput struct {
+	WorkerCF  string
+	Activity  string
+	StartDate string
+	EndDate   string
+	Hours     float64
+	Vouchers  int
+	Declared  bool // no_recent_employment (user) or no_known_employment (heir)
+}
+
+// Service is a well-formed service: every field parsed, the dates in order
+// and enough vouchers for its hours. It carries no judgement on time
+// (future, deadline) or on the booklet and worker: the deciders do that.
+type Service struct {
+	Worker   CF
+	Activity Activity
+	Start    Date
+	End      Date
+	Hours    Hours
+	Vouchers int
+	Declared bool
+}
+
+// Gross is vouchers × 1000 cents, what the booklet commits.
+func (s Service) Gross() int64 { return int64(s.Vouchers) * VoucherCents }
+
+// Net is vouchers × 800 cents, the worker's pay and what the caps count.
+func (s Service) Net() int64 { return int64(s.Vouchers) * VoucherNet }
+
+// Year is the calendar year the caps count the service in: its end date's.
+func (s Service) Year() int { return s.End.Year() }
+
+// ParseService checks the shape of a service: worker CF, activity, dates
+// (end not before start), hours > 0 with two decimals at most, and
+// vouchers >= ceil(hours).
+func ParseService(in ServiceInput) (Service, error) {
+	worker, err := ParseCF(in.WorkerCF)
+	if err != nil {
+		err.(*Error).Field = "worker_cf"
+		return Service{}, err
+	}
+	act, err := ParseActivity(in.Activity)
+	if err != nil {
+		return Service{}, err
+	}
+	start, err := ParseDate(in.StartDate, "start_date")
+	if err != nil {
+		return Service{}, err
+	}
+	end, err := ParseDate(in.EndDate, "end_date")
+	if err != nil {
+		return Service{}, err
+	}
+	if end.Before(start) {
+		return Service{}, RuleError(CodeInvalidDate, "end_date", "a service cannot end before it starts")
+	}
+	hours, err := ParseHours(in.Hours)
+	if err != nil {
+		return Service{}, err
+	}
+	if int64(in.Vouchers) < hours.Ceil() {
+		return Service{}, RuleError(CodeVouchersBelowHours, "vouchers", fmt.Sprintf("one voucher pays at most one hour: %v hours need at least %d vouchers", hours.Float(), hours.Ceil())).
+			With("min_vouchers", hours.Ceil())
+	}
+	return Service{Worker: worker, Activity: act, Start: start, End: end, Hours: hours, Vouchers: in.Vouchers, Declared: in.Declared}, nil
+}
+
+// ServiceDecision is what recording a service appends: the booklet's
+// ServiceRecorded, the worker's WorkerServiceBooked and, for a prior
+// service, the claim's PriorServiceInserted.
+type ServiceDecision struct {
+	Recorded ServiceRecorded
+	Booklet  []Pending
+	Worker   []Pending
+	Claim    []Pending
+}
+
+// RecordService decides a service the booklet's owner records: not in the
+// future, by the 3rd day of the month after its end, with the declaration of
+// no recent employment, with a registered worker who is not the user, on an
+// active booklet, within the balance and the three caps.
+func (b *Booklet) RecordService(w *Worker, id string, s Service, today Date) (ServiceDecision, error) {
+	if s.End.After(today) {
+		return ServiceDecision{}, RuleError(CodeFutureDate, "end_date", "a service cannot be recorded before it ends")
+	}
+	deadline := RecordingDeadline(s.End)
+	if today.After(deadline) {
+		return ServiceDecision{}, RuleError(CodeDeadlinePassed, "end_date", "a service ending "+s.End.String()+" could be recorded until "+deadline.String()).
+			With("deadline", deadline.String())
+	}
+	if !s.Declared {
+		return ServiceDecision{}, RuleError(CodeDeclarationRequired, "declarations.no_recent_employment", "the user declares the worker was not their employee or collaborator in the last 6 months")
+	}
+	if !b.exists {
+		return ServiceDecision{}, RuleError(CodeUserNotRegistered, "", "open the booklet first")
+	}
+	if b.status != BookletActive {
+		return ServiceDecision{}, ConflictError(CodeBookletNotActive, "the booklet's owner is deceased: heirs insert prior services through their claim")
+	}
+	if s.Worker == b.owner {
+		return ServiceDecision{}, RuleError(CodeSelfEmployment, "worker_cf", "a user cannot pay themselves")
+	}
+	rec := ServiceRecorded{Deadline: deadline.String()}
+	return b.decideService(w, id, s, rec)
+}
+
+// decideService holds the rules recording and prior insertion share: a
+// registered worker, the balance and the three caps. rec carries what
+// differs (deadline, claim, heir).
+func (b *Booklet) decideService(w *Worker, id string, s Service, rec ServiceRecorded) (ServiceDecision, error) {
+	if !w.exists {
+		return ServiceDecision{}, RuleError(CodeWorkerNotRegistered, "worker_cf", "the worker is not registered")
+	}
+	gross, net, year := s.Gross(), s.Net(), s.Year()
+	if avail := b.Available(); gross > avail {
+		return ServiceDecision{}, RuleError(CodeInsufficientFunds, "vouchers", "the booklet's available balance does not cover the vouchers").
+			With("available", avail).With("required", gross)
+	}
+	userCounted := net
+	if w.category.Reduced() {
+		userCounted = ReducedShare(net)
+	}
+	if err := capCheck("worker", WorkerCap, w.net[year], net, year); err != nil {
+		return ServiceDecision{}, err
+	}
+	if err := capCheck("user", UserCap, b.userNet[year], userCounted, year); err != nil {
+		return ServiceDecision{}, err
+	}
+	if err := capCheck("worker_for_user", WorkerForUserCap, b.perWork[workYear{s.Worker.String(), year}], net, year); err != nil {
+		return ServiceDecision{}, err
+	}
+	rec.ServiceID = id
+	rec.UserCF = b.owner.String()
+	rec.WorkerCF = s.Worker.String()
+	rec.Activity = s.Activity.String()
+	rec.StartDate = s.Start.String()
+	rec.EndDate = s.End.String()
+	rec.Hours = s.Hours.Float()
+	rec.Vouchers = s.Vouchers
+	rec.GrossCents = gross
+	rec.NetCents = net
+	rec.UserCapCents = userCounted
+	rec.Year = year
+	return ServiceDecision{
+		Recorded: rec,
+		Booklet:  pending(rec),
+		Worker:   pending(WorkerServiceBooked{ServiceID: id, UserCF: rec.UserCF, Year: year, NetCents: net}),
+	}, nil
+}
+
+// capCheck refuses adding add to used when it would cross limit.
+func capCheck(name string, limit, used, add int64, year int) error {
+	if used+add <= limit {
+		return nil
+	}
+	remaining := max(limit-used, 0)
+	return RuleError(CodeCapExceeded, "vouchers", fmt.Sprintf("the %s cap of %d cents for %d would be crossed: %d cents left", name, limit, year, remaining)).
+		With("cap", name).With("limit_cents", limit).With("used_cents", used).With("remaining_cents", remaining).With("year", year)
+}
