@@ -3,6 +3,8 @@ package devdb
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -39,8 +41,18 @@ type cluster struct {
 
 func (c cluster) home() string    { return filepath.Join(c.dir, "pg") }
 func (c cluster) data() string    { return filepath.Join(c.home(), "data") }
-func (c cluster) run() string     { return filepath.Join(c.home(), "run") }
 func (c cluster) logFile() string { return filepath.Join(c.home(), "server.log") }
+
+// run is the unix socket directory: inside .data when the socket's path fits
+// the kernel's limit (107 bytes), else a directory under /tmp named for it.
+func (c cluster) run() string {
+	d := filepath.Join(c.home(), "run")
+	if len(d)+len("/.s.PGSQL.65535") < 100 {
+		return d
+	}
+	sum := sha256.Sum256([]byte(d))
+	return filepath.Join(os.TempDir(), "libretto-pg-"+hex.EncodeToString(sum[:6]))
+}
 func (c cluster) portFile() string {
 	return filepath.Join(c.home(), "port")
 }
@@ -81,6 +93,13 @@ func (c cluster) ensureRunning(ctx context.Context) (string, error) {
 	if c.running(ctx, bin, as) && ping(ctx, admin) == nil {
 		fmt.Fprintf(c.log, "devdb: private cluster already running on 127.0.0.1:%d\n", port)
 		return admin, nil
+	}
+	if !portFree(port) {
+		// Another clone's cluster (or anything else) took our port while we were stopped.
+		if port, err = c.movePort(); err != nil {
+			return "", err
+		}
+		admin = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=3", port)
 	}
 	fmt.Fprintf(c.log, "devdb: starting private cluster on 127.0.0.1:%d (log %s)\n", port, c.logFile())
 	start := c.command(ctx, as, bin.pgCtl, "-D", c.data(), "-l", c.logFile(), "-w", "-t", "60", "start")
@@ -235,19 +254,44 @@ func (c cluster) initdb(ctx context.Context, bin binaries, as *owner) error {
 		}
 	}
 	conf := fmt.Sprintf("\n# libretto private development cluster (cmd/libretto/devdb)\n"+
-		"listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\nmax_connections = 200\n", port, c.run())
+		"listen_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nmax_connections = 200\n", c.run())
+	if err := c.appendConf(conf); err != nil {
+		return err
+	}
+	return c.setPort(port)
+}
+
+// movePort gives a stopped cluster a new free port.
+func (c cluster) movePort() (int, error) {
+	port, err := freePort()
+	if err != nil {
+		return 0, fmt.Errorf("devdb: find a free port: %w", err)
+	}
+	fmt.Fprintf(c.log, "devdb: the private cluster's port is taken; moving it to %d\n", port)
+	return port, c.setPort(port)
+}
+
+// setPort records port in postgresql.conf (the last setting wins) and in the port file.
+func (c cluster) setPort(port int) error {
+	if err := c.appendConf(fmt.Sprintf("port = %d\n", port)); err != nil {
+		return err
+	}
+	return os.WriteFile(c.portFile(), []byte(strconv.Itoa(port)+"\n"), 0o644)
+}
+
+func (c cluster) appendConf(s string) error {
 	f, err := os.OpenFile(filepath.Join(c.data(), "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return fmt.Errorf("devdb: configure cluster: %w", err)
 	}
-	if _, err := f.WriteString(conf); err != nil {
+	if _, err := f.WriteString(s); err != nil {
 		f.Close()
 		return fmt.Errorf("devdb: configure cluster: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("devdb: configure cluster: %w", err)
 	}
-	return os.WriteFile(c.portFile(), []byte(strconv.Itoa(port)+"\n"), 0o644)
+	return nil
 }
 
 var portLine = regexp.MustCompile(`(?m)^port = (\d+)`)
