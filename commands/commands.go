@@ -67,11 +67,13 @@ type Handler struct {
 	idempotency Idempotency
 	documents   Documents
 	maxRetries  int
+	unpaid      UnpaidBooklets // optional; see SetUnpaidBooklets
+	states      *stateCache    // folded aggregates by stream, checked by version
 }
 
 // NewHandler returns a Handler over store, idempotency and document stores.
 func NewHandler(store eventstore.Store, idem Idempotency, docs Documents) *Handler {
-	return &Handler{store: store, idempotency: idem, documents: docs, maxRetries: 20}
+	return &Handler{store: store, idempotency: idem, documents: docs, maxRetries: 20, states: newStateCache(defaultCacheEntries)}
 }
 
 // The commands. Each has its own file with its handler method:

@@ -1,0 +1,31 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/inps/libretto/domain"
+)
+
+// RecordDeposit records an F24 or pagoPA deposit on a user's booklet.
+func (h *Handler) RecordDeposit(ctx context.Context, m Meta, c RecordDeposit) (Result, error) {
+	return h.decide(ctx, m, "RecordDeposit", func(ctx context.Context, u *unit) (Result, error) {
+		cf, err := parseCF(c.UserCF, "user_cf")
+		if err != nil {
+			return Result{}, err
+		}
+		b, err := u.booklet(ctx, cf)
+		if err != nil {
+			return Result{}, err
+		}
+		id := u.newID()
+		events, err := b.RecordDeposit(domain.DepositInput{DepositID: id, AmountCents: c.AmountCents, Channel: c.Channel, PaidOn: c.PaidOn}, u.today)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.BookletStream(cf.String()), events); err != nil {
+			return Result{}, err
+		}
+		pos, err := u.commit(ctx)
+		return Result{Position: pos, ID: id}, err
+	})
+}

@@ -1,0 +1,43 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/inps/libretto/domain"
+)
+
+// RequestRefund asks, through the caller's claim, for the whole available
+// balance of the deceased's booklet; claim, booklet and the refund's locator
+// are appended atomically, so two heirs racing for it cannot both win.
+func (h *Handler) RequestRefund(ctx context.Context, m Meta, c RequestRefund) (Result, error) {
+	return h.decide(ctx, m, "RequestRefund", func(ctx context.Context, u *unit) (Result, error) {
+		cl, err := u.heirClaim(ctx, c.ClaimID)
+		if err != nil {
+			return Result{}, err
+		}
+		deceased, err := storedCF(cl.DeceasedCF())
+		if err != nil {
+			return Result{}, err
+		}
+		b, err := u.booklet(ctx, deceased)
+		if err != nil {
+			return Result{}, err
+		}
+		id := u.newID()
+		claim, booklet, amount, err := cl.RequestRefund(b, id, c.IBAN)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.ClaimStream(cl.ID()), claim); err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.BookletStream(deceased.String()), booklet); err != nil {
+			return Result{}, err
+		}
+		if err := u.locate(domain.RefundLocator(id), domain.RefundLocated{RefundID: id, ClaimID: cl.ID(), UserCF: deceased.String()}); err != nil {
+			return Result{}, err
+		}
+		pos, err := u.commit(ctx)
+		return Result{Position: pos, ID: id, AmountCents: amount}, err
+	})
+}

@@ -1,0 +1,52 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/inps/libretto/domain"
+)
+
+// RevokeService withdraws one of the caller's recorded, unpaid services
+// until its deadline; the worker stops counting it.
+func (h *Handler) RevokeService(ctx context.Context, m Meta, c RevokeService) (Result, error) {
+	return h.decide(ctx, m, "RevokeService", func(ctx context.Context, u *unit) (Result, error) {
+		loc, err := u.locateService(ctx, c.ServiceID)
+		if err != nil {
+			return Result{}, err
+		}
+		if loc.UserCF != m.ActorCF {
+			return Result{}, domain.NotFoundError("no such service")
+		}
+		userCF, err := storedCF(loc.UserCF)
+		if err != nil {
+			return Result{}, err
+		}
+		b, err := u.booklet(ctx, userCF)
+		if err != nil {
+			return Result{}, err
+		}
+		rec, _, ok := b.Service(c.ServiceID)
+		if !ok {
+			return Result{}, domain.NotFoundError("no such service")
+		}
+		workerCF, err := storedCF(rec.WorkerCF)
+		if err != nil {
+			return Result{}, err
+		}
+		if _, err := u.worker(ctx, workerCF); err != nil {
+			return Result{}, err
+		}
+		booklet, worker, err := b.RevokeService(c.ServiceID, u.today)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.BookletStream(loc.UserCF), booklet); err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.WorkerStream(rec.WorkerCF), worker); err != nil {
+			return Result{}, err
+		}
+		pos, err := u.commit(ctx)
+		return Result{Position: pos, ID: c.ServiceID}, err
+	})
+}

@@ -1,0 +1,365 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+	_ "time/tzdata" // Europe/Rome without relying on the host's zoneinfo
+
+	"github.com/google/uuid"
+
+	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/eventstore"
+)
+
+// rome is the time zone civil dates are in.
+var rome = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		panic(err) // time/tzdata is embedded: cannot happen
+	}
+	return loc
+}()
+
+// idNamespace derives event and entity ids from an idempotency key (uuid v5),
+// so that a retried command proposes the very same events and the store
+// treats their re-append as a no-op.
+var idNamespace = uuid.MustParse("6f1d2b52-3c1e-5b8e-9a40-5e1b7a6c2d10")
+
+// SetUnpaidBooklets lets RunPayroll find the booklets to pay from a read
+// model instead of scanning the event log.
+func (h *Handler) SetUnpaidBooklets(u UnpaidBooklets) { h.unpaid = u }
+
+// decide runs one command: the idempotency check, then attempts of fn until
+// it succeeds, fails with something other than a concurrency conflict or
+// runs out of retries, then the idempotency record.
+func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx context.Context, u *unit) (Result, error)) (Result, error) {
+	if m.Now.IsZero() {
+		m.Now = time.Now()
+	}
+	scope := m.ActorCF + ":" + name
+	if m.IdempotencyKey != "" && h.idempotency != nil {
+		stored, hash, found, err := h.idempotency.Lookup(ctx, scope, m.IdempotencyKey)
+		if err != nil {
+			return Result{}, fmt.Errorf("commands: idempotency lookup: %w", err)
+		}
+		if found {
+			if hash != m.RequestHash {
+				return Result{}, domain.RuleError(domain.CodeIdempotencyKeyReused, "", "this Idempotency-Key was used with another request")
+			}
+			var res Result
+			if err := json.Unmarshal(stored, &res); err != nil {
+				return Result{}, fmt.Errorf("commands: stored result: %w", err)
+			}
+			return res, nil
+		}
+	}
+	for try := 0; ; try++ {
+		u := &unit{h: h, m: m, today: domain.DateOf(m.Now, rome), ids: idSource{scope: scope, key: m.IdempotencyKey}}
+		res, err := fn(ctx, u)
+		u.release()
+		if errors.Is(err, eventstore.ErrConcurrency) && try < h.maxRetries {
+			if err := pause(ctx, try); err != nil {
+				return Result{}, err
+			}
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		if m.IdempotencyKey != "" && h.idempotency != nil {
+			b, _ := json.Marshal(res)
+			if err := h.idempotency.Save(ctx, scope, m.IdempotencyKey, m.RequestHash, b); err != nil {
+				return Result{}, fmt.Errorf("commands: idempotency save: %w", err)
+			}
+		}
+		return res, nil
+	}
+}
+
+// pause waits a jittered, growing interval before a retry.
+func pause(ctx context.Context, try int) error {
+	ceiling := time.Millisecond << min(try, 6) // 1 ms … 64 ms
+	t := time.NewTimer(rand.N(ceiling) + 100*time.Microsecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// idSource hands out the ids of one attempt: random, or derived from the
+// idempotency key so that every attempt of one request proposes the same.
+type idSource struct {
+	scope, key string
+	n          int
+}
+
+func (s *idSource) next() uuid.UUID {
+	if s.key == "" {
+		return uuid.New()
+	}
+	s.n++
+	return uuid.NewSHA1(idNamespace, fmt.Appendf(nil, "%s\x00%s\x00%d", s.scope, s.key, s.n))
+}
+
+// unit is one attempt of a command: the aggregates it loaded (checked out of
+// the cache), the appends it proposes, and what to put back.
+type unit struct {
+	h       *Handler
+	m       Meta
+	today   domain.Date
+	ids     idSource
+	loaded  map[string]versionedApplier
+	appends []eventstore.StreamAppend
+}
+
+// versionedApplier is a folded aggregate.
+type versionedApplier interface {
+	Version() int64
+	Apply(...domain.Recorded)
+}
+
+// newID returns a fresh entity id (service, deposit, claim, refund, run).
+func (u *unit) newID() string { return u.ids.next().String() }
+
+// today's civil date in Europe/Rome is u.today.
+
+// booklet loads the booklet of cf.
+func (u *unit) booklet(ctx context.Context, cf domain.CF) (*domain.Booklet, error) {
+	a, err := u.load(ctx, domain.BookletStream(cf.String()), func() versionedApplier { return domain.NewBooklet(cf) })
+	if err != nil {
+		return nil, err
+	}
+	return a.(*domain.Booklet), nil
+}
+
+// worker loads the worker of cf.
+func (u *unit) worker(ctx context.Context, cf domain.CF) (*domain.Worker, error) {
+	a, err := u.load(ctx, domain.WorkerStream(cf.String()), func() versionedApplier { return domain.NewWorker(cf) })
+	if err != nil {
+		return nil, err
+	}
+	return a.(*domain.Worker), nil
+}
+
+// claim loads claim id; NotFound when it does not exist.
+func (u *unit) claim(ctx context.Context, id string) (*domain.Claim, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, domain.NotFoundError("no such claim")
+	}
+	a, err := u.load(ctx, domain.ClaimStream(id), func() versionedApplier { return domain.NewClaim(id) })
+	if err != nil {
+		return nil, err
+	}
+	c := a.(*domain.Claim)
+	if !c.Exists() {
+		return nil, domain.NotFoundError("no such claim")
+	}
+	return c, nil
+}
+
+// heirClaim loads a claim the actor is the heir of; another person's claim
+// is NotFound, so that its existence is not revealed.
+func (u *unit) heirClaim(ctx context.Context, id string) (*domain.Claim, error) {
+	c, err := u.claim(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.HeirCF() != u.m.ActorCF {
+		return nil, domain.NotFoundError("no such claim")
+	}
+	return c, nil
+}
+
+// load returns the aggregate of stream, from the cache when possible, folded
+// up to the stream's current version.
+func (u *unit) load(ctx context.Context, stream string, fresh func() versionedApplier) (versionedApplier, error) {
+	if a, ok := u.loaded[stream]; ok {
+		return a, nil
+	}
+	var agg versionedApplier
+	if v, ok := u.h.states.take(stream); ok {
+		agg = v.(versionedApplier)
+	} else {
+		agg = fresh()
+	}
+	if u.loaded == nil {
+		u.loaded = map[string]versionedApplier{}
+	}
+	u.loaded[stream] = agg
+	events, err := u.h.store.ReadStream(ctx, stream, eventstore.ReadOptions{From: agg.Version() + 1})
+	if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
+		return nil, fmt.Errorf("commands: read %s: %w", stream, err)
+	}
+	applyStored(agg, events)
+	return agg, nil
+}
+
+// applyStored decodes stored events and folds them into agg. An event the
+// domain cannot decode (a newer writer's type) still advances the version.
+func applyStored(agg versionedApplier, events []eventstore.Event) {
+	for _, e := range events {
+		data, err := domain.Decode(e.Type, e.SchemaVersion, e.Data)
+		if err != nil {
+			data = nil
+		}
+		agg.Apply(domain.Recorded{ID: e.ID, Version: e.Version, At: e.RecordedAt, Data: data})
+	}
+}
+
+// expect is the expectation matching an aggregate folded to version.
+func expect(version int64) eventstore.ExpectedVersion {
+	if version == 0 {
+		return eventstore.NoStream
+	}
+	return eventstore.Exact(version)
+}
+
+// add proposes events for stream at the expected version; nothing when the
+// aggregate decided no event for it.
+func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []domain.Pending) error {
+	if len(events) == 0 {
+		return nil
+	}
+	data := make([]eventstore.EventData, len(events))
+	for i, p := range events {
+		raw, err := json.Marshal(p.Data)
+		if err != nil {
+			return fmt.Errorf("commands: encode %s: %w", p.Data.EventType(), err)
+		}
+		data[i] = eventstore.EventData{
+			ID:            u.ids.next(),
+			Type:          p.Data.EventType(),
+			SchemaVersion: domain.SchemaVersion,
+			Data:          raw,
+			OccurredAt:    u.m.Now,
+			Actor:         eventstore.Actor{ID: u.m.ActorCF, Role: string(u.m.Role)},
+			CorrelationID: u.m.CorrelationID,
+			CausationID:   p.Causation,
+		}
+	}
+	u.appends = append(u.appends, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})
+	return nil
+}
+
+// addTo proposes events for a loaded aggregate's stream, expecting the
+// version it was folded to.
+func (u *unit) addTo(stream string, events []domain.Pending) error {
+	a, ok := u.loaded[stream]
+	if !ok {
+		return fmt.Errorf("commands: %s was not loaded", stream)
+	}
+	return u.add(stream, expect(a.Version()), events)
+}
+
+// locate proposes a one-event locator stream (it must not exist yet).
+func (u *unit) locate(stream string, e domain.Event) error {
+	return u.add(stream, eventstore.NoStream, []domain.Pending{{Data: e}})
+}
+
+// commit appends every proposal atomically and returns the global position
+// of the last event. The loaded aggregates are folded forward with what was
+// stored, so the cache holds them at their new versions.
+func (u *unit) commit(ctx context.Context) (int64, error) {
+	stored, err := u.h.store.Append(ctx, u.appends...)
+	if err != nil {
+		if errors.Is(err, eventstore.ErrConcurrency) {
+			return 0, err
+		}
+		return 0, fmt.Errorf("commands: append: %w", err)
+	}
+	var pos int64
+	byStream := map[string][]eventstore.Event{}
+	for _, e := range stored {
+		pos = max(pos, e.Position)
+		byStream[e.Stream] = append(byStream[e.Stream], e)
+	}
+	for stream, events := range byStream {
+		if a, ok := u.loaded[stream]; ok && len(events) > 0 && events[0].Version == a.Version()+1 {
+			applyStored(a, events)
+		}
+	}
+	return pos, nil
+}
+
+// release puts every loaded aggregate back into the cache.
+func (u *unit) release() {
+	for stream, a := range u.loaded {
+		u.h.states.put(stream, a)
+	}
+}
+
+// locateService reads the locator of a service id.
+func (u *unit) locateService(ctx context.Context, id string) (domain.ServiceLocated, error) {
+	var loc domain.ServiceLocated
+	err := u.readLocator(ctx, domain.ServiceLocator(id), &loc)
+	if err != nil {
+		return loc, err
+	}
+	if loc.ServiceID != id {
+		return loc, domain.NotFoundError("no such service")
+	}
+	return loc, nil
+}
+
+// locateRefund reads the locator of a refund id.
+func (u *unit) locateRefund(ctx context.Context, id string) (domain.RefundLocated, error) {
+	var loc domain.RefundLocated
+	err := u.readLocator(ctx, domain.RefundLocator(id), &loc)
+	if err != nil {
+		return loc, err
+	}
+	if loc.RefundID != id {
+		return loc, domain.NotFoundError("no such refund")
+	}
+	return loc, nil
+}
+
+func (u *unit) readLocator(ctx context.Context, stream string, into any) error {
+	events, err := u.h.store.ReadStream(ctx, stream, eventstore.ReadOptions{})
+	if errors.Is(err, eventstore.ErrStreamNotFound) || (err == nil && len(events) == 0) {
+		return domain.NotFoundError("no such " + stream)
+	}
+	if err != nil {
+		return fmt.Errorf("commands: read %s: %w", stream, err)
+	}
+	if err := json.Unmarshal(events[0].Data, into); err != nil {
+		return fmt.Errorf("commands: decode %s: %w", stream, err)
+	}
+	return nil
+}
+
+// actorCF parses the actor's codice fiscale (invalid_cf on field).
+func (u *unit) actorCF(field string) (domain.CF, error) {
+	cf, err := domain.ParseCF(u.m.ActorCF)
+	if err != nil {
+		err.(*domain.Error).Field = field
+		return domain.CF{}, err
+	}
+	return cf, nil
+}
+
+// parseCF parses a CF of the request (invalid_cf on field).
+func parseCF(s, field string) (domain.CF, error) {
+	cf, err := domain.ParseCF(s)
+	if err != nil {
+		err.(*domain.Error).Field = field
+		return domain.CF{}, err
+	}
+	return cf, nil
+}
+
+// storedCF parses a CF read back from an event, which was valid when written.
+func storedCF(s string) (domain.CF, error) {
+	cf, err := domain.ParseCF(s)
+	if err != nil {
+		return domain.CF{}, fmt.Errorf("commands: stored codice fiscale %q: %w", s, err)
+	}
+	return cf, nil
+}
