@@ -1,0 +1,144 @@
+package api
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/inps/libretto/eventstore"
+)
+
+// auditEvent is one stored event with its whole envelope, as an auditor
+// sees it.
+type auditEvent struct {
+	Position      int64            `json:"position"`
+	Stream        string           `json:"stream"`
+	Version       int64            `json:"version"`
+	EventID       string           `json:"event_id"`
+	Type          string           `json:"type"`
+	SchemaVersion int              `json:"schema_version"`
+	OccurredAt    string           `json:"occurred_at"`
+	RecordedAt    string           `json:"recorded_at"`
+	Actor         eventstore.Actor `json:"actor"`
+	CorrelationID *string          `json:"correlation_id"`
+	CausationID   *string          `json:"causation_id"`
+	Hash          string           `json:"hash"`
+	Data          json.RawMessage  `json:"data"`
+}
+
+func auditEvents(evs []eventstore.Event) []auditEvent {
+	out := make([]auditEvent, 0, len(evs))
+	for _, e := range evs {
+		data := json.RawMessage(e.Data)
+		if !json.Valid(data) {
+			data = json.RawMessage("null")
+		}
+		out = append(out, auditEvent{
+			Position:      e.Position,
+			Stream:        e.Stream,
+			Version:       e.Version,
+			EventID:       e.ID.String(),
+			Type:          e.Type,
+			SchemaVersion: e.SchemaVersion,
+			OccurredAt:    e.OccurredAt.UTC().Format(time.RFC3339Nano),
+			RecordedAt:    e.RecordedAt.UTC().Format(time.RFC3339Nano),
+			Actor:         e.Actor,
+			CorrelationID: uuidOrNull(e.CorrelationID),
+			CausationID:   uuidOrNull(e.CausationID),
+			Hash:          hex.EncodeToString(e.Hash),
+			Data:          data,
+		})
+	}
+	return out
+}
+
+func uuidOrNull(id uuid.UUID) *string {
+	if id == uuid.Nil {
+		return nil
+	}
+	s := id.String()
+	return &s
+}
+
+func (s *Server) getAuditStream(w http.ResponseWriter, r *http.Request) {
+	if !s.validMinPosition(w, r) {
+		return
+	}
+	id := chi.URLParam(r, "stream_id")
+	evs, err := s.store.ReadStream(r.Context(), id, eventstore.ReadOptions{})
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	s.JSON(w, http.StatusOK, struct {
+		StreamID string       `json:"stream_id"`
+		Events   []auditEvent `json:"events"`
+	}{id, auditEvents(evs)})
+}
+
+func (s *Server) getVerify(w http.ResponseWriter, r *http.Request) {
+	if !s.validMinPosition(w, r) {
+		return
+	}
+	rep, err := s.store.Verify(r.Context(), nil)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if rep.Broken == nil {
+		rep.Broken = []eventstore.BrokenLink{}
+	}
+	s.JSON(w, http.StatusOK, rep)
+}
+
+// validMinPosition accepts ?min_position on the audit routes, which read
+// the event store itself: every committed position is already visible, so
+// there is nothing to wait for.
+func (s *Server) validMinPosition(w http.ResponseWriter, r *http.Request) bool {
+	raw := r.URL.Query().Get("min_position")
+	if raw == "" {
+		return true
+	}
+	if n, err := parseNonNegative(raw); err != nil || n < 0 {
+		s.Problem(w, r, badRequest("invalid_min_position", "min_position", "min_position must be a non-negative integer"))
+		return false
+	}
+	return true
+}
+
+// asOf reads ?as_of (RFC 3339); absent means now.
+func (s *Server) asOf(r *http.Request) (time.Time, error) {
+	raw := r.URL.Query().Get("as_of")
+	if raw == "" {
+		return s.cfg.Now(), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, raw)
+	if err != nil {
+		return time.Time{}, badRequest("invalid_as_of", "as_of", "as_of must be an RFC 3339 instant, e.g. 2026-03-01T12:00:00Z")
+	}
+	return t, nil
+}
+
+// getReplay answers the state of a claim as it stood at ?as_of, folded from
+// its events up to that instant, with those events.
+func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) {
+	if !s.validMinPosition(w, r) {
+		return
+	}
+	asOf, err := s.asOf(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	id := chi.URLParam(r, "id")
+	if _, err := uuid.Parse(id); err != nil {
+		s.Problem(w, r, notFound("no such claim"))
+		return
+	}
+	s.Problem(w, r, &httpError{Status: http.StatusNotImplemented, Code: "not_implemented",
+		Detail: "claim replay as of " + asOf.Format(time.RFC3339) + " is not available yet"})
+}

@@ -1,0 +1,151 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/inps/libretto/commands"
+)
+
+// IdempotencyKeyHeader names the header a client repeats a POST under.
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+// Decode reads a JSON request body of at most limit bytes into v, strictly
+// (unknown fields and wrong types are 400s), and returns the command Meta of
+// the request: the caller, the role it acts under, the instant, the
+// correlation id, and the idempotency key with the request's hash. On failure
+// it has already written the problem and returns false.
+//
+// An empty body decodes as {}. The request hash covers the method, the path
+// and the body, so one key reused on another resource is refused too.
+func (s *Server) Decode(w http.ResponseWriter, r *http.Request, limit int64, v any) (commands.Meta, bool) {
+	body, err := readBody(w, r, limit)
+	if err == nil {
+		err = unmarshalStrict(body, v)
+	}
+	if err != nil {
+		s.Problem(w, r, err)
+		return commands.Meta{}, false
+	}
+	key := strings.TrimSpace(r.Header.Get(IdempotencyKeyHeader))
+	if len(key) > 255 {
+		s.Problem(w, r, badRequest("invalid_idempotency_key", IdempotencyKeyHeader, "the Idempotency-Key must be at most 255 characters"))
+		return commands.Meta{}, false
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s\n", r.Method, r.URL.Path)
+	h.Write(body)
+	return s.meta(r, key, hex.EncodeToString(h.Sum(nil))), true
+}
+
+func (s *Server) meta(r *http.Request, key, hash string) commands.Meta {
+	p, role, _ := s.Principal(r)
+	st := stateOf(r.Context())
+	id := st.id
+	if id == uuid.Nil {
+		id = uuid.New()
+	}
+	return commands.Meta{
+		ActorCF:        p.Subject,
+		Role:           role,
+		Now:            s.cfg.Now(),
+		CorrelationID:  id,
+		IdempotencyKey: key,
+		RequestHash:    hash,
+	}
+}
+
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !isJSONMedia(mt) {
+			return nil, &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+				Detail: "send the body as application/json"}
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, &httpError{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
+				Detail: fmt.Sprintf("the body exceeds %d bytes", limit)}
+		}
+		return nil, badRequest("malformed_json", "", "the body could not be read")
+	}
+	return body, nil
+}
+
+func unmarshalStrict(body []byte, v any) error {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		trimmed = []byte("{}")
+	}
+	if trimmed[0] != '{' {
+		return badRequest("malformed_json", "", "the body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return badRequest("malformed_json", "", "the body holds more than one JSON value")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("malformed_json", "", "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var (
+		syntax  *json.SyntaxError
+		typeErr *json.UnmarshalTypeError
+		b64     base64.CorruptInputError
+	)
+	switch {
+	case errors.As(err, &b64):
+		return badRequest("invalid_base64", "will.content_base64", "content_base64 must be standard base64")
+	case errors.As(err, &syntax):
+		return badRequest("malformed_json", "", fmt.Sprintf("malformed JSON at byte %d: %v", syntax.Offset, syntax))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return badRequest("malformed_json", "", "the JSON body ends too early")
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return badRequest("invalid_type", field, fmt.Sprintf("%s must be a JSON %s", field, jsonKind(typeErr.Type.Kind().String())))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return badRequest("unknown_field", name, fmt.Sprintf("unknown field %q", name))
+	}
+	return badRequest("malformed_json", "", "the body is not valid JSON: "+err.Error())
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "integer"
+	case "float32", "float64":
+		return "number"
+	case "slice", "array":
+		return "array"
+	}
+	return "object"
+}

@@ -1,0 +1,187 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/google/uuid"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/http/auth"
+)
+
+// RequestIDHeader carries the request id in and out. A client's UUID is
+// kept (and becomes the events' correlation id); anything else is replaced.
+const RequestIDHeader = "X-Request-Id"
+
+type ctxKey int
+
+const stateKey ctxKey = 1
+
+// reqState is what middleware and handlers learn about a request, read back
+// by observe for the access log and metrics.
+type reqState struct {
+	id        uuid.UUID
+	principal *auth.Principal
+	role      commands.Role
+	command   string // set by a command handler
+	outcome   string // "ok" or the problem code
+}
+
+func stateOf(ctx context.Context) *reqState {
+	st, _ := ctx.Value(stateKey).(*reqState)
+	if st == nil {
+		return &reqState{}
+	}
+	return st
+}
+
+func requestIDOf(ctx context.Context) string { return stateOf(ctx).id.String() }
+
+func setOutcome(ctx context.Context, code string) { stateOf(ctx).outcome = code }
+
+func (s *Server) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := uuid.Parse(r.Header.Get(RequestIDHeader))
+		if err != nil || id == uuid.Nil {
+			id = uuid.New()
+		}
+		w.Header().Set(RequestIDHeader, id.String())
+		st := &reqState{id: id}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey, st)))
+	})
+}
+
+// recoverer turns a panic into a logged 500 problem with the request id.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.ErrorContext(r.Context(), "panic serving request",
+				"request_id", requestIDOf(r.Context()), "panic", maskCFs(fmt.Sprint(v)), "stack", string(debug.Stack()))
+			s.Problem(w, r, fmt.Errorf("panic: %v", v))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// observe writes the access log and the latency and command metrics.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		elapsed := time.Since(start)
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		route := routeOf(r)
+		st := stateOf(r.Context())
+		s.metrics.observe(r.Method, route, status, elapsed)
+		if st.command != "" {
+			outcome := st.outcome
+			if outcome == "" {
+				outcome = "ok"
+			}
+			s.metrics.commands.WithLabelValues(st.command, outcome).Inc()
+		}
+		attrs := []any{
+			"request_id", st.id.String(), "method", r.Method, "route", route,
+			"path", maskCFs(r.URL.Path), "status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000,
+		}
+		if st.principal != nil {
+			attrs = append(attrs, "subject", maskCF(st.principal.Subject), "role", string(st.role))
+		}
+		if st.outcome != "" && st.outcome != "ok" {
+			attrs = append(attrs, "code", st.outcome)
+		}
+		s.log.InfoContext(r.Context(), "http request", attrs...)
+	})
+}
+
+func routeOf(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		if p := rc.RoutePattern(); p != "" {
+			return p
+		}
+	}
+	return "unmatched"
+}
+
+// Allow authenticates the bearer token (401 when missing or bad) and lets
+// the request through when the principal holds one of roles (403 when not).
+// The first of roles the principal holds is the role the request acts under,
+// so list the widest-reading role first.
+func (s *Server) Allow(roles ...commands.Role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, err := s.authenticate(r)
+			if err != nil {
+				s.Problem(w, r, err)
+				return
+			}
+			st := stateOf(r.Context())
+			st.principal = &p
+			for _, role := range roles {
+				if p.Has(role) {
+					st.role = role
+					next.ServeHTTP(w, r)
+					return
+				}
+			}
+			s.Problem(w, r, &httpError{Status: http.StatusForbidden, Code: "forbidden", Detail: "your role may not do this"})
+		})
+	}
+}
+
+func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if h == "" {
+		return auth.Principal{}, &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Detail: "an Authorization: Bearer token is required"}
+	}
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return auth.Principal{}, &httpError{Status: http.StatusUnauthorized, Code: "invalid_token", Detail: "the Authorization header must be Bearer <token>"}
+	}
+	return s.cfg.Auth.Authenticate(r.Context(), token)
+}
+
+// Principal returns the authenticated caller and the role the request acts
+// under; ok is false outside an Allow middleware.
+func (s *Server) Principal(r *http.Request) (p auth.Principal, role commands.Role, ok bool) {
+	st := stateOf(r.Context())
+	if st.principal == nil {
+		return auth.Principal{}, "", false
+	}
+	return *st.principal, st.role, true
+}
+
+// cfPattern finds codici fiscali (omocodia letters included) in free text.
+var cfPattern = regexp.MustCompile(`(?i)\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b`)
+
+// maskCF hides the middle of a codice fiscale: RSSMRA*******62S. Other
+// subjects (system names) are kept.
+func maskCF(s string) string {
+	if len(s) == 16 && cfPattern.MatchString(s) {
+		return s[:6] + "*******" + s[13:]
+	}
+	return s
+}
+
+// maskCFs masks every codice fiscale in s.
+func maskCFs(s string) string { return cfPattern.ReplaceAllStringFunc(s, maskCF) }

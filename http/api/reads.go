@@ -1,0 +1,301 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/projections"
+)
+
+var rome = mustLoadLocation("Europe/Rome")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// WaitForPosition honours ?min_position=N: it returns once the read models
+// have applied the event at global position N, or writes a problem (400 for
+// a bad N, 504 read_model_timeout after the wait bound) and returns false.
+func (s *Server) WaitForPosition(w http.ResponseWriter, r *http.Request) bool {
+	raw := r.URL.Query().Get("min_position")
+	if raw == "" {
+		return true
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 0 {
+		s.Problem(w, r, badRequest("invalid_min_position", "min_position", "min_position must be a non-negative integer"))
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadWait)
+	defer cancel()
+	if err := s.q.WaitFor(ctx, n); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			s.Problem(w, r, &httpError{Status: http.StatusGatewayTimeout, Code: "read_model_timeout",
+				Detail: fmt.Sprintf("the read models did not reach position %d within %s", n, s.cfg.ReadWait)})
+			return false
+		}
+		s.Problem(w, r, err)
+		return false
+	}
+	return true
+}
+
+// claimFor reads a claim the caller may see: its heir, or any operator or
+// auditor. Others get 404 as if it did not exist.
+func (s *Server) claimFor(r *http.Request) (projections.Claim, error) {
+	id := chi.URLParam(r, "id")
+	if _, err := uuid.Parse(id); err != nil {
+		return projections.Claim{}, notFound("no such claim")
+	}
+	c, err := s.q.Claim(r.Context(), id)
+	if err != nil {
+		return projections.Claim{}, err
+	}
+	if !s.mayRead(r, c.HeirCF) {
+		return projections.Claim{}, notFound("no such claim")
+	}
+	return c, nil
+}
+
+// mayRead reports whether the caller may read data owned by cf: operators
+// and auditors read everything, a citizen only their own.
+func (s *Server) mayRead(r *http.Request, cf string) bool {
+	p, role, ok := s.Principal(r)
+	if !ok {
+		return false
+	}
+	switch role {
+	case commands.RoleOperator, commands.RoleAuditor:
+		return true
+	case commands.RoleCitizen:
+		return strings.EqualFold(p.Subject, cf)
+	}
+	return false
+}
+
+func (s *Server) getHeirClaims(w http.ResponseWriter, r *http.Request) {
+	if !s.WaitForPosition(w, r) {
+		return
+	}
+	p, _, _ := s.Principal(r)
+	claims, err := s.q.ClaimsByHeir(r.Context(), p.Subject)
+	if err != nil && !errors.Is(err, projections.ErrNotFound) {
+		s.Problem(w, r, err)
+		return
+	}
+	if claims == nil {
+		claims = []projections.Claim{}
+	}
+	for i := range claims {
+		normalizeClaim(&claims[i])
+	}
+	s.JSON(w, http.StatusOK, struct {
+		Claims []projections.Claim `json:"claims"`
+	}{claims})
+}
+
+func normalizeClaim(c *projections.Claim) {
+	if c.PriorServices == nil {
+		c.PriorServices = []projections.PriorService{}
+	}
+}
+
+func (s *Server) getHeirClaim(w http.ResponseWriter, r *http.Request) {
+	if !s.WaitForPosition(w, r) {
+		return
+	}
+	c, err := s.claimFor(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	normalizeClaim(&c)
+	s.JSON(w, http.StatusOK, c)
+}
+
+func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) {
+	if !s.WaitForPosition(w, r) {
+		return
+	}
+	c, err := s.claimFor(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	h, err := s.q.History(r.Context(), c.ClaimID)
+	if errors.Is(err, projections.ErrNotFound) {
+		h, err = projections.History{ClaimID: c.ClaimID}, nil
+	}
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if h.Entries == nil {
+		h.Entries = []projections.HistoryEntry{}
+	}
+	for i := range h.Entries {
+		if h.Entries[i].Details == nil {
+			h.Entries[i].Details = map[string]any{}
+		}
+	}
+	s.JSON(w, http.StatusOK, h)
+}
+
+// getWill returns the claim's will as uploaded, to its heir and to the
+// operators and auditors who check it.
+func (s *Server) getWill(w http.ResponseWriter, r *http.Request) {
+	if !s.WaitForPosition(w, r) {
+		return
+	}
+	c, err := s.claimFor(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if c.Will == nil || s.cfg.Documents == nil {
+		s.Problem(w, r, notFound("this claim has no will"))
+		return
+	}
+	ct, content, err := s.cfg.Documents.Get(r.Context(), c.Will.SHA256)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", c.Will.Filename))
+	w.Header().Set("X-Content-SHA256", c.Will.SHA256)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(content)
+}
+
+func (s *Server) getWorklist(w http.ResponseWriter, r *http.Request) {
+	if !s.WaitForPosition(w, r) {
+		return
+	}
+	wl, err := s.q.Worklist(r.Context())
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if wl.ClaimsToValidate == nil {
+		wl.ClaimsToValidate = []projections.WorklistClaim{}
+	}
+	if wl.RefundsToApprove == nil {
+		wl.RefundsToApprove = []projections.WorklistRefund{}
+	}
+	if wl.RefundsToPay == nil {
+		wl.RefundsToPay = []projections.WorklistRefund{}
+	}
+	s.JSON(w, http.StatusOK, wl)
+}
+
+// pathCF reads a {cf} path parameter the caller may read; anything else is
+// 404 so that a citizen learns nothing of others.
+func (s *Server) pathCF(r *http.Request) (string, error) {
+	cf, err := domain.ParseCF(chi.URLParam(r, "cf"))
+	if err != nil || !s.mayRead(r, cf.String()) {
+		return "", notFound("no such person")
+	}
+	return cf.String(), nil
+}
+
+func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) {
+	if !s.WaitForPosition(w, r) {
+		return
+	}
+	cf, err := s.pathCF(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	year, err := strconv.Atoi(chi.URLParam(r, "year"))
+	if err != nil || year < 2000 || year > 2100 {
+		s.Problem(w, r, notFound("no statement for that year"))
+		return
+	}
+	st, err := s.q.Statement(r.Context(), cf, year)
+	if errors.Is(err, projections.ErrNotFound) {
+		// A year without payments has an empty statement.
+		st, err = projections.Statement{WorkerCF: cf, Year: year}, nil
+	}
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if st.ByUser == nil {
+		st.ByUser = []projections.StatementByUser{}
+	}
+	if st.ByMonth == nil {
+		st.ByMonth = []projections.StatementByMonth{}
+	}
+	if wantsPDF(r) {
+		pdf, err := StatementPDF(st, s.cfg.Now().In(rome))
+		if err != nil {
+			s.Problem(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=\"prospetto-%s-%d.pdf\"", cf, year))
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(pdf)
+		return
+	}
+	s.JSON(w, http.StatusOK, st)
+}
+
+// wantsPDF reports whether the client asked for application/pdf.
+func wantsPDF(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(mt), "application/pdf") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) getDashboard(w http.ResponseWriter, r *http.Request) {
+	if !s.WaitForPosition(w, r) {
+		return
+	}
+	cf, err := s.pathCF(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	today := s.cfg.Now().In(rome).Format(time.DateOnly)
+	d, err := s.q.Dashboard(r.Context(), cf, today)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if d.Services == nil {
+		d.Services = []projections.DashboardService{}
+	}
+	if d.Caps.PerWorker == nil {
+		d.Caps.PerWorker = []projections.WorkerCap{}
+	}
+	if d.Spending == nil {
+		d.Spending = []projections.MonthSpend{}
+	}
+	s.JSON(w, http.StatusOK, d)
+}
