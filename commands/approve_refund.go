@@ -1,0 +1,30 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/inps/libretto/domain"
+)
+
+// ApproveRefund is an operator approving a refund; its claim must be validated.
+func (h *Handler) ApproveRefund(ctx context.Context, m Meta, c ApproveRefund) (Result, error) {
+	return h.decide(ctx, m, "ApproveRefund", func(ctx context.Context, u *unit) (Result, error) {
+		loc, err := u.locateRefund(ctx, c.RefundID)
+		if err != nil {
+			return Result{}, err
+		}
+		cl, err := u.claim(ctx, loc.ClaimID)
+		if err != nil {
+			return Result{}, err
+		}
+		events, err := cl.ApproveRefund(c.RefundID, m.ActorCF)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.ClaimStream(cl.ID()), events); err != nil {
+			return Result{}, err
+		}
+		pos, err := u.commit(ctx)
+		return Result{Position: pos, ID: c.RefundID}, err
+	})
+}

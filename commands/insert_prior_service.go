@@ -1,0 +1,43 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/inps/libretto/domain"
+)
+
+// InsertPriorService records, through the caller's claim, a service the
+// deceased received before dying: on the deceased's booklet (with the claim
+// and the heir), the worker, the claim and the service's locator at once.
+func (h *Handler) InsertPriorService(ctx context.Context, m Meta, c InsertPriorService) (Result, error) {
+	return h.decide(ctx, m, "InsertPriorService", func(ctx context.Context, u *unit) (Result, error) {
+		cl, err := u.heirClaim(ctx, c.ClaimID)
+		if err != nil {
+			return Result{}, err
+		}
+		s, err := domain.ParseService(domain.ServiceInput{
+			WorkerCF: c.WorkerCF, Activity: c.Activity, StartDate: c.StartDate, EndDate: c.EndDate,
+			Hours: c.Hours, Vouchers: c.Vouchers, Declared: c.NoKnownEmployment,
+		})
+		if err != nil {
+			return Result{}, err
+		}
+		deceased, err := storedCF(cl.DeceasedCF())
+		if err != nil {
+			return Result{}, err
+		}
+		b, err := u.booklet(ctx, deceased)
+		if err != nil {
+			return Result{}, err
+		}
+		w, err := u.worker(ctx, s.Worker)
+		if err != nil {
+			return Result{}, err
+		}
+		d, err := cl.InsertPriorService(b, w, u.newID(), s, u.today)
+		if err != nil {
+			return Result{}, err
+		}
+		return u.commitService(ctx, d, cl.ID())
+	})
+}

@@ -1,0 +1,30 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/inps/libretto/domain"
+)
+
+// MarkRefundPaid records the bank transfer of an approved refund: the
+// reserved amount becomes refunded on the booklet.
+func (h *Handler) MarkRefundPaid(ctx context.Context, m Meta, c MarkRefundPaid) (Result, error) {
+	return h.decide(ctx, m, "MarkRefundPaid", func(ctx context.Context, u *unit) (Result, error) {
+		cl, b, err := u.refundAggregates(ctx, c.RefundID)
+		if err != nil {
+			return Result{}, err
+		}
+		claim, booklet, err := cl.MarkRefundPaid(b, c.RefundID, c.PaidOn, c.BankReference, m.ActorCF, u.today)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.ClaimStream(cl.ID()), claim); err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.BookletStream(cl.DeceasedCF()), booklet); err != nil {
+			return Result{}, err
+		}
+		pos, err := u.commit(ctx)
+		return Result{Position: pos, ID: c.RefundID}, err
+	})
+}

@@ -1,0 +1,51 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/inps/libretto/domain"
+)
+
+// RejectRefund is an operator rejecting a requested or approved refund; the
+// reservation returns to the booklet in the same append.
+func (h *Handler) RejectRefund(ctx context.Context, m Meta, c RejectRefund) (Result, error) {
+	return h.decide(ctx, m, "RejectRefund", func(ctx context.Context, u *unit) (Result, error) {
+		cl, b, err := u.refundAggregates(ctx, c.RefundID)
+		if err != nil {
+			return Result{}, err
+		}
+		claim, booklet, err := cl.RejectRefund(b, c.RefundID, c.Reason, m.ActorCF)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.ClaimStream(cl.ID()), claim); err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.BookletStream(cl.DeceasedCF()), booklet); err != nil {
+			return Result{}, err
+		}
+		pos, err := u.commit(ctx)
+		return Result{Position: pos, ID: c.RefundID}, err
+	})
+}
+
+// refundAggregates loads the claim and the booklet of a refund id.
+func (u *unit) refundAggregates(ctx context.Context, refundID string) (*domain.Claim, *domain.Booklet, error) {
+	loc, err := u.locateRefund(ctx, refundID)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := u.claim(ctx, loc.ClaimID)
+	if err != nil {
+		return nil, nil, err
+	}
+	deceased, err := storedCF(cl.DeceasedCF())
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := u.booklet(ctx, deceased)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, b, nil
+}

@@ -1,0 +1,60 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/inps/libretto/domain"
+)
+
+// ReverseService is an operator compensating a recorded, unpaid service:
+// booklet, worker and (for a prior service) claim get events naming the
+// ServiceRecorded they compensate; funds and caps are released.
+func (h *Handler) ReverseService(ctx context.Context, m Meta, c ReverseService) (Result, error) {
+	return h.decide(ctx, m, "ReverseService", func(ctx context.Context, u *unit) (Result, error) {
+		loc, err := u.locateService(ctx, c.ServiceID)
+		if err != nil {
+			return Result{}, err
+		}
+		userCF, err := storedCF(loc.UserCF)
+		if err != nil {
+			return Result{}, err
+		}
+		b, err := u.booklet(ctx, userCF)
+		if err != nil {
+			return Result{}, err
+		}
+		rec, _, ok := b.Service(c.ServiceID)
+		if !ok {
+			return Result{}, domain.NotFoundError("no such service")
+		}
+		workerCF, err := storedCF(rec.WorkerCF)
+		if err != nil {
+			return Result{}, err
+		}
+		if _, err := u.worker(ctx, workerCF); err != nil {
+			return Result{}, err
+		}
+		if rec.ClaimID != "" {
+			if _, err := u.claim(ctx, rec.ClaimID); err != nil {
+				return Result{}, err
+			}
+		}
+		booklet, worker, claim, err := b.ReverseService(c.ServiceID, c.Reason, m.ActorCF)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.BookletStream(loc.UserCF), booklet); err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.WorkerStream(rec.WorkerCF), worker); err != nil {
+			return Result{}, err
+		}
+		if rec.ClaimID != "" {
+			if err := u.addTo(domain.ClaimStream(rec.ClaimID), claim); err != nil {
+				return Result{}, err
+			}
+		}
+		pos, err := u.commit(ctx)
+		return Result{Position: pos, ID: c.ServiceID}, err
+	})
+}

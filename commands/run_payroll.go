@@ -1,0 +1,125 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/eventstore"
+)
+
+// RunPayroll pays every recorded, unrevoked, unreversed, unpaid service
+// ending on or before the run date, one payment per worker. The run, every
+// touched booklet, worker and claim are appended atomically; a service
+// recorded meanwhile on a touched booklet makes the run retry.
+func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result, error) {
+	return h.decide(ctx, m, "RunPayroll", func(ctx context.Context, u *unit) (Result, error) {
+		runDate, err := domain.ParseRunDate(c.RunDate, u.today)
+		if err != nil {
+			return Result{}, err
+		}
+		users, err := h.bookletsToPay(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		var booklets []*domain.Booklet
+		workers := map[string]*domain.Worker{}
+		for _, user := range users {
+			cf, err := storedCF(user)
+			if err != nil {
+				return Result{}, err
+			}
+			b, err := u.booklet(ctx, cf)
+			if err != nil {
+				return Result{}, err
+			}
+			due := b.UnpaidUntil(runDate)
+			if len(due) == 0 {
+				continue
+			}
+			booklets = append(booklets, b)
+			for _, s := range due {
+				if _, ok := workers[s.WorkerCF]; !ok {
+					wcf, err := storedCF(s.WorkerCF)
+					if err != nil {
+						return Result{}, err
+					}
+					if workers[s.WorkerCF], err = u.worker(ctx, wcf); err != nil {
+						return Result{}, err
+					}
+				}
+				if s.ClaimID != "" {
+					if _, err := u.claim(ctx, s.ClaimID); err != nil {
+						return Result{}, err
+					}
+				}
+			}
+		}
+		runID := u.newID()
+		d := domain.PlanPayroll(runID, runDate, booklets, workers)
+		if err := u.add(domain.PayrollStream(runID), eventstore.NoStream, d.Run); err != nil {
+			return Result{}, err
+		}
+		for _, user := range sortedKeys(d.Booklets) {
+			if err := u.addTo(domain.BookletStream(user), d.Booklets[user]); err != nil {
+				return Result{}, err
+			}
+		}
+		for _, w := range sortedKeys(d.Workers) {
+			if err := u.addTo(domain.WorkerStream(w), d.Workers[w]); err != nil {
+				return Result{}, err
+			}
+		}
+		for _, id := range sortedKeys(d.Claims) {
+			if err := u.addTo(domain.ClaimStream(id), d.Claims[id]); err != nil {
+				return Result{}, err
+			}
+		}
+		pos, err := u.commit(ctx)
+		return Result{Position: pos, ID: runID, Payments: len(d.Summary.Payments), PaidCents: d.Summary.PaidCents}, err
+	})
+}
+
+// bookletsToPay lists the user CFs whose booklets may hold unpaid services:
+// from the read model when one is set, else from every ServiceRecorded in
+// the log.
+func (h *Handler) bookletsToPay(ctx context.Context) ([]string, error) {
+	if h.unpaid != nil {
+		users, err := h.unpaid.UnpaidBooklets(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("commands: unpaid booklets: %w", err)
+		}
+		slices.Sort(users)
+		return slices.Compact(users), nil
+	}
+	seen := map[string]bool{}
+	var from eventstore.Cursor
+	const batch = 1000
+	for {
+		events, err := h.store.ReadAll(ctx, from, batch)
+		if err != nil {
+			return nil, fmt.Errorf("commands: scan log: %w", err)
+		}
+		for _, e := range events {
+			if e.Type == domain.TypeServiceRecorded && strings.HasPrefix(e.Stream, "booklet-") {
+				seen[strings.TrimPrefix(e.Stream, "booklet-")] = true
+			}
+		}
+		if len(events) < batch {
+			break
+		}
+		from = events[len(events)-1].Cursor
+	}
+	return sortedKeys(seen), nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,26 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/inps/libretto/domain"
+)
+
+// ValidateHeir is an operator accepting a claim's declaration.
+func (h *Handler) ValidateHeir(ctx context.Context, m Meta, c ValidateHeir) (Result, error) {
+	return h.decide(ctx, m, "ValidateHeir", func(ctx context.Context, u *unit) (Result, error) {
+		cl, err := u.claim(ctx, c.ClaimID)
+		if err != nil {
+			return Result{}, err
+		}
+		events, err := cl.ValidateHeir(c.Note, m.ActorCF)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := u.addTo(domain.ClaimStream(cl.ID()), events); err != nil {
+			return Result{}, err
+		}
+		pos, err := u.commit(ctx)
+		return Result{Position: pos, ID: cl.ID()}, err
+	})
+}
