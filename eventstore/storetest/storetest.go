@@ -178,11 +178,30 @@ func testRoundTrip(t *testing.T, s eventstore.Store) {
 		t.Fatal(err)
 	}
 	sameEvents(t, "read stream", read, got)
-	all, err := s.ReadAll(ctx, eventstore.Cursor{}, 10)
-	if err != nil {
-		t.Fatal(err)
+	sameEvents(t, "read all", readAllOnce(t, s, eventstore.Cursor{}, 10, len(got)), got)
+}
+
+// readAllOnce reads the log after from with limit until it holds want
+// events. A store may show committed events to ReadAll a little later than
+// to ReadStream (PostgreSQL waits for older transactions to finish), never
+// in another order.
+func readAllOnce(t *testing.T, s eventstore.Store, from eventstore.Cursor, limit, want int) []eventstore.Event {
+	t.Helper()
+	ctx := ctxT(t)
+	for {
+		got, err := s.ReadAll(ctx, from, limit)
+		if err != nil {
+			t.Fatalf("read all: %v", err)
+		}
+		if len(got) >= want {
+			return got
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("read all: %d events, want %d", len(got), want)
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
-	sameEvents(t, "read all", all, got)
 }
 
 func testExpectedVersions(t *testing.T, s eventstore.Store) {
@@ -454,6 +473,7 @@ func testReadAllBatches(t *testing.T, s eventstore.Store) {
 			one(fmt.Sprintf("a-%d", i), eventstore.NoStream, Events("E", 3)...),
 			one(fmt.Sprintf("b-%d", i), eventstore.NoStream, Events("E", 2)...))...)
 	}
+	readAllOnce(t, s, eventstore.Cursor{}, 1000, len(want))
 	var got []eventstore.Event
 	var c eventstore.Cursor
 	for {
@@ -476,6 +496,9 @@ func testReadAllBatches(t *testing.T, s eventstore.Store) {
 		t.Fatal(err)
 	}
 	sameEvents(t, "whole read all", whole, want)
+	if rest, err := s.ReadAll(ctx, want[len(want)-1].Cursor, 1000); err != nil || len(rest) != 0 {
+		t.Errorf("read all after the last event: %d events, %v", len(rest), err)
+	}
 }
 
 func testLongStream(t *testing.T, s eventstore.Store) {

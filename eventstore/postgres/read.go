@@ -1,0 +1,192 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/inps/libretto/eventstore"
+)
+
+func jsonValid(b []byte) bool { return json.Valid(b) }
+
+// scanEvent scans a row of eventColumns.
+func scanEvent(row pgx.Row, e *eventstore.Event) error {
+	var xid uint64
+	err := row.Scan(&e.Position, &xid, &e.Stream, &e.Version, (*[16]byte)(&e.ID), &e.Type, &e.SchemaVersion,
+		&e.Data, &e.OccurredAt, &e.RecordedAt, &e.Actor.ID, &e.Actor.Role,
+		(*[16]byte)(&e.CorrelationID), (*[16]byte)(&e.CausationID), &e.Hash)
+	if err != nil {
+		return err
+	}
+	e.Cursor = eventstore.Cursor{Major: xid, Minor: uint64(e.Position)}
+	e.OccurredAt = e.OccurredAt.UTC()
+	e.RecordedAt = e.RecordedAt.UTC()
+	return nil
+}
+
+// collectEvents scans every row and closes rows.
+func collectEvents(rows pgx.Rows, capacity int) ([]eventstore.Event, error) {
+	defer rows.Close()
+	out := make([]eventstore.Event, 0, capacity)
+	for rows.Next() {
+		out = append(out, eventstore.Event{})
+		if err := scanEvent(rows, &out[len(out)-1]); err != nil {
+			return nil, err
+		}
+	}
+	return out, rows.Err()
+}
+
+// ReadStream implements eventstore.Store.
+func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.ReadOptions) ([]eventstore.Event, error) {
+	var until *time.Time
+	if !opts.Until.IsZero() {
+		until = &opts.Until
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE stream = $1 AND version >= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3)
+		ORDER BY version`, stream, opts.From, until)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore read %s: %w", stream, err)
+	}
+	events, err := collectEvents(rows, 0)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore read %s: %w", stream, err)
+	}
+	if len(events) > 0 {
+		return events, nil
+	}
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE stream = $1)`, stream).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("eventstore read %s: %w", stream, err)
+	}
+	if !exists {
+		return nil, fmt.Errorf("%w: %s", eventstore.ErrStreamNotFound, stream)
+	}
+	return events, nil
+}
+
+// readAll reads committed events after c, below the transaction-id horizon
+// (see the package documentation).
+const readAll = `SELECT ` + eventColumns + ` FROM events
+	WHERE (xid, position) > ($1, $2) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+	ORDER BY xid, position LIMIT $3`
+
+// ReadAll implements eventstore.Store. The cursor is (transaction id,
+// position); only transactions below the horizon are read.
+func (s *Store) ReadAll(ctx context.Context, from eventstore.Cursor, limit int) ([]eventstore.Event, error) {
+	if limit <= 0 {
+		limit = DefaultBatch
+	}
+	rows, err := s.pool.Query(ctx, readAll, from.Major, int64(from.Minor), limit)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore read all: %w", err)
+	}
+	events, err := collectEvents(rows, min(limit, 4096))
+	if err != nil {
+		return nil, fmt.Errorf("eventstore read all: %w", err)
+	}
+	return events, nil
+}
+
+// heldBack reports whether committed events wait above the horizon for a
+// transaction that has not finished yet.
+func (s *Store) heldBack(ctx context.Context) (bool, error) {
+	var held bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE xid >= pg_snapshot_xmin(pg_current_snapshot()))`).Scan(&held)
+	return held, err
+}
+
+// CursorOf implements eventstore.Store.
+func (s *Store) CursorOf(ctx context.Context, position int64) (eventstore.Cursor, error) {
+	if position == 0 {
+		return eventstore.Cursor{}, nil
+	}
+	var xid uint64
+	err := s.pool.QueryRow(ctx, `SELECT xid FROM events WHERE position = $1`, position).Scan(&xid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return eventstore.Cursor{}, fmt.Errorf("%w: position %d", eventstore.ErrEventNotFound, position)
+	}
+	if err != nil {
+		return eventstore.Cursor{}, fmt.Errorf("eventstore cursor of %d: %w", position, err)
+	}
+	return eventstore.Cursor{Major: xid, Minor: uint64(position)}, nil
+}
+
+// Head implements eventstore.Store: every committed event counts, including
+// those a subscription can reach only once older transactions finish.
+func (s *Store) Head(ctx context.Context) (eventstore.Head, error) {
+	var h eventstore.Head
+	var xid *uint64
+	var position *int64
+	var recorded *time.Time
+	err := s.pool.QueryRow(ctx, `
+		SELECT c.n, coalesce(c.maxpos, 0), l.xid, l.position, l.recorded_at
+		FROM (SELECT count(*) AS n, max(position) AS maxpos FROM events) c
+		LEFT JOIN LATERAL (SELECT xid, position, recorded_at FROM events ORDER BY xid DESC, position DESC LIMIT 1) l ON true`).
+		Scan(&h.Events, &h.Position, &xid, &position, &recorded)
+	if err != nil {
+		return eventstore.Head{}, fmt.Errorf("eventstore head: %w", err)
+	}
+	if xid != nil {
+		h.Cursor = eventstore.Cursor{Major: *xid, Minor: uint64(*position)}
+		h.RecordedAt = recorded.UTC()
+	}
+	return h, nil
+}
+
+// verifyProgressEvery is how often Verify reports progress.
+const verifyProgressEvery = 10000
+
+// Verify implements eventstore.Store. It streams the whole log in (stream,
+// version) order and checks each link as it goes, so memory stays flat.
+func (s *Store) Verify(ctx context.Context, progress func(events int)) (eventstore.VerifyReport, error) {
+	var rep eventstore.VerifyReport
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events ORDER BY stream, version`)
+	if err != nil {
+		return rep, fmt.Errorf("eventstore verify: %w", err)
+	}
+	defer rows.Close()
+	var (
+		e      eventstore.Event
+		stream string
+		prev   []byte
+		want   int64
+	)
+	for rows.Next() {
+		e = eventstore.Event{}
+		if err := scanEvent(rows, &e); err != nil {
+			return rep, fmt.Errorf("eventstore verify: %w", err)
+		}
+		if rep.EventsChecked == 0 || e.Stream != stream {
+			stream, prev, want = e.Stream, nil, 0
+			rep.StreamsChecked++
+		}
+		want++
+		if e.Version != want {
+			rep.Broken = append(rep.Broken, eventstore.BrokenLink{Stream: e.Stream, Version: e.Version, Position: e.Position, Reason: "version gap"})
+			want = e.Version
+		}
+		if !bytes.Equal(eventstore.ChainHash(prev, e), e.Hash) {
+			rep.Broken = append(rep.Broken, eventstore.BrokenLink{Stream: e.Stream, Version: e.Version, Position: e.Position, Reason: "hash mismatch"})
+		}
+		prev = e.Hash
+		rep.EventsChecked++
+		if progress != nil && rep.EventsChecked%verifyProgressEvery == 0 {
+			progress(rep.EventsChecked)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return rep, fmt.Errorf("eventstore verify: %w", err)
+	}
+	if progress != nil {
+		progress(rep.EventsChecked)
+	}
+	return rep, nil
+}
