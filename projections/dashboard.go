@@ -1,0 +1,255 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/eventstore"
+)
+
+// dashboardProjector keeps each booklet's money counters and its services.
+// Committed money, cap usage and spending by month are sums over services,
+// taken when the dashboard is read, so every row here only ever adds up or
+// changes status: a batch folds into one upsert per table.
+type dashboardProjector struct{}
+
+func (dashboardProjector) Name() string { return DashboardProjector }
+
+func (dashboardProjector) Setup(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `
+CREATE TABLE IF NOT EXISTS booklets (
+	user_cf         text PRIMARY KEY,
+	registered      boolean NOT NULL,
+	deposited_cents bigint NOT NULL,
+	reserved_cents  bigint NOT NULL,
+	refunded_cents  bigint NOT NULL,
+	claims_attached integer NOT NULL,
+	closed          boolean NOT NULL,
+	date_of_death   text
+);
+CREATE TABLE IF NOT EXISTS services (
+	service_id       text PRIMARY KEY,
+	user_cf          text NOT NULL,
+	worker_cf        text NOT NULL,
+	activity         text NOT NULL,
+	start_date       text NOT NULL,
+	end_date         text NOT NULL,
+	centi_hours      bigint NOT NULL,
+	vouchers         integer NOT NULL,
+	gross_cents      bigint NOT NULL,
+	net_cents        bigint NOT NULL,
+	user_cap_cents   bigint NOT NULL,
+	year             integer NOT NULL,
+	status           text NOT NULL,
+	inserted_by_heir boolean NOT NULL,
+	recorded_at      timestamptz NOT NULL,
+	deadline         text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS services_user ON services (user_cf, year);
+CREATE INDEX IF NOT EXISTS services_unpaid ON services (user_cf) WHERE status = 'recorded'`)
+	return err
+}
+
+// Service statuses.
+const (
+	StatusRecorded = "recorded"
+	StatusRevoked  = "revoked"
+	StatusReversed = "reversed"
+	StatusPaid     = "paid"
+)
+
+type bookletDelta struct {
+	registered                    bool
+	deposited, reserved, refunded int64
+	attached                      int32
+	closed                        bool
+	dodForce, dodIfUnset          *string
+}
+
+func (dashboardProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
+	booklets := map[string]*bookletDelta{}
+	var bookletOrder []string
+	delta := func(userCF string) *bookletDelta {
+		d := booklets[userCF]
+		if d == nil {
+			d = &bookletDelta{}
+			booklets[userCF] = d
+			bookletOrder = append(bookletOrder, userCF)
+		}
+		return d
+	}
+	var added []*domain.ServiceRecorded
+	addedAt := map[string]int{}
+	var recordedAt []time.Time
+	var addedStatus []string
+	updates := map[string]string{}
+	var updateOrder []string
+	setStatus := func(serviceID, status string) {
+		if i, ok := addedAt[serviceID]; ok {
+			addedStatus[i] = status
+			return
+		}
+		if _, ok := updates[serviceID]; !ok {
+			updateOrder = append(updateOrder, serviceID)
+		}
+		updates[serviceID] = status
+	}
+
+	for _, e := range events {
+		userCF := streamID(e.Stream, "booklet")
+		switch e.Type {
+		case domain.TypeUserRegistered:
+			delta(userCF).registered = true
+		case domain.TypeDepositRecorded:
+			var v domain.DepositRecorded
+			if err := decode(e, &v); err != nil {
+				return err
+			}
+			delta(userCF).deposited += v.AmountCents
+		case domain.TypeServiceRecorded:
+			v := &domain.ServiceRecorded{}
+			if err := decode(e, v); err != nil {
+				return err
+			}
+			if v.UserCF == "" {
+				v.UserCF = userCF
+			}
+			addedAt[v.ServiceID] = len(added)
+			added = append(added, v)
+			recordedAt = append(recordedAt, e.OccurredAt)
+			addedStatus = append(addedStatus, StatusRecorded)
+		case domain.TypeServiceRevoked:
+			var v domain.ServiceRevoked
+			if err := decode(e, &v); err != nil {
+				return err
+			}
+			setStatus(v.ServiceID, StatusRevoked)
+		case domain.TypeServiceReversed:
+			var v domain.ServiceReversed
+			if err := decode(e, &v); err != nil {
+				return err
+			}
+			setStatus(v.ServiceID, StatusReversed)
+		case domain.TypeServicePaid:
+			var v domain.ServicePaid
+			if err := decode(e, &v); err != nil {
+				return err
+			}
+			setStatus(v.ServiceID, StatusPaid)
+		case domain.TypeHeirClaimAttached:
+			var v domain.HeirClaimAttached
+			if err := decode(e, &v); err != nil {
+				return err
+			}
+			d := delta(userCF)
+			d.attached++
+			if d.dodForce == nil && d.dodIfUnset == nil {
+				dod := v.DateOfDeath
+				d.dodIfUnset = &dod
+			}
+		case domain.TypeHeirClaimDetached:
+			delta(userCF).attached--
+		case domain.TypeDateOfDeathCorrected:
+			var v domain.DateOfDeathCorrected
+			if err := decode(e, &v); err != nil {
+				return err
+			}
+			dod := v.DateOfDeath
+			delta(userCF).dodForce = &dod
+		case domain.TypeRefundReserved:
+			var v domain.RefundReserved
+			if err := decode(e, &v); err != nil {
+				return err
+			}
+			delta(userCF).reserved += v.AmountCents
+		case domain.TypeRefundReservationFreed:
+			var v domain.RefundReservationReleased
+			if err := decode(e, &v); err != nil {
+				return err
+			}
+			delta(userCF).reserved -= v.AmountCents
+		case domain.TypeRefundDisbursed:
+			var v domain.RefundDisbursed
+			if err := decode(e, &v); err != nil {
+				return err
+			}
+			d := delta(userCF)
+			d.reserved -= v.AmountCents
+			d.refunded += v.AmountCents
+		}
+	}
+
+	b := &pgx.Batch{}
+	if n := len(bookletOrder); n > 0 {
+		reg, closed := make([]bool, n), make([]bool, n)
+		dep, res, ref := make([]int64, n), make([]int64, n), make([]int64, n)
+		att := make([]int32, n)
+		var dodUsers []string
+		var dodForce, dodIfUnset []*string
+		for i, u := range bookletOrder {
+			d := booklets[u]
+			reg[i], closed[i], dep[i], res[i], ref[i], att[i] = d.registered, d.closed, d.deposited, d.reserved, d.refunded, d.attached
+			if d.dodForce != nil || d.dodIfUnset != nil {
+				dodUsers = append(dodUsers, u)
+				dodForce = append(dodForce, d.dodForce)
+				dodIfUnset = append(dodIfUnset, d.dodIfUnset)
+			}
+		}
+		b.Queue(`
+INSERT INTO booklets AS b (user_cf, registered, deposited_cents, reserved_cents, refunded_cents, claims_attached, closed)
+SELECT * FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::bigint[], $5::bigint[], $6::integer[], $7::boolean[])
+ON CONFLICT (user_cf) DO UPDATE SET
+	registered = b.registered OR excluded.registered,
+	deposited_cents = b.deposited_cents + excluded.deposited_cents,
+	reserved_cents = b.reserved_cents + excluded.reserved_cents,
+	refunded_cents = b.refunded_cents + excluded.refunded_cents,
+	claims_attached = b.claims_attached + excluded.claims_attached,
+	closed = b.closed OR excluded.closed`,
+			bookletOrder, reg, dep, res, ref, att, closed)
+		if len(dodUsers) > 0 {
+			b.Queue(`
+UPDATE booklets b SET date_of_death = coalesce(x.force, b.date_of_death, x.if_unset)
+FROM unnest($1::text[], $2::text[], $3::text[]) AS x(user_cf, force, if_unset)
+WHERE b.user_cf = x.user_cf`, dodUsers, dodForce, dodIfUnset)
+		}
+	}
+	if n := len(added); n > 0 {
+		ids, users, workers, acts, starts, ends, statuses, deadlines := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		hours, gross, net, capc := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		vouchers, years := make([]int32, n), make([]int32, n)
+		heir := make([]bool, n)
+		for i, s := range added {
+			ids[i], users[i], workers[i], acts[i], starts[i], ends[i] = s.ServiceID, s.UserCF, s.WorkerCF, s.Activity, s.StartDate, s.EndDate
+			statuses[i], deadlines[i] = addedStatus[i], s.Deadline
+			hours[i], gross[i], net[i], capc[i] = centiHours(s.Hours), s.GrossCents, s.NetCents, s.UserCapCents
+			vouchers[i], years[i], heir[i] = int32(s.Vouchers), int32(s.Year), s.ClaimID != ""
+		}
+		b.Queue(`
+INSERT INTO services (service_id, user_cf, worker_cf, activity, start_date, end_date, centi_hours, vouchers,
+	gross_cents, net_cents, user_cap_cents, year, status, inserted_by_heir, recorded_at, deadline)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::integer[],
+	$9::bigint[], $10::bigint[], $11::bigint[], $12::integer[], $13::text[], $14::boolean[], $15::timestamptz[], $16::text[])`,
+			ids, users, workers, acts, starts, ends, hours, vouchers, gross, net, capc, years, statuses, heir, recordedAt, deadlines)
+	}
+	if n := len(updateOrder); n > 0 {
+		statuses := make([]string, n)
+		for i, id := range updateOrder {
+			statuses[i] = updates[id]
+		}
+		b.Queue(`
+UPDATE services s SET status = x.status
+FROM unnest($1::text[], $2::text[]) AS x(service_id, status)
+WHERE s.service_id = x.service_id`, updateOrder, statuses)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	return nil
+}

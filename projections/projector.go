@@ -1,0 +1,92 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/inps/libretto/eventstore"
+)
+
+// Projector names. They are the Watermill handler names (consumer groups) and
+// name the PostgreSQL schema each projector owns ("rm_" + name), so they are
+// frozen: renaming one orphans its tables and checkpoint.
+const (
+	ClaimsProjector     = "claims"     // claims, refunds, prior services, heir history; the worklist reads it
+	DashboardProjector  = "dashboard"  // booklets and services of the family dashboard
+	StatementsProjector = "statements" // annual pay statements of workers
+)
+
+// Projector folds the event log into the tables of its own PostgreSQL schema.
+// Adding a read model means implementing Projector and listing it in
+// builtinProjectors (or passing it to NewRunner).
+//
+// Both methods run inside a transaction whose search_path is the projector's
+// schema (the live one, or a fresh one during a rebuild), so a projector
+// names its tables unqualified and never knows which schema it is filling.
+// The runner records the checkpoint in the same transaction: a projector
+// writes only rows and must not commit, roll back or touch other schemas.
+type Projector interface {
+	// Name is the projector's frozen name (see the constants above).
+	Name() string
+	// Setup creates the projector's tables and indexes, IF NOT EXISTS.
+	Setup(ctx context.Context, tx pgx.Tx) error
+	// Apply folds events, in cursor order and none of them seen before, into
+	// the tables. It ignores event types it does not know. An error (or a
+	// panic) rolls the whole batch back; if it persists through the retries
+	// the projector stops and is reported, the event is never skipped.
+	Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error
+}
+
+// DashboardContributor is implemented by a projector that adds its part to
+// the family dashboard (the Portale delle Famiglie data). It reads its own
+// live tables through q, which is not a transaction.
+type DashboardContributor interface {
+	ContributeDashboard(ctx context.Context, q Querier, userCF, today string, d *Dashboard) error
+}
+
+// Querier is what a query needs of a pool.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// builtinProjectors is every read model the runner maintains, in the order
+// they are started and reported. The family projector joins here.
+func builtinProjectors() []Projector {
+	return []Projector{claimsProjector{}, dashboardProjector{}, statementsProjector{}}
+}
+
+// SchemaOf returns the PostgreSQL schema of the live tables of projector
+// name. Queries qualify their tables with it.
+func SchemaOf(name string) string { return "rm_" + name }
+
+func rebuildSchemaOf(name string) string { return SchemaOf(name) + "__rebuild" }
+func retiredSchemaOf(name string) string { return SchemaOf(name) + "__retired" }
+
+// decode unmarshals an event's payload into v, naming the event on failure.
+func decode(e eventstore.Event, v any) error {
+	if err := json.Unmarshal(e.Data, v); err != nil {
+		return fmt.Errorf("decode %s at position %d: %w", e.Type, e.Position, err)
+	}
+	return nil
+}
+
+// streamID returns the id part of a stream named prefix-<id>.
+func streamID(stream, prefix string) string {
+	return strings.TrimPrefix(stream, prefix+"-")
+}
+
+// centiHours stores decimal hours as an integer so that sums are exact and
+// do not depend on how events were batched.
+func centiHours(h float64) int64 {
+	if h < 0 {
+		return int64(h*100 - 0.5)
+	}
+	return int64(h*100 + 0.5)
+}
+
+func hoursOf(centi int64) float64 { return float64(centi) / 100 }

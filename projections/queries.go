@@ -1,0 +1,425 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Caps of SPEC §2 on the net compensation of a calendar year.
+const (
+	UserCapCents       = 1000000
+	UserWorkerCapCents = 250000
+)
+
+// PGQueries answers the read-model queries from the live tables.
+type PGQueries struct {
+	pool   *pgxpool.Pool
+	runner *Runner
+}
+
+var _ Queries = (*PGQueries)(nil)
+
+// Queries returns the runner's read-model queries.
+func (r *Runner) Queries() Queries { return r.PGQueries() }
+
+// PGQueries returns the concrete queries, which also implement
+// commands.UnpaidBooklets.
+func (r *Runner) PGQueries() *PGQueries { return &PGQueries{pool: r.pool, runner: r} }
+
+// WaitFor implements Queries; see Runner.WaitFor.
+func (q *PGQueries) WaitFor(ctx context.Context, position int64) error {
+	return q.runner.WaitFor(ctx, position)
+}
+
+func table(projector, name string) string {
+	return pgx.Identifier{SchemaOf(projector), name}.Sanitize()
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// Claim implements Queries.
+func (q *PGQueries) Claim(ctx context.Context, claimID string) (Claim, error) {
+	claims, err := q.claims(ctx, `claim_id = $1`, claimID)
+	if err != nil {
+		return Claim{}, err
+	}
+	if len(claims) == 0 {
+		return Claim{}, ErrNotFound
+	}
+	return claims[0], nil
+}
+
+// ClaimsByHeir implements Queries: the heir's claims, oldest first.
+func (q *PGQueries) ClaimsByHeir(ctx context.Context, heirCF string) ([]Claim, error) {
+	return q.claims(ctx, `heir_cf = $1`, heirCF)
+}
+
+func (q *PGQueries) claims(ctx context.Context, where string, arg string) ([]Claim, error) {
+	rows, err := q.pool.Query(ctx, `
+SELECT c.claim_id, c.heir_cf, c.deceased_cf, c.date_of_death, c.heir_kind, c.status, c.will, c.registered_at,
+	r.refund_id, r.amount_cents, r.iban, r.status
+FROM `+table(ClaimsProjector, "claims")+` c
+LEFT JOIN LATERAL (
+	SELECT * FROM `+table(ClaimsProjector, "refunds")+` r WHERE r.claim_id = c.claim_id
+	ORDER BY r.status = 'rejected', r.requested_at DESC LIMIT 1
+) r ON true
+WHERE c.`+where+`
+ORDER BY c.registered_at, c.claim_id`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("projections: claims: %w", err)
+	}
+	var out []Claim
+	index := map[string]int{}
+	for rows.Next() {
+		var c Claim
+		var will []byte
+		var at time.Time
+		var refundID, iban, status *string
+		var amount *int64
+		if err := rows.Scan(&c.ClaimID, &c.HeirCF, &c.DeceasedCF, &c.DateOfDeath, &c.HeirKind, &c.Status, &will, &at,
+			&refundID, &amount, &iban, &status); err != nil {
+			return nil, fmt.Errorf("projections: claims: %w", err)
+		}
+		c.RegisteredAt = rfc3339(at)
+		if len(will) > 0 {
+			c.Will = &WillRef{}
+			if err := json.Unmarshal(will, c.Will); err != nil {
+				return nil, fmt.Errorf("projections: claim will: %w", err)
+			}
+		}
+		if refundID != nil {
+			c.Refund = &Refund{RefundID: *refundID, AmountCents: *amount, IBAN: *iban, Status: *status}
+		}
+		c.PriorServices = []PriorService{}
+		index[c.ClaimID] = len(out)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("projections: claims: %w", err)
+	}
+	if len(out) == 0 {
+		return []Claim{}, nil
+	}
+	ids := make([]string, len(out))
+	for i, c := range out {
+		ids[i] = c.ClaimID
+	}
+	rows, err = q.pool.Query(ctx, `
+SELECT claim_id, service_id, worker_cf, activity, start_date, end_date, centi_hours, vouchers, status
+FROM `+table(ClaimsProjector, "prior_services")+`
+WHERE claim_id = ANY($1) ORDER BY claim_id, major, minor`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("projections: prior services: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var claimID string
+		var p PriorService
+		var hours int64
+		if err := rows.Scan(&claimID, &p.ServiceID, &p.WorkerCF, &p.Activity, &p.StartDate, &p.EndDate, &hours, &p.Vouchers, &p.Status); err != nil {
+			return nil, fmt.Errorf("projections: prior services: %w", err)
+		}
+		p.Hours = hoursOf(hours)
+		c := &out[index[claimID]]
+		c.PriorServices = append(c.PriorServices, p)
+	}
+	return out, rows.Err()
+}
+
+// History implements Queries: the claim's operations in log order.
+func (q *PGQueries) History(ctx context.Context, claimID string) (History, error) {
+	var exists bool
+	if err := q.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table(ClaimsProjector, "claims")+` WHERE claim_id = $1)`, claimID).Scan(&exists); err != nil {
+		return History{}, fmt.Errorf("projections: history: %w", err)
+	}
+	if !exists {
+		return History{}, ErrNotFound
+	}
+	rows, err := q.pool.Query(ctx, `SELECT at, operation, details FROM `+table(ClaimsProjector, "history")+`
+WHERE claim_id = $1 ORDER BY major, minor`, claimID)
+	if err != nil {
+		return History{}, fmt.Errorf("projections: history: %w", err)
+	}
+	defer rows.Close()
+	h := History{ClaimID: claimID, Entries: []HistoryEntry{}}
+	for rows.Next() {
+		var e HistoryEntry
+		var at time.Time
+		if err := rows.Scan(&at, &e.Operation, &e.Details); err != nil {
+			return History{}, fmt.Errorf("projections: history: %w", err)
+		}
+		e.At = rfc3339(at)
+		h.Entries = append(h.Entries, e)
+	}
+	return h, rows.Err()
+}
+
+// Statement implements Queries. A registered worker with no payment in the
+// year gets a statement of zeros; an unknown worker ErrNotFound.
+func (q *PGQueries) Statement(ctx context.Context, workerCF string, year int) (Statement, error) {
+	var known bool
+	if err := q.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table(StatementsProjector, "workers")+` WHERE worker_cf = $1)
+		OR EXISTS (SELECT 1 FROM `+table(StatementsProjector, "lines")+` WHERE worker_cf = $1)`, workerCF).Scan(&known); err != nil {
+		return Statement{}, fmt.Errorf("projections: statement: %w", err)
+	}
+	if !known {
+		return Statement{}, ErrNotFound
+	}
+	rows, err := q.pool.Query(ctx, `
+SELECT month, user_cf, inserted_by_heir, services, centi_hours, vouchers, gross_cents, net_cents, ivs_cents, inail_cents, fees_cents, paid_cents
+FROM `+table(StatementsProjector, "lines")+` WHERE worker_cf = $1 AND year = $2
+ORDER BY month, user_cf, inserted_by_heir`, workerCF, year)
+	if err != nil {
+		return Statement{}, fmt.Errorf("projections: statement: %w", err)
+	}
+	defer rows.Close()
+	st := Statement{WorkerCF: workerCF, Year: year, ByUser: []StatementByUser{}, ByMonth: []StatementByMonth{}}
+	type userKey struct {
+		cf   string
+		heir bool
+	}
+	users := map[userKey]int{}
+	var hours int64
+	userHours := map[userKey]int64{}
+	monthHours := map[int]int64{}
+	for rows.Next() {
+		var month int
+		var k userKey
+		var f StatementFigures
+		var h int64
+		if err := rows.Scan(&month, &k.cf, &k.heir, &f.Services, &h, &f.Vouchers, &f.GrossCents, &f.NetCents, &f.IVSCents, &f.INAILCents, &f.FeesCents, &f.PaidCents); err != nil {
+			return Statement{}, fmt.Errorf("projections: statement: %w", err)
+		}
+		addFigures(&st.Totals, f)
+		hours += h
+		if n := len(st.ByMonth); n == 0 || st.ByMonth[n-1].Month != month {
+			st.ByMonth = append(st.ByMonth, StatementByMonth{Month: month})
+		}
+		addFigures(&st.ByMonth[len(st.ByMonth)-1].StatementFigures, f)
+		monthHours[month] += h
+		i, ok := users[k]
+		if !ok {
+			i = len(st.ByUser)
+			users[k] = i
+			st.ByUser = append(st.ByUser, StatementByUser{UserCF: k.cf, InsertedByHeir: k.heir})
+		}
+		addFigures(&st.ByUser[i].StatementFigures, f)
+		userHours[k] += h
+	}
+	if err := rows.Err(); err != nil {
+		return Statement{}, fmt.Errorf("projections: statement: %w", err)
+	}
+	// Hours are summed as integer hundredths and converted once.
+	st.Totals.Hours = hoursOf(hours)
+	for i := range st.ByMonth {
+		st.ByMonth[i].Hours = hoursOf(monthHours[st.ByMonth[i].Month])
+	}
+	for k, i := range users {
+		st.ByUser[i].Hours = hoursOf(userHours[k])
+	}
+	sortByUser(st.ByUser)
+	return st, nil
+}
+
+func addFigures(t *StatementFigures, f StatementFigures) {
+	t.Services += f.Services
+	t.Vouchers += f.Vouchers
+	t.GrossCents += f.GrossCents
+	t.NetCents += f.NetCents
+	t.IVSCents += f.IVSCents
+	t.INAILCents += f.INAILCents
+	t.FeesCents += f.FeesCents
+	t.PaidCents += f.PaidCents
+}
+
+func sortByUser(s []StatementByUser) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && lessUser(s[j], s[j-1]); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func lessUser(a, b StatementByUser) bool {
+	if a.UserCF != b.UserCF {
+		return a.UserCF < b.UserCF
+	}
+	return !a.InsertedByHeir && b.InsertedByHeir
+}
+
+// Dashboard implements Queries. Committed money is the gross of the services
+// recorded or paid (revoked and reversed ones released theirs); caps and
+// spending are those of the calendar year of today, by the year of each
+// service and the month of its end date.
+func (q *PGQueries) Dashboard(ctx context.Context, userCF string, today string) (Dashboard, error) {
+	year, _, err := yearMonth(today)
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("projections: dashboard: today: %w", err)
+	}
+	d := Dashboard{UserCF: userCF, Services: []DashboardService{}, Spending: []MonthSpend{}}
+	var attached int
+	var closed bool
+	var dod *string
+	err = q.pool.QueryRow(ctx, `
+SELECT b.deposited_cents, b.reserved_cents, b.refunded_cents, b.claims_attached, b.closed, b.date_of_death,
+	coalesce((SELECT sum(gross_cents) FROM `+table(DashboardProjector, "services")+` s
+		WHERE s.user_cf = b.user_cf AND s.status IN ('recorded', 'paid')), 0)
+FROM `+table(DashboardProjector, "booklets")+` b WHERE b.user_cf = $1 AND b.registered`, userCF).Scan(
+		&d.Booklet.DepositedCents, &d.Booklet.ReservedCents, &d.Booklet.RefundedCents, &attached, &closed, &dod, &d.Booklet.CommittedCents)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Dashboard{}, ErrNotFound
+	}
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("projections: dashboard: %w", err)
+	}
+	b := &d.Booklet
+	b.AvailableCents = b.DepositedCents - b.CommittedCents - b.ReservedCents - b.RefundedCents
+	// As the booklet aggregate: the first claim sets the owner deceased for
+	// good; rejecting an heir does not bring the owner back. No event closes
+	// a booklet yet, so "closed" is only set by the closed flag.
+	switch {
+	case closed:
+		b.Status = "closed"
+	case dod != nil:
+		b.Status = "owner_deceased"
+		b.DateOfDeath = *dod
+	default:
+		b.Status = "active"
+	}
+	_ = attached
+
+	rows, err := q.pool.Query(ctx, `
+SELECT service_id, worker_cf, activity, start_date, end_date, centi_hours, vouchers, gross_cents, net_cents,
+	user_cap_cents, year, status, inserted_by_heir, recorded_at, deadline
+FROM `+table(DashboardProjector, "services")+` WHERE user_cf = $1
+ORDER BY recorded_at DESC, service_id`, userCF)
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("projections: dashboard services: %w", err)
+	}
+	defer rows.Close()
+	d.Caps = Caps{Year: year, UserCapCents: UserCapCents, PerWorker: []WorkerCap{}}
+	perWorker := map[string]int{}
+	spend := map[int]int64{}
+	for rows.Next() {
+		var s DashboardService
+		var hours, capCents int64
+		var syear int
+		var at time.Time
+		var deadline string
+		if err := rows.Scan(&s.ServiceID, &s.WorkerCF, &s.Activity, &s.StartDate, &s.EndDate, &hours, &s.Vouchers,
+			&s.GrossCents, &s.NetCents, &capCents, &syear, &s.Status, &s.InsertedByHeir, &at, &deadline); err != nil {
+			return Dashboard{}, fmt.Errorf("projections: dashboard services: %w", err)
+		}
+		s.Hours = hoursOf(hours)
+		s.RecordedAt = rfc3339(at)
+		if s.Status == StatusRecorded {
+			s.RevocableUntil = deadline
+		}
+		d.Services = append(d.Services, s)
+		if syear != year || (s.Status != StatusRecorded && s.Status != StatusPaid) {
+			continue
+		}
+		d.Caps.UserNetCents += capCents
+		i, ok := perWorker[s.WorkerCF]
+		if !ok {
+			i = len(d.Caps.PerWorker)
+			perWorker[s.WorkerCF] = i
+			d.Caps.PerWorker = append(d.Caps.PerWorker, WorkerCap{WorkerCF: s.WorkerCF, CapCents: UserWorkerCapCents})
+		}
+		d.Caps.PerWorker[i].NetCents += s.NetCents
+		if _, m, err := yearMonth(s.EndDate); err == nil {
+			spend[m] += s.GrossCents
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Dashboard{}, fmt.Errorf("projections: dashboard services: %w", err)
+	}
+	sortWorkerCaps(d.Caps.PerWorker)
+	for m := 1; m <= 12; m++ {
+		if g, ok := spend[m]; ok {
+			d.Spending = append(d.Spending, MonthSpend{Month: m, GrossCents: g})
+		}
+	}
+	for _, p := range q.runner.projectors {
+		if c, ok := p.(DashboardContributor); ok {
+			if err := c.ContributeDashboard(ctx, q.pool, userCF, today, &d); err != nil {
+				return Dashboard{}, fmt.Errorf("projections: dashboard %s: %w", p.Name(), err)
+			}
+		}
+	}
+	return d, nil
+}
+
+func sortWorkerCaps(s []WorkerCap) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j].WorkerCF < s[j-1].WorkerCF; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// Worklist implements Queries: claims awaiting validation, refunds awaiting
+// approval and approved refunds awaiting payment, oldest first.
+func (q *PGQueries) Worklist(ctx context.Context) (Worklist, error) {
+	w := Worklist{ClaimsToValidate: []WorklistClaim{}, RefundsToApprove: []WorklistRefund{}, RefundsToPay: []WorklistRefund{}}
+	rows, err := q.pool.Query(ctx, `SELECT claim_id, heir_cf, deceased_cf, date_of_death, heir_kind, registered_at
+FROM `+table(ClaimsProjector, "claims")+` WHERE status = 'registered' ORDER BY registered_at, claim_id`)
+	if err != nil {
+		return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
+	}
+	for rows.Next() {
+		var c WorklistClaim
+		var at time.Time
+		if err := rows.Scan(&c.ClaimID, &c.HeirCF, &c.DeceasedCF, &c.DateOfDeath, &c.HeirKind, &at); err != nil {
+			rows.Close()
+			return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
+		}
+		c.RegisteredAt = rfc3339(at)
+		w.ClaimsToValidate = append(w.ClaimsToValidate, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
+	}
+	rows, err = q.pool.Query(ctx, `SELECT r.refund_id, r.claim_id, c.heir_cf, c.deceased_cf, r.amount_cents, r.iban, r.status, c.status, r.requested_at
+FROM `+table(ClaimsProjector, "refunds")+` r JOIN `+table(ClaimsProjector, "claims")+` c USING (claim_id)
+WHERE r.status IN ('requested', 'approved') ORDER BY r.requested_at, r.refund_id`)
+	if err != nil {
+		return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r WorklistRefund
+		var at time.Time
+		if err := rows.Scan(&r.RefundID, &r.ClaimID, &r.HeirCF, &r.DeceasedCF, &r.AmountCents, &r.IBAN, &r.Status, &r.ClaimStatus, &at); err != nil {
+			return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
+		}
+		r.RequestedAt = rfc3339(at)
+		if r.Status == "requested" {
+			w.RefundsToApprove = append(w.RefundsToApprove, r)
+		} else {
+			w.RefundsToPay = append(w.RefundsToPay, r)
+		}
+	}
+	return w, rows.Err()
+}
+
+// UnpaidBooklets lists the users (CFs) with recorded, unpaid services; it
+// implements commands.UnpaidBooklets.
+func (q *PGQueries) UnpaidBooklets(ctx context.Context) ([]string, error) {
+	rows, err := q.pool.Query(ctx, `SELECT DISTINCT user_cf FROM `+table(DashboardProjector, "services")+` WHERE status = 'recorded' ORDER BY user_cf`)
+	if err != nil {
+		return nil, fmt.Errorf("projections: unpaid booklets: %w", err)
+	}
+	users, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("projections: unpaid booklets: %w", err)
+	}
+	return users, nil
+}

@@ -1,0 +1,186 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/inps/libretto/eventstore"
+)
+
+// RebuildBatchSize is how many events a rebuild reads and folds per
+// transaction.
+const RebuildBatchSize = 5000
+
+// Rebuild rebuilds the named projectors (every one when names is empty) from
+// the first event while their live tables keep serving, then swaps each in.
+//
+// For each projector it drops any leftover rebuild schema (an interrupted
+// rebuild simply starts over), creates a fresh one and folds the whole log
+// into it in batches, reading the log once for all the projectors. Then, per
+// projector, one transaction takes the advisory lock that the live projector
+// takes for every batch, folds into the fresh schema the events the live
+// checkpoint has passed meanwhile, and renames the schemas: live to retired,
+// fresh to live; the retired one is dropped. Queries see the old tables or
+// the new ones, never a mix, and the live projector resumes from the swapped
+// checkpoint, skipping what the rebuild already folded.
+//
+// progress, when not nil, is called after every batch with the events read
+// and the events in the log when the rebuild started.
+func (r *Runner) Rebuild(ctx context.Context, names []string, progress func(done, total int64)) error {
+	if len(names) == 0 {
+		names = r.Names()
+	}
+	var ps []Projector
+	for _, n := range names {
+		p, err := r.projector(n)
+		if err != nil {
+			return err
+		}
+		ps = append(ps, p)
+	}
+	if err := r.Setup(ctx); err != nil {
+		return err
+	}
+
+	// One rebuild of a projector at a time, across processes.
+	conn, err := r.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("projections: rebuild: %w", err)
+	}
+	defer conn.Release()
+	for _, p := range ps {
+		var ok bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('libretto.rebuild.' || $1))`, p.Name()).Scan(&ok); err != nil {
+			return fmt.Errorf("projections: rebuild lock: %w", err)
+		}
+		if !ok {
+			return fmt.Errorf("projections: a rebuild of %s is already running", p.Name())
+		}
+		defer func() {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('libretto.rebuild.' || $1))`, p.Name())
+		}()
+	}
+
+	for _, p := range ps {
+		err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{rebuildSchemaOf(p.Name())}.Sanitize()+` CASCADE`); err != nil {
+				return err
+			}
+			return setupSchema(ctx, tx, p, rebuildSchemaOf(p.Name()))
+		})
+		if err != nil {
+			return fmt.Errorf("projections: rebuild %s: fresh schema: %w", p.Name(), err)
+		}
+	}
+
+	head, err := r.store.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("projections: rebuild: head: %w", err)
+	}
+	total := head.Events
+	var done int64
+	var from eventstore.Cursor
+	if progress != nil {
+		progress(0, total)
+	}
+	for {
+		events, err := r.store.ReadAll(ctx, from, RebuildBatchSize)
+		if err != nil {
+			return fmt.Errorf("projections: rebuild: read: %w", err)
+		}
+		if len(events) == 0 {
+			break
+		}
+		for _, p := range ps {
+			if err := r.applyRebuild(ctx, p, events); err != nil {
+				return err
+			}
+		}
+		from = events[len(events)-1].Cursor
+		done += int64(len(events))
+		if done > total {
+			total = done
+		}
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	for _, p := range ps {
+		if err := r.swap(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Runner) applyRebuild(ctx context.Context, p Projector, events []eventstore.Event) error {
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		if err := enterSchema(ctx, tx, p.Name(), rebuildSchemaOf(p.Name()), false); err != nil {
+			return err
+		}
+		_, _, err := applyInTx(ctx, tx, p, events)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("projections: rebuild %s (events %d..%d): %w", p.Name(), events[0].Position, events[len(events)-1].Position, err)
+	}
+	return nil
+}
+
+// swap catches the fresh schema up with the live checkpoint and puts it in
+// the live one's place, atomically.
+func (r *Runner) swap(ctx context.Context, p Projector) error {
+	live, fresh, retired := SchemaOf(p.Name()), rebuildSchemaOf(p.Name()), retiredSchemaOf(p.Name())
+	var cp Checkpoint
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		if err := enterSchema(ctx, tx, p.Name(), fresh, true); err != nil {
+			return err
+		}
+		target, err := readCheckpointOf(ctx, tx, live)
+		if err != nil {
+			return err
+		}
+		for {
+			cur, err := readCheckpoint(ctx, tx, false)
+			if err != nil {
+				return err
+			}
+			cp = cur
+			if !cur.Cursor.Less(target.Cursor) {
+				break
+			}
+			events, err := r.store.ReadAll(ctx, cur.Cursor, RebuildBatchSize)
+			if err != nil {
+				return err
+			}
+			n := 0
+			for n < len(events) && !target.Cursor.Less(events[n].Cursor) {
+				n++
+			}
+			if n == 0 {
+				return fmt.Errorf("live checkpoint %s is past the end of the log", FormatCursor(target.Cursor))
+			}
+			if _, _, err := applyInTx(ctx, tx, p, events[:n]); err != nil {
+				return err
+			}
+		}
+		for _, stmt := range []string{
+			`DROP SCHEMA IF EXISTS ` + pgx.Identifier{retired}.Sanitize() + ` CASCADE`,
+			`ALTER SCHEMA ` + pgx.Identifier{live}.Sanitize() + ` RENAME TO ` + pgx.Identifier{retired}.Sanitize(),
+			`ALTER SCHEMA ` + pgx.Identifier{fresh}.Sanitize() + ` RENAME TO ` + pgx.Identifier{live}.Sanitize(),
+			`DROP SCHEMA ` + pgx.Identifier{retired}.Sanitize() + ` CASCADE`,
+		} {
+			if _, err := tx.Exec(ctx, stmt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("projections: rebuild %s: swap: %w", p.Name(), err)
+	}
+	r.advance(p.Name(), cp)
+	return nil
+}

@@ -1,0 +1,432 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/inps/libretto/eventstore"
+)
+
+// Runner runs every projector as a Watermill handler over the event store,
+// answers the read-model queries, reports status and rebuilds.
+type Runner struct {
+	pool       *pgxpool.Pool
+	store      eventstore.Store
+	logger     *slog.Logger
+	projectors []Projector
+
+	// BatchSize is the most events a projector folds per transaction
+	// (default 1000). Set it before Start.
+	BatchSize int
+	// Retry is the backoff a failing batch is retried with before its
+	// projector stops. Set it before Start.
+	Retry middleware.Retry
+
+	mu       sync.Mutex
+	started  bool
+	states   map[string]*projectorState
+	progress chan struct{} // closed and replaced whenever a projector moves
+}
+
+type projectorState struct {
+	applied eventstore.Cursor
+	cp      Checkpoint
+	running bool
+	stopped error
+}
+
+// NewRunner returns a runner for the built-in projectors plus extra ones.
+func NewRunner(pool *pgxpool.Pool, store eventstore.Store, logger *slog.Logger, extra ...Projector) *Runner {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	r := &Runner{
+		pool:       pool,
+		store:      store,
+		logger:     logger,
+		projectors: append(builtinProjectors(), extra...),
+		BatchSize:  1000,
+		Retry: middleware.Retry{
+			MaxRetries:      5,
+			InitialInterval: 100 * time.Millisecond,
+			MaxInterval:     3 * time.Second,
+			Multiplier:      2,
+		},
+		states:   map[string]*projectorState{},
+		progress: make(chan struct{}),
+	}
+	for _, p := range r.projectors {
+		r.states[p.Name()] = &projectorState{}
+	}
+	return r
+}
+
+// Names returns the projectors' names in their order.
+func (r *Runner) Names() []string {
+	names := make([]string, len(r.projectors))
+	for i, p := range r.projectors {
+		names[i] = p.Name()
+	}
+	return names
+}
+
+func (r *Runner) projector(name string) (Projector, error) {
+	for _, p := range r.projectors {
+		if p.Name() == name {
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("projections: no projector %q (have %v)", name, r.Names())
+}
+
+// Setup creates every projector's schema and tables when missing. Start calls
+// it; queries in a process that does not run the projectors need it too.
+func (r *Runner) Setup(ctx context.Context) error {
+	for _, p := range r.projectors {
+		err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('libretto.projection.' || $1))`, p.Name()); err != nil {
+				return err
+			}
+			return setupSchema(ctx, tx, p, SchemaOf(p.Name()))
+		})
+		if err != nil {
+			return fmt.Errorf("projections: set up %s: %w", p.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Start sets up the schemas and runs every projector until ctx ends. It
+// returns once the router is running.
+func (r *Runner) Start(ctx context.Context) error {
+	r.mu.Lock()
+	if r.started {
+		r.mu.Unlock()
+		return errors.New("projections: runner already started")
+	}
+	r.started = true
+	r.mu.Unlock()
+
+	if err := r.Setup(ctx); err != nil {
+		return err
+	}
+	for _, p := range r.projectors {
+		cp, err := readCheckpointOf(ctx, r.pool, SchemaOf(p.Name()))
+		if err != nil {
+			return fmt.Errorf("projections: %s: %w", p.Name(), err)
+		}
+		r.advance(p.Name(), cp)
+	}
+
+	wlog := watermill.NewSlogLogger(r.logger.With("component", "projections"))
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, wlog)
+	if err != nil {
+		return err
+	}
+	retry := r.Retry
+	retry.Logger = wlog
+	retry.ShouldRetry = func(p middleware.RetryParams) bool { return !errors.Is(p.Err, context.Canceled) }
+	// First added runs outermost: a batch that still fails after the retries
+	// (a panic included, turned into an error by the recoverer) stops its
+	// projector.
+	router.AddMiddleware(r.stopOnFailure, retry.Middleware, middleware.Recoverer)
+
+	sub := &StoreSubscriber{
+		Store:     r.store,
+		BatchSize: r.BatchSize,
+		Logger:    r.logger,
+		From: func(ctx context.Context, topic string) (eventstore.Cursor, error) {
+			cp, err := readCheckpointOf(ctx, r.pool, SchemaOf(topic))
+			return cp.Cursor, err
+		},
+	}
+	for _, p := range r.projectors {
+		router.AddConsumerHandler(p.Name(), p.Name(), sub, r.handler(p))
+	}
+	go func() {
+		if err := router.Run(ctx); err != nil {
+			r.logger.Error("projections: router stopped", "err", err)
+		}
+		r.mu.Lock()
+		for _, s := range r.states {
+			s.running = false
+		}
+		r.mu.Unlock()
+	}()
+	select {
+	case <-router.Running():
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	r.mu.Lock()
+	for _, s := range r.states {
+		s.running = true
+	}
+	r.mu.Unlock()
+	return nil
+}
+
+// StoppedError is a projector stopped by an event it could not apply.
+type StoppedError struct {
+	Projector string
+	Event     *eventstore.Event // the event that failed, when known
+	Err       error
+}
+
+func (e *StoppedError) Error() string {
+	if e.Event == nil {
+		return fmt.Sprintf("projector %s stopped: %v", e.Projector, e.Err)
+	}
+	return fmt.Sprintf("projector %s stopped at event %s (%s, stream %s, position %d): %v",
+		e.Projector, e.Event.ID, e.Event.Type, e.Event.Stream, e.Event.Position, e.Err)
+}
+
+func (e *StoppedError) Unwrap() error { return e.Err }
+
+// handler folds one batch message into p's live tables. When a batch of
+// several events fails it applies them one per transaction, so that the
+// events before the culprit are kept and the error names the culprit.
+func (r *Runner) handler(p Projector) message.NoPublishHandlerFunc {
+	return func(msg *message.Message) error {
+		ctx := msg.Context()
+		events, err := BatchOf(msg)
+		if err != nil {
+			return &StoppedError{Projector: p.Name(), Err: err}
+		}
+		err = r.applyLive(ctx, p, events)
+		if err == nil || len(events) == 1 || ctx.Err() != nil {
+			return err
+		}
+		for i := range events {
+			if err := r.applyLive(ctx, p, events[i:i+1]); err != nil {
+				var se *StoppedError
+				if errors.As(err, &se) {
+					return err
+				}
+				return &StoppedError{Projector: p.Name(), Event: &events[i], Err: err}
+			}
+		}
+		return nil
+	}
+}
+
+func (r *Runner) applyLive(ctx context.Context, p Projector, events []eventstore.Event) error {
+	var cp Checkpoint
+	var n int
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		if err := enterSchema(ctx, tx, p.Name(), SchemaOf(p.Name()), true); err != nil {
+			return err
+		}
+		var err error
+		cp, n, err = applyInTx(ctx, tx, p, events)
+		return err
+	})
+	if err != nil {
+		if len(events) == 1 && ctx.Err() == nil {
+			return &StoppedError{Projector: p.Name(), Event: &events[0], Err: err}
+		}
+		return err
+	}
+	_ = n
+	r.advance(p.Name(), cp)
+	return nil
+}
+
+// stopOnFailure records a batch that failed through every retry as its
+// projector's stop, loudly.
+func (r *Runner) stopOnFailure(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		out, err := h(msg)
+		if err == nil || msg.Context().Err() != nil {
+			return out, err
+		}
+		name := message.HandlerNameFromCtx(msg.Context())
+		var se *StoppedError
+		if !errors.As(err, &se) {
+			se = &StoppedError{Projector: name, Err: err}
+		}
+		attrs := []any{"projector", name, "err", se.Err, "batch_cursor", msg.Metadata.Get(MetaCursor)}
+		if se.Event != nil {
+			attrs = append(attrs, "event_id", se.Event.ID, "event_type", se.Event.Type,
+				"stream", se.Event.Stream, "position", se.Event.Position, "data", string(se.Event.Data))
+		}
+		r.logger.Error("projections: projector stopped on an event it cannot apply", attrs...)
+		r.mu.Lock()
+		if s := r.states[name]; s != nil {
+			s.stopped = se
+			s.running = false
+		}
+		r.broadcast()
+		r.mu.Unlock()
+		return out, se
+	}
+}
+
+// advance records a projector's progress and wakes WaitFor.
+func (r *Runner) advance(name string, cp Checkpoint) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.states[name]
+	if s == nil || !s.applied.Less(cp.Cursor) && !s.applied.IsZero() {
+		return
+	}
+	s.applied = cp.Cursor
+	s.cp = cp
+	r.broadcast()
+}
+
+// broadcast wakes every waiter; r.mu must be held.
+func (r *Runner) broadcast() {
+	close(r.progress)
+	r.progress = make(chan struct{})
+}
+
+// Ready reports nil when the projectors are running, else why not: not
+// started, or stopped by an event (with the event).
+func (r *Runner) Ready() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.started {
+		return errors.New("projections: not started")
+	}
+	var errs []error
+	for _, p := range r.projectors {
+		s := r.states[p.Name()]
+		switch {
+		case s.stopped != nil:
+			errs = append(errs, s.stopped)
+		case !s.running:
+			errs = append(errs, fmt.Errorf("projector %s not running", p.Name()))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ProjectorStatus is one projector's progress against the head of the log.
+type ProjectorStatus struct {
+	Name       string            `json:"name"`
+	Schema     string            `json:"schema"`
+	Checkpoint eventstore.Cursor `json:"checkpoint"`
+	Position   int64             `json:"position"` // global position of the last applied event
+	Events     int64             `json:"events"`   // events applied
+	LagEvents  int64             `json:"lag_events"`
+	LagSeconds float64           `json:"lag_seconds"` // head's recorded-at minus the last applied event's
+	Running    bool              `json:"running"`     // in this process
+	Stopped    string            `json:"stopped,omitempty"`
+}
+
+// Status reads every projector's checkpoint (from the database, so it is
+// right whichever process runs the projectors) and its lag behind the head.
+func (r *Runner) Status(ctx context.Context) ([]ProjectorStatus, error) {
+	head, err := r.store.Head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("projections: head: %w", err)
+	}
+	out := make([]ProjectorStatus, 0, len(r.projectors))
+	for _, p := range r.projectors {
+		cp, err := readCheckpointOf(ctx, r.pool, SchemaOf(p.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("projections: %s: %w", p.Name(), err)
+		}
+		st := ProjectorStatus{Name: p.Name(), Schema: SchemaOf(p.Name()), Checkpoint: cp.Cursor, Position: cp.Position, Events: cp.Events}
+		if head.Events > cp.Events {
+			st.LagEvents = head.Events - cp.Events
+		}
+		if st.LagEvents > 0 || cp.Cursor.Less(head.Cursor) {
+			if cp.RecordedAt.IsZero() {
+				st.LagSeconds = time.Since(head.RecordedAt).Seconds()
+			} else if lag := head.RecordedAt.Sub(cp.RecordedAt).Seconds(); lag > 0 {
+				st.LagSeconds = lag
+			}
+		}
+		r.mu.Lock()
+		s := r.states[p.Name()]
+		st.Running = s.running
+		if s.stopped != nil {
+			st.Stopped = s.stopped.Error()
+		}
+		r.mu.Unlock()
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// WaitFor returns once every projector has applied the event at the global
+// position, or ctx ends. In the process that runs the projectors it is woken
+// by their progress; elsewhere (Start not called) it reads the checkpoints
+// from the database every 20 ms.
+func (r *Runner) WaitFor(ctx context.Context, position int64) error {
+	if position <= 0 {
+		return nil
+	}
+	var cursor eventstore.Cursor
+	for {
+		c, err := r.store.CursorOf(ctx, position)
+		if err == nil {
+			cursor = c
+			break
+		}
+		if !errors.Is(err, eventstore.ErrEventNotFound) {
+			return fmt.Errorf("projections: cursor of %d: %w", position, err)
+		}
+		// Not committed yet (or never): wait for the log to move.
+		if !sleep(ctx, 10*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+	for {
+		r.mu.Lock()
+		local := r.started
+		r.mu.Unlock()
+		if !local {
+			// Another process runs the projectors: read their checkpoints.
+			for _, p := range r.projectors {
+				cp, err := readCheckpointOf(ctx, r.pool, SchemaOf(p.Name()))
+				if err != nil {
+					return fmt.Errorf("projections: %s: %w", p.Name(), err)
+				}
+				r.advance(p.Name(), cp)
+			}
+		}
+		r.mu.Lock()
+		wake := r.progress
+		passed := true
+		var stopped error
+		for _, s := range r.states {
+			if s.applied.Less(cursor) {
+				passed = false
+				if s.stopped != nil {
+					stopped = s.stopped
+				}
+			}
+		}
+		r.mu.Unlock()
+		if passed {
+			return nil
+		}
+		if stopped != nil {
+			return stopped
+		}
+		if local {
+			select {
+			case <-wake:
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if !sleep(ctx, 20*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+}

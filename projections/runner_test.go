@@ -1,0 +1,306 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/eventstore"
+	"github.com/inps/libretto/eventstore/memory"
+	"github.com/inps/libretto/eventstore/postgres/pgtest"
+)
+
+func newPool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// startRunner starts r until the test ends.
+func startRunner(t testing.TB, r *Runner) context.CancelFunc {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := r.Start(ctx); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	return cancel
+}
+
+func waitFor(t testing.TB, r *Runner, position int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := r.WaitFor(ctx, position); err != nil {
+		t.Fatalf("wait for %d: %v", position, err)
+	}
+}
+
+// dump returns every row of every table of the live schemas, as text, in a
+// stable order.
+func dump(t testing.TB, pool *pgxpool.Pool, names []string) map[string][]string {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string][]string{}
+	for _, n := range names {
+		schema := SchemaOf(n)
+		rows, err := pool.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tb := range tables {
+			id := pgx.Identifier{schema, tb}.Sanitize()
+			rows, err := pool.Query(ctx, `SELECT t::text FROM `+id+` t ORDER BY 1`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[schema+"."+tb] = lines
+		}
+	}
+	return out
+}
+
+func compareDumps(t *testing.T, what string, want, got map[string][]string) {
+	t.Helper()
+	for table, rows := range want {
+		g := got[table]
+		if len(g) != len(rows) {
+			t.Errorf("%s: %s has %d rows, want %d", what, table, len(g), len(rows))
+			continue
+		}
+		for i := range rows {
+			if rows[i] != g[i] {
+				t.Errorf("%s: %s row %d:\n got %s\nwant %s", what, table, i, g[i], rows[i])
+				break
+			}
+		}
+	}
+	for table := range got {
+		if _, ok := want[table]; !ok {
+			t.Errorf("%s: unexpected table %s", what, table)
+		}
+	}
+}
+
+func TestLiveReadModelsEqualTheirRebuild(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	store := memory.New()
+	h := newHistory(t, store, 42)
+	for range 400 {
+		h.step()
+	}
+	r := NewRunner(pool, store, quietLogger())
+	r.BatchSize = 7 // many small batches, some cut across atomic appends
+	startRunner(t, r)
+	// Keep writing while the projectors catch up.
+	for range 1200 {
+		h.step()
+	}
+	waitFor(t, r, h.last)
+	live := dump(t, pool, r.Names())
+	if len(live["rm_dashboard.services"]) == 0 || len(live["rm_claims.history"]) == 0 || len(live["rm_statements.lines"]) == 0 {
+		t.Fatalf("history too thin to compare: %d services, %d history entries, %d statement lines",
+			len(live["rm_dashboard.services"]), len(live["rm_claims.history"]), len(live["rm_statements.lines"]))
+	}
+	var calls int
+	if err := r.Rebuild(context.Background(), nil, func(done, total int64) { calls++ }); err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 {
+		t.Error("rebuild never reported progress")
+	}
+	rebuilt := dump(t, pool, r.Names())
+	compareDumps(t, "rebuild", live, rebuilt)
+
+	// The live projectors go on from the swapped checkpoint.
+	for range 200 {
+		h.step()
+	}
+	waitFor(t, r, h.last)
+	after := dump(t, pool, r.Names())
+	if err := r.Rebuild(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	compareDumps(t, "after swap", after, dump(t, pool, r.Names()))
+	if err := r.Ready(); err != nil {
+		t.Errorf("ready: %v", err)
+	}
+}
+
+// cutting wraps a projector and cancels the run in the middle of the nth
+// batch, after its rows are written and before the checkpoint commits.
+type cutting struct {
+	Projector
+	n      int32
+	calls  atomic.Int32
+	cancel context.CancelFunc
+}
+
+func (c *cutting) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
+	if err := c.Projector.Apply(ctx, tx, events); err != nil {
+		return err
+	}
+	if c.calls.Add(1) == c.n {
+		c.cancel()
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
+func TestCancellingAProjectorMidBatchCountsNothingTwice(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	store := memory.New()
+	h := newHistory(t, store, 7)
+	for range 800 {
+		h.step()
+	}
+	for _, n := range []int32{1, 3} {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		r := NewRunner(pool, store, quietLogger())
+		r.BatchSize = 50
+		for i, p := range r.projectors {
+			r.projectors[i] = &cutting{Projector: p, n: n, cancel: cancel}
+		}
+		if err := r.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		<-ctx.Done()
+		time.Sleep(50 * time.Millisecond) // let the router wind down
+		if err := r.Ready(); err == nil {
+			t.Errorf("a cancelled runner reports ready")
+		}
+	}
+	r := NewRunner(pool, store, quietLogger())
+	startRunner(t, r)
+	waitFor(t, r, h.last)
+	live := dump(t, pool, r.Names())
+	if err := r.Rebuild(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	compareDumps(t, "restart", live, dump(t, pool, r.Names()))
+	st, err := r.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		if s.Events != h.events || s.LagEvents != 0 {
+			t.Errorf("%s: %d events applied, lag %d; want %d, 0", s.Name, s.Events, s.LagEvents, h.events)
+		}
+	}
+}
+
+func TestAPoisonEventStopsItsProjectorLoudly(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	store := memory.New()
+	h := newHistory(t, store, 3)
+	for range 50 {
+		h.step()
+	}
+	// A ServiceRecorded whose hours are not a number: the dashboard cannot
+	// fold it; the claims projector ignores the type.
+	poison, err := store.Append(context.Background(), eventstore.StreamAppend{Stream: domain.BookletStream("USR000000000000"), Expected: eventstore.Any,
+		Events: []eventstore.EventData{{ID: uuid.New(), Type: domain.TypeServiceRecorded, SchemaVersion: 1, Data: []byte(`{"service_id":"x","hours":"many"}`), OccurredAt: h.now}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		h.step()
+	}
+	r := NewRunner(pool, store, quietLogger())
+	r.Retry.MaxRetries = 1
+	r.Retry.InitialInterval = time.Millisecond
+	startRunner(t, r)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = r.WaitFor(ctx, h.last)
+	var stopped *StoppedError
+	if !errors.As(err, &stopped) {
+		t.Fatalf("WaitFor past the poison = %v, want a StoppedError", err)
+	}
+	if stopped.Projector != DashboardProjector || stopped.Event == nil || stopped.Event.Position != poison[0].Position {
+		t.Errorf("stopped = %v, want the dashboard at position %d", stopped, poison[0].Position)
+	}
+	if err := r.Ready(); err == nil || !strings.Contains(err.Error(), "dashboard") {
+		t.Errorf("Ready() = %v, want the dashboard reported", err)
+	}
+	st, err := r.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		switch s.Name {
+		case DashboardProjector:
+			if s.Stopped == "" || s.Position != poison[0].Position-1 {
+				t.Errorf("dashboard status %+v: want stopped just before %d", s, poison[0].Position)
+			}
+		case ClaimsProjector:
+			if s.Stopped != "" || s.Position != h.last {
+				t.Errorf("claims status %+v: want it past the poison at %d", s, h.last)
+			}
+		}
+	}
+}
+
+func TestWaitForWakesWhenTheProjectorsPass(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	store := memory.New()
+	h := newHistory(t, store, 11)
+	r := NewRunner(pool, store, quietLogger())
+	startRunner(t, r)
+	for range 20 {
+		h.step()
+	}
+	target := h.last + 1 // not written yet
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		done <- r.WaitFor(ctx, target)
+	}()
+	h.step()
+	for h.last < target {
+		h.step()
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("WaitFor(%d) = %v", target, err)
+	}
+	// Another process (a runner that was not started) reads checkpoints.
+	other := NewRunner(pool, store, quietLogger())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := other.WaitFor(ctx, target); err != nil {
+		t.Fatalf("WaitFor from another process = %v", err)
+	}
+}

@@ -1,0 +1,176 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/eventstore"
+)
+
+// statementsProjector keeps the figures of the annual pay statements: one
+// row per worker, year and month of payment, user and heir flag, folded from
+// WorkerPaid events. A payment's year and month are those of its run date.
+//
+// The bonifico domiciliato fee is withheld once per payment; it belongs to
+// the run's month and, in by_user, to the payment's user with the largest
+// net (ties: the smaller CF, then the user's own services before those an
+// heir inserted), so that every line's paid = net − fees and the lines add
+// up to what the worker was paid.
+type statementsProjector struct{}
+
+func (statementsProjector) Name() string { return StatementsProjector }
+
+func (statementsProjector) Setup(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `
+CREATE TABLE IF NOT EXISTS workers (
+	worker_cf text PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS lines (
+	worker_cf        text NOT NULL,
+	year             integer NOT NULL,
+	month            integer NOT NULL,
+	user_cf          text NOT NULL,
+	inserted_by_heir boolean NOT NULL,
+	services         integer NOT NULL,
+	centi_hours      bigint NOT NULL,
+	vouchers         integer NOT NULL,
+	gross_cents      bigint NOT NULL,
+	net_cents        bigint NOT NULL,
+	ivs_cents        bigint NOT NULL,
+	inail_cents      bigint NOT NULL,
+	fees_cents       bigint NOT NULL,
+	paid_cents       bigint NOT NULL,
+	PRIMARY KEY (worker_cf, year, month, user_cf, inserted_by_heir)
+)`)
+	return err
+}
+
+type lineKey struct {
+	worker      string
+	year, month int
+	user        string
+	heir        bool
+}
+
+type lineSums struct {
+	services, vouchers                        int32
+	hours, gross, net, ivs, inail, fees, paid int64
+}
+
+func (statementsProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
+	sums := map[lineKey]*lineSums{}
+	var order []lineKey
+	var registered []string
+	for _, e := range events {
+		switch e.Type {
+		case domain.TypeWorkerRegistered:
+			registered = append(registered, streamID(e.Stream, "worker"))
+		case domain.TypeWorkerPaid:
+			var v domain.WorkerPaid
+			if err := decode(e, &v); err != nil {
+				return err
+			}
+			year, month, err := yearMonth(v.RunDate)
+			if err != nil {
+				return fmt.Errorf("WorkerPaid at position %d: %w", e.Position, err)
+			}
+			worker := streamID(e.Stream, "worker")
+			var keys []lineKey
+			for _, s := range v.Services {
+				k := lineKey{worker, year, month, s.UserCF, s.InsertedByHeir}
+				l := sums[k]
+				if l == nil {
+					l = &lineSums{}
+					sums[k] = l
+					order = append(order, k)
+				}
+				l.services++
+				l.hours += centiHours(s.Hours)
+				l.vouchers += int32(s.Vouchers)
+				l.gross += s.GrossCents
+				l.net += s.NetCents
+				l.ivs += s.IVSCents
+				l.inail += s.INAILCents
+				l.paid += s.NetCents
+				keys = append(keys, k)
+			}
+			if v.FeeCents != 0 && len(keys) > 0 {
+				// Net per line of this payment decides who bears the fee.
+				net := map[lineKey]int64{}
+				for _, s := range v.Services {
+					net[lineKey{worker, year, month, s.UserCF, s.InsertedByHeir}] += s.NetCents
+				}
+				sort.Slice(keys, func(i, j int) bool {
+					a, b := keys[i], keys[j]
+					if net[a] != net[b] {
+						return net[a] > net[b]
+					}
+					if a.user != b.user {
+						return a.user < b.user
+					}
+					return !a.heir && b.heir
+				})
+				l := sums[keys[0]]
+				l.fees += v.FeeCents
+				l.paid -= v.FeeCents
+			}
+		}
+	}
+	b := &pgx.Batch{}
+	if len(registered) > 0 {
+		b.Queue(`INSERT INTO workers (worker_cf) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, registered)
+	}
+	if n := len(order); n > 0 {
+		workers, users := make([]string, n), make([]string, n)
+		years, months, services, vouchers := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+		heir := make([]bool, n)
+		hours, gross, net, ivs, inail, fees, paid := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		for i, k := range order {
+			l := sums[k]
+			workers[i], years[i], months[i], users[i], heir[i] = k.worker, int32(k.year), int32(k.month), k.user, k.heir
+			services[i], vouchers[i] = l.services, l.vouchers
+			hours[i], gross[i], net[i], ivs[i], inail[i], fees[i], paid[i] = l.hours, l.gross, l.net, l.ivs, l.inail, l.fees, l.paid
+		}
+		b.Queue(`
+INSERT INTO lines AS l (worker_cf, year, month, user_cf, inserted_by_heir, services, centi_hours, vouchers,
+	gross_cents, net_cents, ivs_cents, inail_cents, fees_cents, paid_cents)
+SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::text[], $5::boolean[], $6::integer[], $7::bigint[], $8::integer[],
+	$9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])
+ON CONFLICT (worker_cf, year, month, user_cf, inserted_by_heir) DO UPDATE SET
+	services = l.services + excluded.services,
+	centi_hours = l.centi_hours + excluded.centi_hours,
+	vouchers = l.vouchers + excluded.vouchers,
+	gross_cents = l.gross_cents + excluded.gross_cents,
+	net_cents = l.net_cents + excluded.net_cents,
+	ivs_cents = l.ivs_cents + excluded.ivs_cents,
+	inail_cents = l.inail_cents + excluded.inail_cents,
+	fees_cents = l.fees_cents + excluded.fees_cents,
+	paid_cents = l.paid_cents + excluded.paid_cents`,
+			workers, years, months, users, heir, services, hours, vouchers, gross, net, ivs, inail, fees, paid)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("statements: %w", err)
+	}
+	return nil
+}
+
+// yearMonth reads the year and month of a civil date "YYYY-MM-DD".
+func yearMonth(date string) (int, int, error) {
+	if len(date) < 7 || date[4] != '-' {
+		return 0, 0, fmt.Errorf("bad date %q", date)
+	}
+	y, err1 := strconv.Atoi(date[:4])
+	m, err2 := strconv.Atoi(date[5:7])
+	if err1 != nil || err2 != nil || m < 1 || m > 12 {
+		return 0, 0, fmt.Errorf("bad date %q", date)
+	}
+	return y, m, nil
+}
