@@ -14,11 +14,13 @@ BENCHTIME ?= 1s
 -include http/portal/assets.mk
 ASSETS := $(if $(wildcard http/portal/assets.mk),portal-assets)
 
-# Resolve the database once per recipe: DATABASE_URL, else 127.0.0.1:5432
-# (or $LIBRETTO_PG_PROBE), else a private cluster under .data/.
-DEVDB = url=$$(./$(BIN) devdb) && export DATABASE_URL="$$url" && echo "make: DATABASE_URL=$$url" >&2
+# Every target that needs a database runs under `libretto devdb exec`: it sets
+# DATABASE_URL (DATABASE_URL, else 127.0.0.1:5432 or $LIBRETTO_PG_PROBE, else a
+# private cluster under .data/) and stops the private cluster afterwards when
+# it started it.
+WITH_DB = ./$(BIN) devdb exec --
 
-.PHONY: all build run test vet fmt-check bench lint chromium devdb devdb-stop clean
+.PHONY: all build run test test-with-db vet fmt-check bench lint chromium devdb devdb-stop clean
 
 all: build
 
@@ -27,17 +29,19 @@ build: $(ASSETS)
 
 ## run: the API and portal on 127.0.0.1:$(PORT), development mode, demo data on an empty database
 run: build
-	@$(DEVDB) && \
-	./$(BIN) migrate && \
-	PORT=$(PORT) LIBRETTO_MODE=$${LIBRETTO_MODE:-dev} LIBRETTO_SEED=$${LIBRETTO_SEED:-true} exec ./$(BIN) serve
+	@PORT=$(PORT) LIBRETTO_MODE=$${LIBRETTO_MODE:-dev} LIBRETTO_SEED=$${LIBRETTO_SEED:-true} \
+	$(WITH_DB) ./$(BIN) serve --migrate
 
 ## test: vet, gofmt, and every test against a real PostgreSQL
 test: build chromium
-	@$(DEVDB) && \
-	echo "make: go vet ./..." && $(GO) vet ./... && \
-	$(MAKE) --no-print-directory fmt-check && \
-	echo "make: go test -race -count=1 $(RACE_PKGS)" && \
-	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
+	@$(WITH_DB) $(MAKE) --no-print-directory test-with-db
+
+# test-with-db expects DATABASE_URL.
+test-with-db:
+	@echo "make: go vet ./..." && $(GO) vet ./...
+	@$(MAKE) --no-print-directory fmt-check
+	@echo "make: go test -race -count=1 $(RACE_PKGS)"
+	@$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
 
 vet:
 	$(GO) vet ./...
@@ -48,7 +52,7 @@ fmt-check:
 
 ## bench: Go benchmarks against a real PostgreSQL (issue 5 replaces it with the full bench)
 bench: build
-	@$(DEVDB) && $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./...
+	@$(WITH_DB) $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./...
 
 ## lint: go vet, plus staticcheck when installed
 lint: vet fmt-check

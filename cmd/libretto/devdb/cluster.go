@@ -59,45 +59,45 @@ func (c cluster) portFile() string {
 
 // ensureRunning creates the cluster when missing, starts it when stopped and
 // returns an admin URL (database postgres).
-func (c cluster) ensureRunning(ctx context.Context) (string, error) {
+func (c cluster) ensureRunning(ctx context.Context) (admin string, started bool, err error) {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
-		return "", fmt.Errorf("devdb: create %s: %w", c.dir, err)
+		return "", false, fmt.Errorf("devdb: create %s: %w", c.dir, err)
 	}
 	unlock, err := lock(filepath.Join(c.dir, "devdb.lock"))
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	defer unlock()
 
 	bin, err := c.binaries(ctx)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	as, err := runAs()
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if err := c.prepareDirs(ctx, as); err != nil {
-		return "", err
+		return "", false, err
 	}
 	if _, err := os.Stat(filepath.Join(c.data(), "PG_VERSION")); err != nil {
 		if err := c.initdb(ctx, bin, as); err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
 	port, err := c.port()
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	admin := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=3", port)
+	admin = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=3", port)
 	if c.running(ctx, bin, as) && ping(ctx, admin) == nil {
 		fmt.Fprintf(c.log, "devdb: private cluster already running on 127.0.0.1:%d\n", port)
-		return admin, nil
+		return admin, false, nil
 	}
 	if !portFree(port) {
 		// Another clone's cluster (or anything else) took our port while we were stopped.
 		if port, err = c.movePort(); err != nil {
-			return "", err
+			return "", false, err
 		}
 		admin = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=3", port)
 	}
@@ -106,12 +106,12 @@ func (c cluster) ensureRunning(ctx context.Context) (string, error) {
 	// Its own session: a Ctrl-C on make must not reach the server.
 	start.SysProcAttr.Setsid = true
 	if out, err := start.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("devdb: pg_ctl start failed (see %s): %v: %s", c.logFile(), err, oneLine(out))
+		return "", false, fmt.Errorf("devdb: pg_ctl start failed (see %s): %v: %s", c.logFile(), err, oneLine(out))
 	}
 	if err := ping(ctx, admin); err != nil {
-		return "", fmt.Errorf("devdb: private cluster started but does not answer on 127.0.0.1:%d: %v", port, err)
+		return "", true, fmt.Errorf("devdb: private cluster started but does not answer on 127.0.0.1:%d: %v", port, err)
 	}
-	return admin, nil
+	return admin, true, nil
 }
 
 func (c cluster) stop(ctx context.Context) error {

@@ -79,30 +79,39 @@ const (
 	SourcePrivate Source = "private cluster"
 )
 
+// Result is the database Resolve found.
+type Result struct {
+	URL    string
+	Source Source
+	// Started is true when Resolve started the private cluster (it was
+	// stopped or did not exist), so that the caller may stop it when done.
+	Started bool
+}
+
 // Resolve returns the URL of a database to use and where it came from.
 // For the probe and the private cluster it creates the database "libretto"
 // when missing. Its errors are one line naming what is missing.
-func Resolve(ctx context.Context, o Options) (string, Source, error) {
+func Resolve(ctx context.Context, o Options) (Result, error) {
 	if err := o.setDefaults(); err != nil {
-		return "", "", err
+		return Result{}, err
 	}
 	if o.DatabaseURL != "" {
-		return o.DatabaseURL, SourceEnv, nil
+		return Result{URL: o.DatabaseURL, Source: SourceEnv}, nil
 	}
 	admin := "postgres://postgres@" + o.Probe + "/postgres?sslmode=disable&connect_timeout=3"
 	if err := ping(ctx, admin); err == nil {
 		u, err := ensureDatabase(ctx, admin)
-		return u, SourceProbe, err
+		return Result{URL: u, Source: SourceProbe}, err
 	} else {
 		fmt.Fprintf(o.Log, "devdb: no PostgreSQL at %s (%v); using a private cluster under %s\n", o.Probe, err, o.DataDir)
 	}
 	c := cluster{dir: o.DataDir, log: o.Log, noInstall: o.NoInstall}
-	admin, err := c.ensureRunning(ctx)
+	admin, started, err := c.ensureRunning(ctx)
 	if err != nil {
-		return "", SourcePrivate, err
+		return Result{Source: SourcePrivate}, err
 	}
 	u, err := ensureDatabase(ctx, admin)
-	return u, SourcePrivate, err
+	return Result{URL: u, Source: SourcePrivate, Started: started}, err
 }
 
 // Stop stops the private cluster under dataDir when it runs. It never

@@ -22,9 +22,9 @@ func TestResolve(t *testing.T) {
 	t.Run("DATABASE_URL is used as it is", func(t *testing.T) {
 		t.Parallel()
 		const given = "postgres://someone@db.example:6543/elsewhere"
-		got, src, err := Resolve(ctx, Options{DatabaseURL: given, Probe: "127.0.0.1:1", DataDir: t.TempDir()})
-		if err != nil || got != given || src != SourceEnv {
-			t.Fatalf("Resolve = %q, %q, %v; want %q from %q", got, src, err, given, SourceEnv)
+		got, err := Resolve(ctx, Options{DatabaseURL: given, Probe: "127.0.0.1:1", DataDir: t.TempDir()})
+		if err != nil || got.URL != given || got.Source != SourceEnv || got.Started {
+			t.Fatalf("Resolve = %+v, %v; want %q from %q", got, err, given, SourceEnv)
 		}
 	})
 
@@ -35,14 +35,14 @@ func TestResolve(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		got, src, err := Resolve(ctx, Options{Probe: admin.Host, DataDir: dir})
+		got, err := Resolve(ctx, Options{Probe: admin.Host, DataDir: dir})
 		if err != nil {
 			t.Fatalf("Resolve: %v", err)
 		}
-		if src != SourceProbe {
-			t.Fatalf("source = %q, want %q", src, SourceProbe)
+		if got.Source != SourceProbe || got.Started {
+			t.Fatalf("Resolve = %+v, want source %q, not started", got, SourceProbe)
 		}
-		assertDatabase(t, got)
+		assertDatabase(t, got.URL)
 		if _, err := os.Stat(filepath.Join(dir, "pg")); !os.IsNotExist(err) {
 			t.Fatalf("a private cluster was made although the probe answered: %v", err)
 		}
@@ -78,22 +78,22 @@ func TestResolve(t *testing.T) {
 				t.Errorf("Stop: %v", err)
 			}
 		})
-		first, src, err := Resolve(ctx, Options{Probe: probe, DataDir: dir, Log: testLog{t}, NoInstall: true})
+		first, err := Resolve(ctx, Options{Probe: probe, DataDir: dir, Log: testLog{t}, NoInstall: true})
 		if err != nil {
 			t.Fatalf("Resolve: %v", err)
 		}
-		if src != SourcePrivate {
-			t.Fatalf("source = %q, want %q", src, SourcePrivate)
+		if first.Source != SourcePrivate || !first.Started {
+			t.Fatalf("Resolve = %+v, want source %q, started", first, SourcePrivate)
 		}
-		assertDatabase(t, first)
-		second, _, err := Resolve(ctx, Options{Probe: probe, DataDir: dir, Log: testLog{t}, NoInstall: true})
-		if err != nil || second != first {
-			t.Fatalf("second Resolve = %q, %v; want %q", second, err, first)
+		assertDatabase(t, first.URL)
+		second, err := Resolve(ctx, Options{Probe: probe, DataDir: dir, Log: testLog{t}, NoInstall: true})
+		if err != nil || second.URL != first.URL || second.Started {
+			t.Fatalf("second Resolve = %+v, %v; want %q, already running", second, err, first.URL)
 		}
 		if err := Stop(ctx, dir, testLog{t}); err != nil {
 			t.Fatalf("Stop: %v", err)
 		}
-		if err := ping(ctx, first); err == nil {
+		if err := ping(ctx, first.URL); err == nil {
 			t.Fatal("the private cluster still answers after Stop")
 		}
 	})
