@@ -1,0 +1,319 @@
+package portal
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/commands/seed"
+	"github.com/inps/libretto/eventstore/memory"
+	"github.com/inps/libretto/projections"
+)
+
+// fakeQueries is a hand-written read model for handler tests that need no
+// database: claims by id, nothing else.
+type fakeQueries struct {
+	claims map[string]projections.Claim
+}
+
+func (q *fakeQueries) Claim(_ context.Context, id string) (projections.Claim, error) {
+	c, ok := q.claims[id]
+	if !ok {
+		return projections.Claim{}, projections.ErrNotFound
+	}
+	return c, nil
+}
+
+func (q *fakeQueries) ClaimsByHeir(_ context.Context, heir string) ([]projections.Claim, error) {
+	var out []projections.Claim
+	for _, c := range q.claims {
+		if c.HeirCF == heir {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (q *fakeQueries) History(_ context.Context, id string) (projections.History, error) {
+	if _, ok := q.claims[id]; !ok {
+		return projections.History{}, projections.ErrNotFound
+	}
+	return projections.History{ClaimID: id}, nil
+}
+
+func (q *fakeQueries) Statement(context.Context, string, int) (projections.Statement, error) {
+	return projections.Statement{}, projections.ErrNotFound
+}
+
+func (q *fakeQueries) Dashboard(context.Context, string, string) (projections.Dashboard, error) {
+	return projections.Dashboard{}, projections.ErrNotFound
+}
+
+func (q *fakeQueries) Worklist(context.Context) (projections.Worklist, error) {
+	return projections.Worklist{}, nil
+}
+
+func (q *fakeQueries) WaitFor(context.Context, int64) error { return nil }
+
+var testKey = []byte("0123456789abcdef0123456789abcdef")
+
+func newTestPortal(t *testing.T, q projections.Queries) *httptest.Server {
+	t.Helper()
+	store := memory.New()
+	h := commands.NewHandler(store, memory.NewIdempotency(), memory.NewDocuments())
+	if q == nil {
+		q = &fakeQueries{}
+	}
+	srv := httptest.NewServer(New(Config{
+		Commands: h, Queries: q, Store: store, Dev: true, SessionKey: testKey,
+		Now: func() time.Time { return time.Date(2026, 3, 10, 10, 0, 0, 0, rome) },
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// browser is a cookie-keeping client that does not follow redirects.
+type browser struct {
+	t      *testing.T
+	base   string
+	client *http.Client
+}
+
+func newBrowser(t *testing.T, srv *httptest.Server) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: srv.URL, client: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+func (b *browser) get(path string) (*http.Response, string) {
+	b.t.Helper()
+	resp, err := b.client.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func (b *browser) post(path string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
+	resp, err := b.client.PostForm(b.base+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// csrf fetches a page and returns its CSRF token.
+func (b *browser) csrf(path string) string {
+	b.t.Helper()
+	_, body := b.get(path)
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		b.t.Fatalf("no CSRF token on %s", path)
+	}
+	return m[1]
+}
+
+func (b *browser) login(cf string, role commands.Role) {
+	b.t.Helper()
+	tok := b.csrf("/accedi")
+	resp, body := b.post("/accedi", url.Values{"csrf_token": {tok}, "cf": {cf}, "role": {string(role)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("login as %s: status %d\n%s", cf, resp.StatusCode, body)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	srv := newTestPortal(t, nil)
+	resp, _ := newBrowser(t, srv).get("/accedi")
+	csp := resp.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP allows inline code: %q", csp)
+	}
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("session cookie must be HttpOnly and SameSite=Lax: %+v", session)
+	}
+}
+
+func TestPagesHaveNoInlineScriptOrStyle(t *testing.T) {
+	t.Parallel()
+	srv := newTestPortal(t, nil)
+	b := newBrowser(t, srv)
+	b.login(seed.HeirLauraCF, commands.RoleCitizen)
+	inline := regexp.MustCompile(`(?i)<script>|<script [^>]*>[^<]|\sstyle=|\son[a-z]+=`)
+	for _, path := range []string{"/", "/accedi", "/pagina-che-non-esiste"} {
+		_, body := b.get(path)
+		if m := inline.FindString(body); m != "" {
+			t.Errorf("%s has inline code %q, which the CSP blocks", path, m)
+		}
+	}
+}
+
+func TestPostWithoutCSRFTokenIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := newTestPortal(t, nil)
+	b := newBrowser(t, srv)
+	b.get("/accedi")
+	resp, _ := b.post("/accedi", url.Values{"cf": {seed.HeirLauraCF}, "role": {"citizen"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", resp.StatusCode)
+	}
+	resp, _ = b.post("/accedi", url.Values{"csrf_token": {"forged"}, "cf": {seed.HeirLauraCF}, "role": {"citizen"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("forged token: status %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestCrossOriginPostIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := newTestPortal(t, nil)
+	b := newBrowser(t, srv)
+	tok := b.csrf("/accedi")
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/accedi", strings.NewReader(url.Values{
+		"csrf_token": {tok}, "cf": {seed.HeirLauraCF}, "role": {"citizen"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestForgedSessionCookieIsIgnored(t *testing.T) {
+	t.Parallel()
+	srv := newTestPortal(t, nil)
+	p, _ := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: []byte("another key, 32 bytes long......")})
+	forged := p.encodeSession(&session{CF: seed.OperatorCF, Role: commands.RoleOperator, CSRF: "x", Expires: time.Now().Add(time.Hour).Unix()})
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: forged})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(body), seed.OperatorCF) || !strings.Contains(string(body), "Accedi all'area riservata") {
+		t.Fatal("a cookie signed with another key signed the operator in")
+	}
+}
+
+func TestDevLogin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		cf, role  string
+		status    int
+		wantField string
+	}{
+		{"a demo citizen signs in", seed.HeirLauraCF, "citizen", http.StatusSeeOther, ""},
+		{"lower-case codice fiscale is accepted", strings.ToLower(seed.OperatorCF), "operator", http.StatusSeeOther, ""},
+		{"wrong check character is refused beside the field", "BNCLRA70D45F205A", "citizen", http.StatusUnprocessableEntity, "f-cf-error"},
+		{"the system role cannot sign in", seed.HeirLauraCF, "system", http.StatusUnprocessableEntity, "f-role-error"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := newBrowser(t, newTestPortal(t, nil))
+			tok := b.csrf("/accedi")
+			resp, body := b.post("/accedi", url.Values{"csrf_token": {tok}, "cf": {tc.cf}, "role": {tc.role}})
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			if tc.wantField != "" {
+				if !strings.Contains(body, `id="`+tc.wantField+`"`) || !regexp.MustCompile(`aria-describedby="[^"]*`+tc.wantField).MatchString(body) {
+					t.Fatalf("error %s not tied to its field:\n%s", tc.wantField, body)
+				}
+				if !strings.Contains(body, `value="`+tc.cf+`"`) {
+					t.Fatal("the typed codice fiscale was not kept")
+				}
+				return
+			}
+			_, home := b.get("/")
+			if !strings.Contains(home, "Tutte le attività dedicate a te") {
+				t.Fatal("home after login lacks the activity cards")
+			}
+		})
+	}
+}
+
+func TestHomeCardsFollowTheRole(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		cf      string
+		role    commands.Role
+		want    string
+		notWant string
+	}{
+		{"a citizen sees the heir section", seed.HeirLauraCF, commands.RoleCitizen, `href="/erede"`, `href="/backoffice"`},
+		{"an operator sees the worklist", seed.OperatorCF, commands.RoleOperator, `href="/backoffice"`, `href="/erede"`},
+		{"an auditor sees the hash-chain check", seed.AuditorCF, commands.RoleAuditor, `href="/audit/verifica"`, `href="/backoffice"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := newBrowser(t, newTestPortal(t, nil))
+			b.login(tc.cf, tc.role)
+			_, body := b.get("/")
+			if !strings.Contains(body, tc.want) || strings.Contains(body, tc.notWant) {
+				t.Fatalf("want %s and not %s on the home page", tc.want, tc.notWant)
+			}
+		})
+	}
+}
+
+func TestLoginRedirectStaysLocal(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"/erede":             "/erede",
+		"https://evil.test/": "/",
+		"//evil.test/":       "/",
+		"/\\evil.test":       "/",
+		"":                   "/",
+	} {
+		if got := safeAfter(in); got != want {
+			t.Errorf("safeAfter(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestEuroFormat(t *testing.T) {
+	t.Parallel()
+	for cents, want := range map[int64]string{0: "0,00 €", 5: "0,05 €", 123456: "1.234,56 €", 100000000: "1.000.000,00 €", -2600: "-26,00 €"} {
+		if got := euro(cents); got != want {
+			t.Errorf("euro(%d) = %q, want %q", cents, got, want)
+		}
+	}
+}

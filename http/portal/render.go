@@ -1,0 +1,295 @@
+package portal
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/inps/libretto/commands"
+)
+
+// pages holds one template set per page: the shared layout and partials
+// (templates/_*.html) plus the page's own file, which defines "title" and
+// "content". Every templates/*.html not starting with "_" is a page named
+// after its file: family_*.html files are picked up without registration.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+func parsePages(fsys fs.FS) (*pages, error) {
+	base, err := template.New("").Funcs(templateFuncs).ParseFS(fsys, "templates/_*.html")
+	if err != nil {
+		return nil, fmt.Errorf("portal: parse layout: %w", err)
+	}
+	files, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pg := &pages{byName: map[string]*template.Template{}}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if strings.HasPrefix(name, "_") {
+			continue
+		}
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := t.ParseFS(fsys, f); err != nil {
+			return nil, fmt.Errorf("portal: parse %s: %w", f, err)
+		}
+		pg.byName[name] = t
+	}
+	return pg, nil
+}
+
+// View is what the layout renders: the page's own data is in Data.
+type View struct {
+	User   *User
+	CSRF   string
+	Flash  *flash
+	Vendor bool // Bootstrap Italia's files are installed
+	Dev    bool
+	Path   string
+	Nav    []NavItem
+	Data   any
+}
+
+// render writes page with data and status 200. Family pages use it too:
+//
+//	p.render(w, r, "family_dashboard", data)
+func (p *Portal) render(w http.ResponseWriter, r *http.Request, page string, data any) {
+	p.renderStatus(w, r, http.StatusOK, page, data)
+}
+
+// renderStatus writes page with data and status. The page is rendered into
+// a buffer first, so a template failure becomes a clean 500.
+func (p *Portal) renderStatus(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	t, ok := p.pages.byName[page]
+	if !ok {
+		p.cfg.Logger.Error("portal: unknown page", "page", page)
+		http.Error(w, "pagina non disponibile", http.StatusInternalServerError)
+		return
+	}
+	s := sessionOf(r)
+	v := View{
+		User:   currentUser(r),
+		CSRF:   s.CSRF,
+		Flash:  takeFlash(r),
+		Vendor: p.hasVendor,
+		Dev:    p.cfg.Dev,
+		Path:   r.URL.Path,
+		Nav:    navFor(currentUser(r), r.URL.Path),
+		Data:   data,
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		p.cfg.Logger.Error("portal: render", "page", page, "err", err)
+		http.Error(w, "errore interno", http.StatusInternalServerError)
+		return
+	}
+	p.saveSession(w, r)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+type errorPage struct {
+	Title   string
+	Message string
+}
+
+func (p *Portal) notFound(w http.ResponseWriter, r *http.Request) {
+	p.renderStatus(w, r, http.StatusNotFound, "error", errorPage{
+		Title:   "Pagina non trovata",
+		Message: "La pagina o la pratica richiesta non esiste, oppure non è associata alla tua utenza.",
+	})
+}
+
+// serverError logs err and shows a generic page: people never see internals.
+func (p *Portal) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	p.cfg.Logger.Error("portal: request failed", "path", r.URL.Path, "err", err)
+	p.renderStatus(w, r, http.StatusInternalServerError, "error", errorPage{
+		Title:   "Servizio momentaneamente non disponibile",
+		Message: "Si è verificato un errore imprevisto. Riprova tra qualche minuto; se il problema persiste contatta il Contact Center INPS.",
+	})
+}
+
+var templateFuncs = template.FuncMap{
+	"euro":      euro,
+	"date":      civilDate,
+	"datetime":  instant,
+	"pct":       pct,
+	"month":     monthName,
+	"hours":     formatHours,
+	"label":     label,
+	"field":     newField,
+	"roleName":  func(r commands.Role) string { return label("role", string(r)) },
+	"add":       func(a, b int) int { return a + b },
+	"icon":      func(name string) string { return "/assets/vendor/svg/sprites.svg#" + name },
+	"upper":     strings.ToUpper,
+	"join":      strings.Join,
+	"contains":  strings.Contains,
+	"hasPrefix": strings.HasPrefix,
+}
+
+// euro formats cents the Italian way: 1.234,56 €.
+func euro(cents int64) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	whole := strconv.FormatInt(cents/100, 10)
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	s := fmt.Sprintf("%s,%02d €", b.String(), cents%100)
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// civilDate turns "2026-01-02" into "02/01/2026"; anything else is shown as is.
+func civilDate(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return t.Format("02/01/2006")
+}
+
+// instant shows an RFC 3339 instant in Rome time.
+func instant(v any) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case string:
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, x); err != nil {
+			return x
+		}
+	default:
+		return fmt.Sprint(v)
+	}
+	return t.In(rome).Format("02/01/2006 15:04:05")
+}
+
+// pct is part/whole in whole percent, clamped to 0..100 for the CSS classes.
+func pct(part, whole int64) int {
+	if whole <= 0 || part <= 0 {
+		return 0
+	}
+	v := int(math.Round(float64(part) * 100 / float64(whole)))
+	if v > 100 {
+		return 100
+	}
+	if v == 0 {
+		return 1
+	}
+	return v
+}
+
+var monthNames = [...]string{"", "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio",
+	"agosto", "settembre", "ottobre", "novembre", "dicembre"}
+
+func monthName(m int) string {
+	if m < 1 || m > 12 {
+		return strconv.Itoa(m)
+	}
+	return monthNames[m]
+}
+
+func formatHours(h float64) string {
+	return strings.Replace(strconv.FormatFloat(h, 'f', -1, 64), ".", ",", 1)
+}
+
+// labels are the Italian names of the codes the portal shows.
+var labels = map[string]map[string]string{
+	"activity": {
+		"lavori_domestici":       "Lavori domestici, giardinaggio, pulizia e manutenzione",
+		"assistenza_domiciliare": "Assistenza domiciliare a bambini, anziani, ammalati o persone con disabilità",
+		"insegnamento_privato":   "Insegnamento privato supplementare",
+	},
+	"heir_kind": {
+		"legittimo":     "Erede legittimo",
+		"testamentario": "Erede testamentario",
+	},
+	"claim": {
+		"registered": "In attesa di verifica",
+		"validated":  "Convalidata",
+		"rejected":   "Respinta",
+	},
+	"refund": {
+		"requested": "Richiesto, in attesa di approvazione",
+		"approved":  "Approvato, in pagamento",
+		"paid":      "Pagato",
+		"rejected":  "Respinto",
+	},
+	"service": {
+		"recorded": "Comunicata, da pagare",
+		"revoked":  "Revocata",
+		"reversed": "Stornata dall'INPS",
+		"paid":     "Pagata",
+	},
+	"booklet": {
+		"active":         "Attivo",
+		"owner_deceased": "Titolare deceduto",
+		"closed":         "Chiuso",
+	},
+	"category": {
+		"altro":            "Nessuna delle categorie seguenti",
+		"pensionato":       "Titolare di pensione di vecchiaia o di invalidità",
+		"studente_under25": "Studente con meno di 25 anni",
+		"disoccupato":      "Disoccupato",
+		"sostegno_reddito": "Percettore di prestazioni di sostegno del reddito",
+	},
+	"role_login": {
+		"citizen":  "Cittadino (utilizzatore, prestatore, erede)",
+		"operator": "Operatore di sede INPS",
+		"auditor":  "Revisore (audit interno)",
+	},
+	"role": {
+		"citizen":  "Cittadino",
+		"operator": "Operatore di sede INPS",
+		"auditor":  "Revisore (audit interno)",
+		"system":   "Sistema",
+	},
+	"operation": {
+		"heir_registered":         "Pratica erede registrata",
+		"heir_validated":          "Dichiarazione di erede convalidata",
+		"heir_rejected":           "Dichiarazione di erede respinta",
+		"refund_requested":        "Rimborso richiesto",
+		"refund_approved":         "Rimborso approvato",
+		"refund_rejected":         "Rimborso respinto",
+		"refund_paid":             "Rimborso pagato",
+		"prior_service_inserted":  "Prestazione pregressa inserita",
+		"prior_service_reversed":  "Prestazione pregressa stornata",
+		"prior_service_paid":      "Prestazione pregressa pagata al prestatore",
+		"date_of_death_corrected": "Data del decesso corretta",
+	},
+	"channel": {
+		"F24":    "Modello F24 (causale LIFA)",
+		"PAGOPA": "pagoPA",
+	},
+}
+
+// label returns the Italian name of a code, or the code itself.
+func label(kind, code string) string {
+	if l, ok := labels[kind][code]; ok {
+		return l
+	}
+	return code
+}
