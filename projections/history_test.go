@@ -22,6 +22,7 @@ import (
 type history struct {
 	tb     testing.TB
 	store  eventstore.Store
+	prefix string // keeps concurrent histories' people apart
 	rnd    *rand.Rand
 	now    time.Time
 	last   int64 // position of the last event written
@@ -165,7 +166,7 @@ func (h *history) emit(evs ...ev) {
 	h.events += int64(len(stored))
 }
 
-func (h *history) cf(prefix string, n int) string { return fmt.Sprintf("%s%012d", prefix, n) }
+func (h *history) cf(kind string, n int) string { return fmt.Sprintf("%s%s%09d", kind, h.prefix, n) }
 
 func (h *history) pick(s []string) string { return s[h.rnd.IntN(len(s))] }
 

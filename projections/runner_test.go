@@ -17,6 +17,7 @@ import (
 	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/eventstore/memory"
+	"github.com/inps/libretto/eventstore/postgres"
 	"github.com/inps/libretto/eventstore/postgres/pgtest"
 )
 
@@ -302,5 +303,69 @@ func TestWaitForWakesWhenTheProjectorsPass(t *testing.T) {
 	defer cancel()
 	if err := other.WaitFor(ctx, target); err != nil {
 		t.Fatalf("WaitFor from another process = %v", err)
+	}
+}
+
+// newPGStore returns a pool on a fresh, migrated database and the event store
+// in it; the projections share the database, as in production.
+func newPGStore(t testing.TB) (*pgxpool.Pool, *postgres.Store) {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	if err := postgres.Migrate(context.Background(), url); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 16
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool, postgres.New(pool)
+}
+
+func TestLiveReadModelsEqualTheirRebuildOverPostgresWithConcurrentWriters(t *testing.T) {
+	t.Parallel()
+	pool, store := newPGStore(t)
+	r := NewRunner(pool, store, quietLogger())
+	r.BatchSize = 5
+	startRunner(t, r)
+	const writers = 4
+	histories := make([]*history, writers)
+	done := make(chan struct{}, writers)
+	for i := range histories {
+		histories[i] = newHistory(t, store, uint64(100+i))
+		histories[i].prefix = string(rune('A' + i))
+		go func(h *history) {
+			defer func() { done <- struct{}{} }()
+			for range 300 {
+				h.step()
+			}
+		}(histories[i])
+	}
+	var events int64
+	for range writers {
+		<-done
+	}
+	for _, h := range histories {
+		waitFor(t, r, h.last)
+		events += h.events
+	}
+	live := dump(t, pool, r.Names())
+	if err := r.Rebuild(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	compareDumps(t, "rebuild", live, dump(t, pool, r.Names()))
+	st, err := r.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		if s.Events != events || s.LagEvents != 0 || s.Stopped != "" {
+			t.Errorf("%+v: want %d events, no lag", s, events)
+		}
 	}
 }
