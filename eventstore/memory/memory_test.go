@@ -2,8 +2,6 @@ package memory
 
 import (
 	"context"
-	"errors"
-	"io/fs"
 	"testing"
 
 	"github.com/inps/libretto/eventstore"
@@ -35,43 +33,10 @@ func TestVerifyFindsAlteredEvent(t *testing.T) {
 	}
 }
 
-func TestIdempotencyKeepsFirstResult(t *testing.T) {
-	ctx := context.Background()
-	i := NewIdempotency()
-	if _, _, found, err := i.Lookup(ctx, "u", "k"); found || err != nil {
-		t.Fatalf("empty lookup found=%v err=%v", found, err)
-	}
-	for _, res := range []string{"first", "second"} {
-		if err := i.Save(ctx, "u", "k", "h-"+res, []byte(res)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	res, hash, found, err := i.Lookup(ctx, "u", "k")
-	if err != nil || !found || string(res) != "first" || hash != "h-first" {
-		t.Errorf("lookup = %q %q %v %v, want the first save", res, hash, found, err)
-	}
-	if _, _, found, _ := i.Lookup(ctx, "other", "k"); found {
-		t.Errorf("a key is shared across scopes")
-	}
+func TestIdempotencyContract(t *testing.T) {
+	storetest.RunIdempotency(t, func(t *testing.T) storetest.Idempotency { return NewIdempotency() })
 }
 
-func TestDocumentsAreKeyedByTheirHash(t *testing.T) {
-	ctx := context.Background()
-	d := NewDocuments()
-	const sum = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824" // sha256("hello")
-	for range 2 {
-		if err := d.Put(ctx, sum, "text/plain", []byte("hello")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ct, content, err := d.Get(ctx, sum)
-	if err != nil || ct != "text/plain" || string(content) != "hello" {
-		t.Errorf("get = %q %q %v", ct, content, err)
-	}
-	if err := d.Put(ctx, sum, "text/plain", []byte("bye")); err == nil {
-		t.Errorf("content not matching its hash was accepted")
-	}
-	if _, _, err := d.Get(ctx, "00"); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("missing document: %v, want fs.ErrNotExist", err)
-	}
+func TestDocumentsContract(t *testing.T) {
+	storetest.RunDocuments(t, func(t *testing.T) storetest.Documents { return NewDocuments() })
 }
