@@ -14,6 +14,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/eventstore"
+	pgstore "github.com/inps/libretto/eventstore/postgres"
+	"github.com/inps/libretto/http/api"
+	"github.com/inps/libretto/http/auth"
+	"github.com/inps/libretto/projections"
 )
 
 // App is a wired Libretto: build it with New, run it with Serve or
@@ -23,18 +32,32 @@ type App struct {
 	Config Config
 	// Pool is the PostgreSQL pool shared by the store, the read models and the stores of commands.
 	Pool *pgxpool.Pool
+	// Store is the event store (PostgreSQL, or EventStoreDB by EVENTSTORE_URL).
+	Store eventstore.Store
+	// Commands executes commands; tests may call it directly.
+	Commands *commands.Handler
+	// Documents keeps uploaded wills.
+	Documents commands.Documents
+	// Runner runs the projectors and answers read-model queries.
+	Runner *projections.Runner
+	// Dev issues development tokens; nil in production mode.
+	Dev *auth.Dev
+	// Registry holds the Prometheus metrics /metrics serves.
+	Registry *prometheus.Registry
 	// Handler serves /api/v1, the portal at /, and /healthz, /readyz, /metrics.
 	Handler http.Handler
 	// BaseURL is set by StartForTest: http://127.0.0.1:<port>.
 	BaseURL string
 
-	log    *slog.Logger
-	cancel context.CancelFunc
-	closed bool
+	log     *slog.Logger
+	cancel  context.CancelFunc
+	closers []func()
+	closed  bool
 }
 
-// New assembles Libretto from cfg. Background work (projectors, feeds) lives
-// until ctx ends or Close is called. The database must be migrated (Migrate).
+// New assembles Libretto from cfg and starts its projectors. Background work
+// (projectors, feeds) lives until ctx ends or Close is called. The database
+// must be migrated (Migrate).
 func New(ctx context.Context, cfg Config) (*App, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -49,39 +72,128 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}()
 
-	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	pool, err := openPool(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("database: %w", err)
+		return nil, err
 	}
 	a.Pool = pool
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		return nil, fmt.Errorf("database: %w", err)
+	a.Store, err = openStore(ctx, cfg, pool, a.onClose)
+	if err != nil {
+		return nil, err
+	}
+	a.Documents = pgstore.NewDocuments(pool)
+	a.Commands = commands.NewHandler(a.Store, pgstore.NewIdempotency(pool), a.Documents)
+	a.Runner = projections.NewRunner(pool, a.Store, a.log)
+	a.Commands.SetUnpaidBooklets(a.Runner.PGQueries())
+	if err := a.Runner.Start(ctx); err != nil {
+		return nil, fmt.Errorf("projections: %w", err)
+	}
+
+	authn, err := a.authenticator(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	apiServer, err := api.New(api.Config{
+		Commands:     a.Commands,
+		Queries:      a.Runner.Queries(),
+		Documents:    a.Documents,
+		Store:        a.Store,
+		Auth:         authn,
+		Logger:       a.log.With("component", "api"),
+		Registry:     a.Registry,
+		Ready:        a.ready,
+		ProjectorLag: a.projectorLag,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
 	}
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
-	})
-	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle(api.Prefix+"/", apiServer)
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		mux.Handle(p, apiServer)
+	}
+	mux.Handle("/", apiServer) // the portal takes / once it is wired
 	a.Handler = mux
 	ok = true
 	return a, nil
 }
 
-func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	w.Header().Set("Content-Type", "application/json")
-	if err := a.Pool.Ping(ctx); err != nil {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = fmt.Fprintf(w, "{\"status\":\"unavailable\",\"store\":%q}\n", err.Error())
-		return
+func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
 	}
-	_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
+	if pcfg.MaxConns < 16 {
+		// Appends, projectors (one connection each while live), LISTEN and
+		// concurrent reads share the pool; pgx's default of max(4, CPUs) is
+		// too small on a 2-core machine.
+		pcfg.MaxConns = 16
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	return pool, nil
 }
+
+// openStore is the PostgreSQL event store, or EventStoreDB when
+// EVENTSTORE_URL names one.
+func openStore(ctx context.Context, cfg Config, pool *pgxpool.Pool, onClose func(func())) (eventstore.Store, error) {
+	if cfg.EventStoreURL != "" {
+		return nil, errors.New("EVENTSTORE_URL: the EventStoreDB backend is not in this build yet")
+	}
+	return pgstore.New(pool), nil
+}
+
+func (a *App) authenticator(ctx context.Context) (auth.Authenticator, error) {
+	if a.Config.Mode == ModeDev {
+		a.Dev = auth.NewDev(auth.DevConfig{})
+		return a.Dev, nil
+	}
+	o, err := auth.NewOIDC(ctx, auth.OIDCConfig{
+		IssuerURL:  a.Config.OIDCIssuer,
+		Audience:   a.Config.OIDCAudience,
+		RolesClaim: a.Config.OIDCRolesClaim,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("oidc: %w", err)
+	}
+	return o, nil
+}
+
+// ready is /readyz: the store answers and no projector has stopped.
+func (a *App) ready(ctx context.Context) error {
+	if _, err := a.Store.Head(ctx); err != nil {
+		return fmt.Errorf("event store: %w", err)
+	}
+	return a.Runner.Ready()
+}
+
+// projectorLag feeds libretto_projector_lag_events at each scrape.
+func (a *App) projectorLag() map[string]float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := a.Runner.Status(ctx)
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]float64, len(st))
+	for _, s := range st {
+		out[s.Name] = float64(s.LagEvents)
+	}
+	return out
+}
+
+func (a *App) onClose(f func()) { a.closers = append(a.closers, f) }
 
 // ListenAndServe listens on Config.Addr and serves until ctx ends.
 func (a *App) ListenAndServe(ctx context.Context) error {
@@ -130,6 +242,9 @@ func (a *App) Close() {
 	}
 	a.closed = true
 	a.cancel()
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
 	if a.Pool != nil {
 		a.Pool.Close()
 	}
@@ -137,5 +252,5 @@ func (a *App) Close() {
 
 // Migrate brings the database at url to the schema this binary needs.
 func Migrate(ctx context.Context, url string) error {
-	return nil
+	return pgstore.Migrate(ctx, url)
 }

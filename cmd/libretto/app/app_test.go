@@ -1,0 +1,117 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/inps/libretto/cmd/libretto/app"
+)
+
+// client speaks JSON to a running App.
+type client struct {
+	t    *testing.T
+	base string
+}
+
+func (c client) do(method, path, token string, body any) (int, map[string]any) {
+	c.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, r)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if len(raw) > 0 && strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			c.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+func (c client) token(subject string, role string) string {
+	c.t.Helper()
+	status, out := c.do("POST", "/api/v1/dev/token", "", map[string]any{"subject": subject, "roles": []string{role}})
+	if status != http.StatusOK && status != http.StatusCreated {
+		c.t.Fatalf("dev token: %d %v", status, out)
+	}
+	return out["token"].(string)
+}
+
+func TestWiredAppServesCommandsThroughToReadModels(t *testing.T) {
+	t.Parallel()
+	a := app.StartForTest(t)
+	c := client{t: t, base: a.BaseURL}
+
+	for _, p := range []string{"/healthz", "/readyz", "/api/v1/healthz"} {
+		if status, body := c.do("GET", p, "", nil); status != http.StatusOK {
+			t.Errorf("GET %s = %d %v, want 200", p, status, body)
+		}
+	}
+
+	const user = "RSSMRA80A01H501U"
+	citizen := c.token(user, "citizen")
+	status, body := c.do("POST", "/api/v1/users", citizen, map[string]any{})
+	if status != http.StatusCreated {
+		t.Fatalf("POST /users = %d %v, want 201", status, body)
+	}
+	operator := c.token("OPERATORE01", "operator")
+	status, body = c.do("POST", "/api/v1/deposits", operator, map[string]any{
+		"user_cf": user, "amount_cents": 50000, "channel": "PAGOPA", "paid_on": "2026-01-15",
+	})
+	if status != http.StatusCreated {
+		t.Fatalf("POST /deposits = %d %v, want 201", status, body)
+	}
+	pos := int64(body["position"].(float64))
+
+	// Read-your-writes: the dashboard answers once its projector has passed pos.
+	status, body = c.do("GET", fmt.Sprintf("/api/v1/families/%s/dashboard?min_position=%d", user, pos), citizen, nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET dashboard = %d %v, want 200", status, body)
+	}
+	booklet, _ := body["booklet"].(map[string]any)
+	if got := booklet["deposited_cents"]; got != float64(50000) {
+		t.Fatalf("deposited_cents = %v, want 50000 (dashboard %v)", got, body)
+	}
+
+	status, body = c.do("GET", "/metrics", "", nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET /metrics = %d, want 200", status)
+	}
+}
+
+func TestConfigValidateNamesEveryProblem(t *testing.T) {
+	t.Parallel()
+	cfg := app.Config{Mode: "prod", LogLevel: "loud", EventStoreURL: "tcp://x"}
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted an empty production configuration")
+	}
+	for _, want := range []string{"DATABASE_URL", "OIDC_ISSUER", "OIDC_AUDIENCE", "LOG_LEVEL", "EVENTSTORE_URL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %q, does not name %s", err, want)
+		}
+	}
+}
