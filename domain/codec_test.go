@@ -1,0 +1,54 @@
+package domain_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/inps/libretto/domain"
+)
+
+func TestEveryEventDecodesToItself(t *testing.T) {
+	t.Parallel()
+	events := []domain.Event{
+		domain.UserRegistered{UserCF: user}, domain.DepositRecorded{DepositID: "d", AmountCents: 1000, Channel: "F24", PaidOn: "2026-01-01"},
+		recordedService("s", worker, "2026-01-10", 2), domain.ServiceRevoked{ServiceID: "s"}, domain.ServiceReversed{ServiceID: "s", Reason: "r", OperatorCF: op},
+		domain.ServicePaid{ServiceID: "s"}, domain.HeirClaimAttached{ClaimID: "c"}, domain.HeirClaimDetached{ClaimID: "c"}, domain.DateOfDeathCorrected{DateOfDeath: "2026-01-01"},
+		domain.RefundReserved{RefundID: "r"}, domain.RefundReservationReleased{RefundID: "r"}, domain.RefundDisbursed{RefundID: "r"},
+		heirRegistered(heir, "2026-01-01", "legittimo"), domain.HeirValidated{}, domain.HeirRejected{}, domain.ClaimDateOfDeathCorrected{},
+		requested, domain.RefundApproved{}, domain.RefundRejected{}, domain.RefundPaid{}, domain.PriorServiceInserted{ServiceID: "p"},
+		domain.PriorServiceReversed{}, domain.PriorServicePaid{}, registered(worker, iban, "altro"), booked(2026, 800), domain.WorkerServiceReleased{},
+		domain.WorkerPaid{Services: []domain.PaidService{{ServiceID: "s"}}}, domain.PayrollRunCompleted{Payments: []domain.Payment{{WorkerCF: worker}}},
+		domain.ServiceLocated{ServiceID: "s"}, domain.RefundLocated{RefundID: "r"},
+	}
+	seen := map[string]bool{}
+	for _, e := range events {
+		raw, _ := json.Marshal(e)
+		got, err := domain.Decode(e.EventType(), domain.SchemaVersion, raw)
+		if err != nil {
+			t.Fatalf("%s: %v", e.EventType(), err)
+		}
+		if !reflect.DeepEqual(got, e) {
+			t.Fatalf("%s decoded as %#v", e.EventType(), got)
+		}
+		if seen[e.EventType()] {
+			t.Fatalf("type name %s used twice", e.EventType())
+		}
+		seen[e.EventType()] = true
+	}
+	if _, err := domain.Decode("Nonsense", 1, []byte(`{}`)); err == nil {
+		t.Fatal("an unknown type is an error")
+	}
+	if _, err := domain.Decode(domain.TypeUserRegistered, 7, []byte(`{}`)); err == nil {
+		t.Fatal("a schema version without an upcaster is an error")
+	}
+}
+
+func TestApplyNeverFailsOnForeignOrUnknownEvents(t *testing.T) {
+	t.Parallel()
+	b := bookletOf(user, opened(user))
+	b.Apply(domain.Recorded{Version: 2, Data: nil}, domain.Recorded{Version: 3, Data: domain.WorkerPaid{}}, domain.Recorded{Version: 4, Data: domain.ServiceRevoked{ServiceID: "unknown"}})
+	if b.Version() != 4 || !b.Exists() || b.Available() != 0 {
+		t.Fatalf("version %d", b.Version())
+	}
+}
