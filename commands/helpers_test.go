@@ -34,14 +34,14 @@ type fixture struct {
 	t     testing.TB
 	store eventstore.Store
 	h     *commands.Handler
-	docs  *memory.Documents
+	docs  commands.Documents
 }
 
 func newFixture(t testing.TB) *fixture {
 	return newFixtureOn(t, memory.New(), memory.NewIdempotency(), memory.NewDocuments())
 }
 
-func newFixtureOn(t testing.TB, store eventstore.Store, idem commands.Idempotency, docs *memory.Documents) *fixture {
+func newFixtureOn(t testing.TB, store eventstore.Store, idem commands.Idempotency, docs commands.Documents) *fixture {
 	return &fixture{t: t, store: store, h: commands.NewHandler(store, idem, docs), docs: docs}
 }
 
