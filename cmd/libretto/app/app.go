@@ -50,6 +50,7 @@ type App struct {
 	BaseURL string
 
 	log     *slog.Logger
+	ctx     context.Context // background work's; Close cancels it
 	cancel  context.CancelFunc
 	closers []func()
 	closed  bool
@@ -59,39 +60,55 @@ type App struct {
 // (projectors, feeds) lives until ctx ends or Close is called. The database
 // must be migrated (Migrate).
 func New(ctx context.Context, cfg Config) (*App, error) {
+	a, err := Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.start(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Open connects the pool, the event store, the command handler and the
+// projection runner without starting projectors or building the HTTP
+// handler: what the operator tools (projections, audit, seed) need. Close it.
+func Open(ctx context.Context, cfg Config) (*App, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	a := &App{Config: cfg, log: cfg.Logger}
-	ctx, a.cancel = context.WithCancel(ctx)
-	ok := false
-	defer func() {
-		if !ok {
-			a.Close()
-		}
-	}()
-
-	pool, err := openPool(ctx, cfg.DatabaseURL)
+	a.ctx, a.cancel = context.WithCancel(ctx)
+	pool, err := openPool(a.ctx, cfg.DatabaseURL)
 	if err != nil {
+		a.Close()
 		return nil, err
 	}
 	a.Pool = pool
-	a.Store, err = openStore(ctx, cfg, pool, a.onClose)
+	a.Store, err = openStore(a.ctx, cfg, pool, a.onClose)
 	if err != nil {
+		a.Close()
 		return nil, err
 	}
 	a.Documents = pgstore.NewDocuments(pool)
 	a.Commands = commands.NewHandler(a.Store, pgstore.NewIdempotency(pool), a.Documents)
 	a.Runner = projections.NewRunner(pool, a.Store, a.log)
 	a.Commands.SetUnpaidBooklets(a.Runner.PGQueries())
+	return a, nil
+}
+
+// start runs the projectors and builds the HTTP handler.
+func (a *App) start(_ context.Context) error {
+	ctx := a.ctx
 	if err := a.Runner.Start(ctx); err != nil {
-		return nil, fmt.Errorf("projections: %w", err)
+		return fmt.Errorf("projections: %w", err)
 	}
 
 	authn, err := a.authenticator(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -107,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		ProjectorLag: a.projectorLag,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("api: %w", err)
+		return fmt.Errorf("api: %w", err)
 	}
 
 	mux := http.NewServeMux()
@@ -117,8 +134,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	mux.Handle("/", apiServer) // the portal takes / once it is wired
 	a.Handler = mux
-	ok = true
-	return a, nil
+	return nil
 }
 
 func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
