@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
 )
 
@@ -110,11 +111,12 @@ func (s *Server) validMinPosition(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// asOf reads ?as_of (RFC 3339); absent means now.
+// asOf reads ?as_of (RFC 3339). Absent, it is the zero time: every event
+// recorded so far (the store's clock stamps recorded_at, not the server's).
 func (s *Server) asOf(r *http.Request) (time.Time, error) {
 	raw := r.URL.Query().Get("as_of")
 	if raw == "" {
-		return s.cfg.Now(), nil
+		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, raw)
 	if err != nil {
@@ -139,6 +141,24 @@ func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) {
 		s.Problem(w, r, notFound("no such claim"))
 		return
 	}
-	s.Problem(w, r, &httpError{Status: http.StatusNotImplemented, Code: "not_implemented",
-		Detail: "claim replay as of " + asOf.Format(time.RFC3339) + " is not available yet"})
+	state, evs, err := s.cmd.ReplayClaim(r.Context(), id, asOf)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if state.PriorServices == nil {
+		state.PriorServices = []domain.SnapshotPriorService{}
+	}
+	shown := asOf
+	if shown.IsZero() {
+		shown = time.Now()
+		if n := len(evs); n > 0 && evs[n-1].RecordedAt.After(shown) {
+			shown = evs[n-1].RecordedAt
+		}
+	}
+	s.JSON(w, http.StatusOK, struct {
+		AsOf   string               `json:"as_of"`
+		State  domain.ClaimSnapshot `json:"state"`
+		Events []auditEvent         `json:"events"`
+	}{shown.UTC().Format(time.RFC3339Nano), state, auditEvents(evs)})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/projections"
@@ -55,6 +56,8 @@ type Commands interface {
 	ReverseService(context.Context, commands.Meta, commands.ReverseService) (commands.Result, error)
 	CorrectDateOfDeath(context.Context, commands.Meta, commands.CorrectDateOfDeath) (commands.Result, error)
 	RunPayroll(context.Context, commands.Meta, commands.RunPayroll) (commands.Result, error)
+	// ReplayClaim folds a claim's events recorded up to asOf.
+	ReplayClaim(ctx context.Context, claimID string, asOf time.Time) (domain.ClaimSnapshot, []eventstore.Event, error)
 }
 
 // Extension adds routes to the /api/v1 router (the Portale delle Famiglie
