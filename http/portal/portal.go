@@ -54,9 +54,9 @@ type Config struct {
 	Documents commands.Documents
 	// Store is read for the auditor's hash-chain check; nil hides it.
 	Store eventstore.Store
-	// StatementPDF renders a worker's annual statement as PDF (the API's
-	// renderer, so both give the same document); nil hides the PDF link.
-	StatementPDF func(ctx context.Context, s projections.Statement) ([]byte, error)
+	// StatementPDF renders a worker's annual statement as PDF: api.StatementPDF,
+	// so the portal and the API give the same document; nil hides the link.
+	StatementPDF func(s projections.Statement, now time.Time) ([]byte, error)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger logs failures; slog.Default() when nil.

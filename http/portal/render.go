@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -123,21 +124,25 @@ func (p *Portal) serverError(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 var templateFuncs = template.FuncMap{
-	"euro":      euro,
-	"date":      civilDate,
-	"datetime":  instant,
-	"pct":       pct,
-	"month":     monthName,
-	"hours":     formatHours,
-	"label":     label,
-	"field":     newField,
-	"roleName":  func(r commands.Role) string { return label("role", string(r)) },
-	"add":       func(a, b int) int { return a + b },
-	"icon":      func(name string) string { return "/assets/vendor/svg/sprites.svg#" + name },
-	"upper":     strings.ToUpper,
-	"join":      strings.Join,
-	"contains":  strings.Contains,
-	"hasPrefix": strings.HasPrefix,
+	"euro":        euro,
+	"date":        civilDate,
+	"datetime":    instant,
+	"pct":         pct,
+	"month":       monthName,
+	"hours":       formatHours,
+	"label":       label,
+	"field":       newField,
+	"roleName":    func(r commands.Role) string { return label("role", string(r)) },
+	"add":         func(a, b int) int { return a + b },
+	"crumbs":      crumbs,
+	"detailLabel": func(k string) string { return label("detail", k) },
+	"detailValue": detailValue,
+	"icon":        func(name string) string { return "/assets/vendor/svg/sprites.svg#" + name },
+	"upper":       strings.ToUpper,
+	"hex":         func(b []byte) string { return hex.EncodeToString(b) },
+	"join":        strings.Join,
+	"contains":    strings.Contains,
+	"hasPrefix":   strings.HasPrefix,
 }
 
 // euro formats cents the Italian way: 1.234,56 €.
@@ -280,6 +285,29 @@ var labels = map[string]map[string]string{
 		"prior_service_paid":      "Prestazione pregressa pagata al prestatore",
 		"date_of_death_corrected": "Data del decesso corretta",
 	},
+	"detail": {
+		"deceased_cf":    "Defunto",
+		"date_of_death":  "Data del decesso",
+		"heir_kind":      "Qualità",
+		"will":           "Testamento",
+		"note":           "Nota",
+		"operator_cf":    "Operatore",
+		"reason":         "Motivo",
+		"refund_id":      "Rimborso n.",
+		"amount_cents":   "Importo",
+		"iban":           "IBAN",
+		"paid_on":        "Pagato il",
+		"bank_reference": "Riferimento bonifico",
+		"service_id":     "Prestazione n.",
+		"worker_cf":      "Prestatore",
+		"activity":       "Attività",
+		"start_date":     "Dal",
+		"end_date":       "Al",
+		"hours":          "Ore",
+		"vouchers":       "Titoli",
+		"run_id":         "Elaborazione n.",
+		"previous":       "Data precedente",
+	},
 	"channel": {
 		"F24":    "Modello F24 (causale LIFA)",
 		"PAGOPA": "pagoPA",
@@ -292,4 +320,44 @@ func label(kind, code string) string {
 		return l
 	}
 	return code
+}
+
+type crumb struct{ Label, Href string }
+
+// crumbs pairs its arguments into breadcrumb items: label, href, label,
+// href…; the last item (the current page) has an empty href.
+func crumbs(args ...string) []crumb {
+	var out []crumb
+	for i := 0; i+1 < len(args); i += 2 {
+		out = append(out, crumb{Label: args[i], Href: args[i+1]})
+	}
+	return out
+}
+
+// detailValue formats one detail of a history entry for people.
+func detailValue(key string, v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		if strings.HasSuffix(key, "_cents") {
+			return euro(int64(x))
+		}
+		return formatHours(x)
+	case string:
+		switch {
+		case key == "heir_kind":
+			return label("heir_kind", x)
+		case key == "activity":
+			return label("activity", x)
+		case strings.HasSuffix(key, "_date") || key == "paid_on" || key == "date_of_death" || key == "previous":
+			return civilDate(x)
+		}
+		return x
+	case map[string]any:
+		if f, ok := x["filename"].(string); ok {
+			return f
+		}
+	}
+	return fmt.Sprint(v)
 }

@@ -1,0 +1,353 @@
+package portal
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/projections"
+)
+
+// The back office: the operators' worklist and their commands, compensating
+// ones included (reject a claim or a refund, reverse a service), each with
+// its reason.
+func (p *Portal) backofficeRoutes() {
+	p.handle("GET /backoffice", operators, p.worklist)
+	p.handle("GET /backoffice/pratiche/{id}", operators, p.boClaim)
+	p.handle("GET /backoffice/pratiche/{id}/testamento", operators, p.boWill)
+	p.handle("POST /backoffice/pratiche/{id}/convalida", operators, p.boValidate)
+	p.handle("POST /backoffice/pratiche/{id}/rifiuta", operators, p.boRejectClaim)
+	p.handle("GET /backoffice/rimborsi/{id}", operators, p.boRefund)
+	p.handle("POST /backoffice/rimborsi/{id}/approva", operators, p.boApproveRefund)
+	p.handle("POST /backoffice/rimborsi/{id}/rifiuta", operators, p.boRejectRefund)
+	p.handle("POST /backoffice/rimborsi/{id}/pagato", operators, p.boRefundPaid)
+	p.handle("GET /backoffice/storno", operators, p.boReverseForm)
+	p.handle("POST /backoffice/storno", operators, p.boReverse)
+	p.handle("GET /backoffice/pagamenti", operators, p.boPayrollForm)
+	p.handle("POST /backoffice/pagamenti", operators, p.boPayroll)
+	p.handle("GET /backoffice/versamenti", operators, p.boDepositForm)
+	p.handle("POST /backoffice/versamenti", operators, p.boDeposit)
+}
+
+func (p *Portal) worklist(w http.ResponseWriter, r *http.Request) {
+	wl, err := p.cfg.Queries.Worklist(r.Context())
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	p.render(w, r, "bo_worklist", wl)
+}
+
+type boClaimData struct {
+	Claim    projections.Claim
+	History  projections.History
+	Validate *Form
+	Reject   *Form
+}
+
+func (p *Portal) loadClaim(w http.ResponseWriter, r *http.Request) (projections.Claim, bool) {
+	c, err := p.cfg.Queries.Claim(r.Context(), r.PathValue("id"))
+	if err != nil {
+		p.commandFailed(w, r, err)
+		return c, false
+	}
+	return c, true
+}
+
+func (p *Portal) renderBoClaim(w http.ResponseWriter, r *http.Request, status int, c projections.Claim, validate, reject *Form) {
+	h, err := p.cfg.Queries.History(r.Context(), c.ClaimID)
+	if err != nil && !isNotFound(err) {
+		p.serverError(w, r, err)
+		return
+	}
+	p.renderStatus(w, r, status, "bo_claim", boClaimData{Claim: c, History: h, Validate: validate, Reject: reject})
+}
+
+func (p *Portal) boClaim(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.loadClaim(w, r)
+	if !ok {
+		return
+	}
+	p.renderBoClaim(w, r, http.StatusOK, c, newForm(), newForm())
+}
+
+// boWill serves a testamentary heir's will to the operator checking it.
+func (p *Portal) boWill(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.loadClaim(w, r)
+	if !ok {
+		return
+	}
+	if c.Will == nil || p.cfg.Documents == nil {
+		p.notFound(w, r)
+		return
+	}
+	ct, content, err := p.cfg.Documents.Get(r.Context(), c.Will.SHA256)
+	if err != nil {
+		p.commandFailed(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", `attachment; filename="testamento-`+c.ClaimID+extensionOf(ct)+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(len(content)))
+	_, _ = w.Write(content)
+}
+
+func extensionOf(contentType string) string {
+	switch contentType {
+	case "application/pdf":
+		return ".pdf"
+	case "image/jpeg":
+		return ".jpg"
+	case "image/png":
+		return ".png"
+	}
+	return ""
+}
+
+func (p *Portal) boValidate(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.loadClaim(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	res, err := p.cfg.Commands.ValidateHeir(r.Context(), p.meta(r, f), commands.ValidateHeir{ClaimID: c.ClaimID, Note: f.Get("note")})
+	if err != nil {
+		if !applyError(f, err, "note") {
+			p.commandFailed(w, r, err)
+			return
+		}
+		p.renderBoClaim(w, r, http.StatusUnprocessableEntity, c, f, newForm())
+		return
+	}
+	p.waitFor(r, res)
+	setFlash(r, "success", "Dichiarazione di erede convalidata.")
+	p.redirect(w, r, "/backoffice")
+}
+
+func (p *Portal) boRejectClaim(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.loadClaim(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	f.Required("reason")
+	if !f.OK() {
+		p.renderBoClaim(w, r, http.StatusUnprocessableEntity, c, newForm(), f)
+		return
+	}
+	res, err := p.cfg.Commands.RejectHeir(r.Context(), p.meta(r, f), commands.RejectHeir{ClaimID: c.ClaimID, Reason: f.Get("reason")})
+	if err != nil {
+		if !applyError(f, err, "reason") {
+			p.commandFailed(w, r, err)
+			return
+		}
+		p.renderBoClaim(w, r, http.StatusUnprocessableEntity, c, newForm(), f)
+		return
+	}
+	p.waitFor(r, res)
+	setFlash(r, "success", "Dichiarazione di erede respinta.")
+	p.redirect(w, r, "/backoffice")
+}
+
+type boRefundData struct {
+	Refund  projections.WorklistRefund
+	Claim   projections.Claim
+	Approve *Form
+	Reject  *Form
+	Paid    *Form
+}
+
+// loadRefund finds a refund still to be worked (requested or approved).
+func (p *Portal) loadRefund(w http.ResponseWriter, r *http.Request) (boRefundData, bool) {
+	wl, err := p.cfg.Queries.Worklist(r.Context())
+	if err != nil {
+		p.serverError(w, r, err)
+		return boRefundData{}, false
+	}
+	id := r.PathValue("id")
+	for _, list := range [][]projections.WorklistRefund{wl.RefundsToApprove, wl.RefundsToPay} {
+		for _, rf := range list {
+			if rf.RefundID != id {
+				continue
+			}
+			c, err := p.cfg.Queries.Claim(r.Context(), rf.ClaimID)
+			if err != nil {
+				p.commandFailed(w, r, err)
+				return boRefundData{}, false
+			}
+			paid := newForm()
+			paid.Set("paid_on", p.today())
+			return boRefundData{Refund: rf, Claim: c, Approve: newForm(), Reject: newForm(), Paid: paid}, true
+		}
+	}
+	p.notFound(w, r)
+	return boRefundData{}, false
+}
+
+func (p *Portal) boRefund(w http.ResponseWriter, r *http.Request) {
+	d, ok := p.loadRefund(w, r)
+	if !ok {
+		return
+	}
+	p.render(w, r, "bo_refund", d)
+}
+
+func (p *Portal) boApproveRefund(w http.ResponseWriter, r *http.Request) {
+	d, ok := p.loadRefund(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	res, err := p.cfg.Commands.ApproveRefund(r.Context(), p.meta(r, f), commands.ApproveRefund{RefundID: d.Refund.RefundID})
+	if err != nil {
+		if !applyError(f, err) {
+			p.commandFailed(w, r, err)
+			return
+		}
+		d.Approve = f
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+		return
+	}
+	p.waitFor(r, res)
+	setFlash(r, "success", "Rimborso di "+euro(d.Refund.AmountCents)+" approvato: ora può essere pagato.")
+	p.redirect(w, r, "/backoffice")
+}
+
+func (p *Portal) boRejectRefund(w http.ResponseWriter, r *http.Request) {
+	d, ok := p.loadRefund(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	f.Required("reason")
+	if f.OK() {
+		res, err := p.cfg.Commands.RejectRefund(r.Context(), p.meta(r, f), commands.RejectRefund{RefundID: d.Refund.RefundID, Reason: f.Get("reason")})
+		if err == nil {
+			p.waitFor(r, res)
+			setFlash(r, "success", "Rimborso respinto: l'importo torna disponibile sul libretto.")
+			p.redirect(w, r, "/backoffice")
+			return
+		}
+		if !applyError(f, err, "reason") {
+			p.commandFailed(w, r, err)
+			return
+		}
+	}
+	d.Reject = f
+	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+}
+
+func (p *Portal) boRefundPaid(w http.ResponseWriter, r *http.Request) {
+	d, ok := p.loadRefund(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	paidOn := f.Date("paid_on")
+	f.Required("paid_on", "bank_reference")
+	if f.OK() {
+		res, err := p.cfg.Commands.MarkRefundPaid(r.Context(), p.meta(r, f), commands.MarkRefundPaid{RefundID: d.Refund.RefundID, PaidOn: paidOn, BankReference: f.Get("bank_reference")})
+		if err == nil {
+			p.waitFor(r, res)
+			setFlash(r, "success", "Pagamento del rimborso registrato.")
+			p.redirect(w, r, "/backoffice")
+			return
+		}
+		if !applyError(f, err, "paid_on", "bank_reference") {
+			p.commandFailed(w, r, err)
+			return
+		}
+	}
+	d.Paid = f
+	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+}
+
+type formData struct {
+	Form *Form
+}
+
+func (p *Portal) boReverseForm(w http.ResponseWriter, r *http.Request) {
+	f := newForm()
+	f.Set("service_id", r.URL.Query().Get("prestazione"))
+	p.render(w, r, "bo_reverse", formData{Form: f})
+}
+
+func (p *Portal) boReverse(w http.ResponseWriter, r *http.Request) {
+	f := formFrom(r)
+	f.Required("service_id", "reason")
+	if f.OK() {
+		res, err := p.cfg.Commands.ReverseService(r.Context(), p.meta(r, f), commands.ReverseService{ServiceID: f.Get("service_id"), Reason: f.Get("reason")})
+		if err == nil {
+			p.waitFor(r, res)
+			setFlash(r, "success", "Prestazione stornata: fondi e limiti annui sono di nuovo disponibili.")
+			p.redirect(w, r, "/backoffice/storno")
+			return
+		}
+		if isNotFound(err) {
+			f.Fail("service_id", "Nessuna prestazione con questo numero.")
+		} else if !applyError(f, err, "service_id", "reason") {
+			p.serverError(w, r, err)
+			return
+		}
+	}
+	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_reverse", formData{Form: f})
+}
+
+func (p *Portal) boPayrollForm(w http.ResponseWriter, r *http.Request) {
+	f := newForm()
+	f.Set("run_date", p.today())
+	p.render(w, r, "bo_payroll", formData{Form: f})
+}
+
+func (p *Portal) boPayroll(w http.ResponseWriter, r *http.Request) {
+	f := formFrom(r)
+	runDate := f.Date("run_date")
+	f.Required("run_date")
+	if f.OK() {
+		res, err := p.cfg.Commands.RunPayroll(r.Context(), p.meta(r, f), commands.RunPayroll{RunDate: runDate})
+		if err == nil {
+			p.waitFor(r, res)
+			if res.Payments == 0 {
+				setFlash(r, "info", "Nessuna prestazione da pagare.")
+			} else {
+				setFlash(r, "success", "Pagamenti eseguiti: "+strconv.Itoa(res.Payments)+" prestatori, "+euro(res.PaidCents)+" in totale.")
+			}
+			p.redirect(w, r, "/backoffice/pagamenti")
+			return
+		}
+		if !applyError(f, err, "run_date") {
+			p.commandFailed(w, r, err)
+			return
+		}
+	}
+	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_payroll", formData{Form: f})
+}
+
+func (p *Portal) boDepositForm(w http.ResponseWriter, r *http.Request) {
+	f := newForm()
+	f.Set("paid_on", p.today())
+	f.Set("channel", "PAGOPA")
+	p.render(w, r, "bo_deposit", formData{Form: f})
+}
+
+func (p *Portal) boDeposit(w http.ResponseWriter, r *http.Request) {
+	f := formFrom(r)
+	cmd := commands.RecordDeposit{UserCF: f.CF("user_cf"), AmountCents: f.Cents("amount"), Channel: f.Get("channel"), PaidOn: f.Date("paid_on")}
+	f.Required("user_cf", "amount", "channel", "paid_on")
+	if f.OK() {
+		res, err := p.cfg.Commands.RecordDeposit(r.Context(), p.meta(r, f), cmd)
+		if err == nil {
+			p.waitFor(r, res)
+			setFlash(r, "success", "Versamento di "+euro(cmd.AmountCents)+" registrato sul libretto di "+cmd.UserCF+".")
+			p.redirect(w, r, "/backoffice/versamenti")
+			return
+		}
+		if isNotFound(err) {
+			f.Fail("user_cf", messages["user_not_registered"])
+		} else if !applyError(f, err, "user_cf", "amount", "channel", "paid_on") {
+			p.serverError(w, r, err)
+			return
+		}
+	}
+	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_deposit", formData{Form: f})
+}

@@ -1,0 +1,346 @@
+package portal
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"sort"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/projections"
+)
+
+// The heir section (Erede – Libretto Famiglia): a citizen's claims on the
+// booklets of deceased users. Every page checks that the claim is the
+// signed-in person's own; anyone else's is 404, as in the API.
+func (p *Portal) heirRoutes() {
+	p.handle("GET /erede", citizens, p.heirHome)
+	p.handle("GET /erede/riepilogo", citizens, p.heirSummary)
+	p.handle("GET /erede/pratiche/nuova", citizens, p.claimNew)
+	p.handle("POST /erede/pratiche", citizens, p.claimCreate)
+	p.handle("GET /erede/pratiche/{id}", citizens, p.claimShow)
+	p.handle("GET /erede/pratiche/{id}/storico", citizens, p.claimHistory)
+	p.handle("GET /erede/pratiche/{id}/prestazioni/nuova", citizens, p.priorServiceNew)
+	p.handle("POST /erede/pratiche/{id}/prestazioni", citizens, p.priorServiceCreate)
+	p.handle("GET /erede/pratiche/{id}/rimborso", citizens, p.refundNew)
+	p.handle("POST /erede/pratiche/{id}/rimborso/riepilogo", citizens, p.refundReview)
+	p.handle("POST /erede/pratiche/{id}/rimborso", citizens, p.refundCreate)
+}
+
+// ownClaim loads the claim in the path when it is the person's own; it
+// answers 404 (or 500) itself and reports false otherwise.
+func (p *Portal) ownClaim(w http.ResponseWriter, r *http.Request) (projections.Claim, bool) {
+	c, err := p.cfg.Queries.Claim(r.Context(), r.PathValue("id"))
+	switch {
+	case isNotFound(err):
+		p.notFound(w, r)
+		return c, false
+	case err != nil:
+		p.serverError(w, r, err)
+		return c, false
+	}
+	if u := currentUser(r); u == nil || c.HeirCF != u.CF {
+		p.notFound(w, r)
+		return c, false
+	}
+	return c, true
+}
+
+type heirHomeData struct {
+	Claims []projections.Claim
+}
+
+func (p *Portal) heirHome(w http.ResponseWriter, r *http.Request) {
+	claims, err := p.cfg.Queries.ClaimsByHeir(r.Context(), currentUser(r).CF)
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	p.render(w, r, "heir_home", heirHomeData{Claims: claims})
+}
+
+type claimFormData struct {
+	Form *Form
+}
+
+func (p *Portal) claimNew(w http.ResponseWriter, r *http.Request) {
+	f := newForm()
+	p.render(w, r, "heir_claim_new", claimFormData{Form: f})
+}
+
+func (p *Portal) claimCreate(w http.ResponseWriter, r *http.Request) {
+	f := formFrom(r)
+	cmd := commands.RegisterHeir{
+		DeceasedCF:  f.CF("deceased_cf"),
+		DateOfDeath: f.Date("date_of_death"),
+		HeirKind:    f.Get("heir_kind"),
+	}
+	f.Required("deceased_cf", "date_of_death", "heir_kind")
+	if file, hdr, err := r.FormFile("will"); err == nil {
+		content, rerr := io.ReadAll(io.LimitReader(file, 10<<20+1))
+		file.Close()
+		switch {
+		case rerr != nil:
+			f.Fail("will", "Non è stato possibile leggere il file: riprova.")
+		case len(content) > 10<<20:
+			f.Fail("will", messages[domain.CodeInvalidWill])
+		case len(content) > 0:
+			cmd.Will = &commands.WillUpload{Filename: hdr.Filename, Content: content}
+		}
+	} else if !errors.Is(err, http.ErrMissingFile) {
+		f.Fail("will", "Non è stato possibile leggere il file: riprova.")
+	}
+	if cmd.HeirKind == "testamentario" && cmd.Will == nil && f.Err("will") == "" {
+		f.Fail("will", messages[domain.CodeWillRequired])
+	}
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "heir_claim_new", claimFormData{Form: f})
+		return
+	}
+	res, err := p.cfg.Commands.RegisterHeir(r.Context(), p.meta(r, f), cmd)
+	if err != nil {
+		if !applyError(f, err, "deceased_cf", "date_of_death", "heir_kind", "will") {
+			p.commandFailed(w, r, err)
+			return
+		}
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "heir_claim_new", claimFormData{Form: f})
+		return
+	}
+	p.waitFor(r, res)
+	setFlash(r, "success", "Pratica registrata. Un operatore INPS verificherà la tua dichiarazione di erede; intanto puoi inserire le prestazioni pregresse e chiedere il rimborso.")
+	p.redirect(w, r, "/erede/pratiche/"+res.ID)
+}
+
+type claimData struct {
+	Claim     projections.Claim
+	Available int64 // the deceased's booklet available balance; -1 when unknown
+	CanRefund bool
+	CanInsert bool
+}
+
+func (p *Portal) claimShow(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.ownClaim(w, r)
+	if !ok {
+		return
+	}
+	p.render(w, r, "heir_claim", p.claimData(r, c))
+}
+
+func (p *Portal) claimData(r *http.Request, c projections.Claim) claimData {
+	d := claimData{Claim: c, Available: -1}
+	if c.Status != "rejected" {
+		d.CanInsert = true
+		if c.Refund == nil || c.Refund.Status == "rejected" {
+			d.CanRefund = true
+		}
+		if db, err := p.cfg.Queries.Dashboard(r.Context(), c.DeceasedCF, p.today()); err == nil {
+			d.Available = db.Booklet.AvailableCents
+		}
+	}
+	return d
+}
+
+type historyData struct {
+	Claim   projections.Claim
+	History projections.History
+}
+
+func (p *Portal) claimHistory(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.ownClaim(w, r)
+	if !ok {
+		return
+	}
+	h, err := p.cfg.Queries.History(r.Context(), c.ClaimID)
+	if err != nil && !isNotFound(err) {
+		p.serverError(w, r, err)
+		return
+	}
+	p.render(w, r, "heir_history", historyData{Claim: c, History: h})
+}
+
+type summaryEntry struct {
+	projections.HistoryEntry
+	Claim projections.Claim
+}
+
+type summaryData struct {
+	Entries []summaryEntry
+	Claims  int
+}
+
+// heirSummary is the riepilogo delle operazioni effettuate in qualità di
+// erede: every operation of every claim of the person, newest first.
+func (p *Portal) heirSummary(w http.ResponseWriter, r *http.Request) {
+	claims, err := p.cfg.Queries.ClaimsByHeir(r.Context(), currentUser(r).CF)
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	d := summaryData{Claims: len(claims)}
+	for _, c := range claims {
+		h, err := p.cfg.Queries.History(r.Context(), c.ClaimID)
+		if err != nil && !isNotFound(err) {
+			p.serverError(w, r, err)
+			return
+		}
+		for _, e := range h.Entries {
+			d.Entries = append(d.Entries, summaryEntry{HistoryEntry: e, Claim: c})
+		}
+	}
+	sort.SliceStable(d.Entries, func(i, j int) bool { return d.Entries[i].At > d.Entries[j].At })
+	p.render(w, r, "heir_summary", d)
+}
+
+type priorServiceData struct {
+	Claim projections.Claim
+	Form  *Form
+}
+
+func (p *Portal) priorServiceNew(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.ownClaim(w, r)
+	if !ok {
+		return
+	}
+	p.render(w, r, "heir_prior_service", priorServiceData{Claim: c, Form: newForm()})
+}
+
+func (p *Portal) priorServiceCreate(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.ownClaim(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	in := readService(f)
+	if !f.Checked("declaration") {
+		f.Fail("declaration", messages[domain.CodeDeclarationRequired])
+	}
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "heir_prior_service", priorServiceData{Claim: c, Form: f})
+		return
+	}
+	res, err := p.cfg.Commands.InsertPriorService(r.Context(), p.meta(r, f), commands.InsertPriorService{
+		ClaimID: c.ClaimID, WorkerCF: in.WorkerCF, Activity: in.Activity, StartDate: in.StartDate, EndDate: in.EndDate,
+		Hours: in.Hours, Vouchers: in.Vouchers, NoKnownEmployment: true,
+	})
+	if err != nil {
+		if !applyError(f, err, serviceFields...) {
+			p.commandFailed(w, r, err)
+			return
+		}
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "heir_prior_service", priorServiceData{Claim: c, Form: f})
+		return
+	}
+	p.waitFor(r, res)
+	setFlash(r, "success", "Prestazione pregressa inserita: l'INPS la pagherà al prestatore con la prossima elaborazione dei pagamenti.")
+	p.redirect(w, r, "/erede/pratiche/"+c.ClaimID)
+}
+
+// serviceFields are the fields of a service form, for error placement.
+var serviceFields = []string{"worker_cf", "activity", "start_date", "end_date", "hours", "vouchers", "declaration"}
+
+// readService reads the fields every service form shares.
+func readService(f *Form) commands.RecordService {
+	s := commands.RecordService{
+		WorkerCF:  f.CF("worker_cf"),
+		Activity:  f.Get("activity"),
+		StartDate: f.Date("start_date"),
+		EndDate:   f.Date("end_date"),
+		Hours:     f.Hours("hours"),
+		Vouchers:  f.Int("vouchers"),
+	}
+	f.Required("worker_cf", "activity", "start_date", "end_date", "hours", "vouchers")
+	return s
+}
+
+type refundData struct {
+	Claim     projections.Claim
+	Available int64
+	Form      *Form
+}
+
+func (p *Portal) refundNew(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.ownClaim(w, r)
+	if !ok {
+		return
+	}
+	d := p.claimData(r, c)
+	if !d.CanRefund {
+		setFlash(r, "info", "Per questa pratica il rimborso è già stato richiesto.")
+		p.redirect(w, r, "/erede/pratiche/"+c.ClaimID)
+		return
+	}
+	f := newForm()
+	f.Set("iban", r.URL.Query().Get("iban"))
+	p.render(w, r, "heir_refund", refundData{Claim: c, Available: d.Available, Form: f})
+}
+
+// refundReview checks the IBAN and shows what will be requested: the
+// confirmation step before the request is sent.
+func (p *Portal) refundReview(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.ownClaim(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	d := p.claimData(r, c)
+	p.checkIBAN(f)
+	if d.Available == 0 {
+		f.Error = messages[domain.CodeNothingToRefund]
+	}
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "heir_refund", refundData{Claim: c, Available: d.Available, Form: f})
+		return
+	}
+	p.render(w, r, "heir_refund_confirm", refundData{Claim: c, Available: d.Available, Form: f})
+}
+
+func (p *Portal) checkIBAN(f *Form) {
+	f.Required("iban")
+	if f.Err("iban") != "" {
+		return
+	}
+	iban, err := domain.ParseIBAN(f.Get("iban"))
+	if err != nil {
+		f.Fail("iban", messages[domain.CodeInvalidIBAN])
+		return
+	}
+	f.Set("iban", iban.String())
+}
+
+func (p *Portal) refundCreate(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.ownClaim(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	p.checkIBAN(f)
+	if !f.OK() {
+		d := p.claimData(r, c)
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "heir_refund", refundData{Claim: c, Available: d.Available, Form: f})
+		return
+	}
+	res, err := p.cfg.Commands.RequestRefund(r.Context(), p.meta(r, f), commands.RequestRefund{ClaimID: c.ClaimID, IBAN: f.Get("iban")})
+	if err != nil {
+		if !applyError(f, err, "iban") {
+			p.commandFailed(w, r, err)
+			return
+		}
+		d := p.claimData(r, c)
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "heir_refund", refundData{Claim: c, Available: d.Available, Form: f})
+		return
+	}
+	p.waitFor(r, res)
+	setFlash(r, "success", "Rimborso di "+euro(res.AmountCents)+" richiesto. Sarà pagato sull'IBAN indicato dopo la convalida della tua dichiarazione di erede e l'approvazione di un operatore INPS.")
+	p.redirect(w, r, "/erede/pratiche/"+c.ClaimID)
+}
+
+// commandFailed answers a command error that no form field can show: 404
+// for what is unknown or not the person's, 500 for the rest.
+func (p *Portal) commandFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if isNotFound(err) {
+		p.notFound(w, r)
+		return
+	}
+	p.serverError(w, r, err)
+}

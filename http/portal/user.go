@@ -1,0 +1,152 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/projections"
+)
+
+// The user's section (utilizzatore): the booklet's dashboard, recording and
+// revoking services. A citizen only ever reads their own booklet.
+func (p *Portal) userRoutes() {
+	p.handle("GET /libretto", citizens, p.userDashboard)
+	p.handle("POST /libretto/attiva", citizens, p.userActivate)
+	p.handle("GET /libretto/prestazioni/nuova", citizens, p.serviceNew)
+	p.handle("POST /libretto/prestazioni", citizens, p.serviceCreate)
+	p.handle("GET /libretto/prestazioni/{id}/revoca", citizens, p.serviceRevokeConfirm)
+	p.handle("POST /libretto/prestazioni/{id}/revoca", citizens, p.serviceRevoke)
+}
+
+type dashboardData struct {
+	Registered bool
+	Dashboard  projections.Dashboard
+	Today      string
+	MaxMonth   int64
+	Form       *Form
+}
+
+// Revocable reports whether a service may still be revoked today.
+func (d dashboardData) Revocable(s projections.DashboardService) bool {
+	return s.Status == "recorded" && !s.InsertedByHeir && s.RevocableUntil != "" && d.Today <= s.RevocableUntil
+}
+
+func (p *Portal) userDashboard(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r)
+	today := p.today()
+	db, err := p.cfg.Queries.Dashboard(r.Context(), u.CF, today)
+	if isNotFound(err) {
+		p.render(w, r, "user_dashboard", dashboardData{Today: today, Form: newForm()})
+		return
+	}
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	d := dashboardData{Registered: true, Dashboard: db, Today: today}
+	for _, m := range db.Spending {
+		if m.GrossCents > d.MaxMonth {
+			d.MaxMonth = m.GrossCents
+		}
+	}
+	p.render(w, r, "user_dashboard", d)
+}
+
+func (p *Portal) userActivate(w http.ResponseWriter, r *http.Request) {
+	f := formFrom(r)
+	res, err := p.cfg.Commands.RegisterUser(r.Context(), p.meta(r, f), commands.RegisterUser{})
+	if err != nil && !applyError(f, err) {
+		p.commandFailed(w, r, err)
+		return
+	}
+	if err != nil {
+		setFlash(r, "warning", f.Error)
+	} else {
+		p.waitFor(r, res)
+		setFlash(r, "success", "Libretto Famiglia attivato. Per usarlo versa un importo con F24 (causale LIFA) o pagoPA.")
+	}
+	p.redirect(w, r, "/libretto")
+}
+
+type serviceFormData struct {
+	Form  *Form
+	Today string
+}
+
+func (p *Portal) serviceNew(w http.ResponseWriter, r *http.Request) {
+	p.render(w, r, "user_service_new", serviceFormData{Form: newForm(), Today: p.today()})
+}
+
+func (p *Portal) serviceCreate(w http.ResponseWriter, r *http.Request) {
+	f := formFrom(r)
+	cmd := readService(f)
+	if !f.Checked("declaration") {
+		f.Fail("declaration", messages["declaration_required"])
+	}
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "user_service_new", serviceFormData{Form: f, Today: p.today()})
+		return
+	}
+	cmd.NoRecentEmployment = true
+	res, err := p.cfg.Commands.RecordService(r.Context(), p.meta(r, f), cmd)
+	if err != nil {
+		if !applyError(f, err, serviceFields...) {
+			p.commandFailed(w, r, err)
+			return
+		}
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "user_service_new", serviceFormData{Form: f, Today: p.today()})
+		return
+	}
+	p.waitFor(r, res)
+	setFlash(r, "success", "Prestazione comunicata. Sarà pagata al prestatore entro il 15 del mese successivo.")
+	p.redirect(w, r, "/libretto")
+}
+
+type revokeData struct {
+	Service projections.DashboardService
+	Form    *Form
+}
+
+// ownService finds a service on the person's own dashboard.
+func (p *Portal) ownService(w http.ResponseWriter, r *http.Request) (projections.DashboardService, bool) {
+	db, err := p.cfg.Queries.Dashboard(r.Context(), currentUser(r).CF, p.today())
+	if err != nil && !isNotFound(err) {
+		p.serverError(w, r, err)
+		return projections.DashboardService{}, false
+	}
+	for _, s := range db.Services {
+		if s.ServiceID == r.PathValue("id") {
+			return s, true
+		}
+	}
+	p.notFound(w, r)
+	return projections.DashboardService{}, false
+}
+
+func (p *Portal) serviceRevokeConfirm(w http.ResponseWriter, r *http.Request) {
+	s, ok := p.ownService(w, r)
+	if !ok {
+		return
+	}
+	p.render(w, r, "user_service_revoke", revokeData{Service: s, Form: newForm()})
+}
+
+func (p *Portal) serviceRevoke(w http.ResponseWriter, r *http.Request) {
+	s, ok := p.ownService(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	res, err := p.cfg.Commands.RevokeService(r.Context(), p.meta(r, f), commands.RevokeService{ServiceID: s.ServiceID})
+	if err != nil {
+		if !applyError(f, err) {
+			p.commandFailed(w, r, err)
+			return
+		}
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "user_service_revoke", revokeData{Service: s, Form: f})
+		return
+	}
+	p.waitFor(r, res)
+	setFlash(r, "success", "Prestazione revocata: l'importo è di nuovo disponibile sul libretto.")
+	p.redirect(w, r, "/libretto")
+}
