@@ -15,7 +15,7 @@ import (
 
 // newPostgresFixture returns a fixture on a fresh, migrated PostgreSQL
 // database (skipped only under -short).
-func newPostgresFixture(t *testing.T) *fixture {
+func newPostgresFixture(t testing.TB) *fixture {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	if err := postgres.Migrate(ctx(), url); err != nil {
