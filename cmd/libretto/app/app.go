@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	pgstore "github.com/inps/libretto/eventstore/postgres"
 	"github.com/inps/libretto/http/api"
 	"github.com/inps/libretto/http/auth"
+	"github.com/inps/libretto/http/portal"
 	"github.com/inps/libretto/projections"
 )
 
@@ -132,9 +134,64 @@ func (a *App) start(_ context.Context) error {
 	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 		mux.Handle(p, apiServer)
 	}
-	mux.Handle("/", apiServer) // the portal takes / once it is wired
+	if h, err := a.portal(); err != nil {
+		return err
+	} else if h != nil {
+		mux.Handle("/", h)
+	} else {
+		mux.Handle("/", apiServer) // an API-only node: / answers problem+json 404
+	}
 	a.Handler = mux
 	return nil
+}
+
+// portal is the web portal at /. In production it needs its OIDC client
+// (OIDC_CLIENT_ID, OIDC_REDIRECT_URL); without one the node serves the API only.
+func (a *App) portal() (http.Handler, error) {
+	c := a.Config
+	dev := c.Mode == ModeDev
+	if !dev && c.OIDCClientID == "" {
+		a.log.Warn("portal disabled: OIDC_CLIENT_ID is not set in production mode; serving the API only")
+		return nil, nil
+	}
+	key := c.SessionKey
+	if len(key) == 0 {
+		// Development: sessions last as long as the process.
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+	}
+	var oidcCfg portal.OIDCConfig
+	if c.OIDCClientID != "" {
+		oidcCfg = portal.OIDCConfig{
+			Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCClientSecret,
+			RedirectURL: c.OIDCRedirectURL, RolesClaim: c.OIDCRolesClaim,
+		}
+	}
+	h, err := portalNew(portal.Config{
+		Commands:      a.Commands,
+		Queries:       a.Runner.Queries(),
+		Documents:     a.Documents,
+		Store:         a.Store,
+		Logger:        a.log.With("component", "portal"),
+		Dev:           dev,
+		SessionKey:    key,
+		SecureCookies: c.SecureCookies,
+		OIDC:          oidcCfg,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
+	}
+	return h, nil
+}
+
+// portalNew turns portal.New's panic on a wiring mistake into an error.
+func portalNew(cfg portal.Config) (h http.Handler, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return portal.New(cfg), nil
 }
 
 func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {

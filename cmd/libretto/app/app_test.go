@@ -71,6 +71,17 @@ func TestWiredAppServesCommandsThroughToReadModels(t *testing.T) {
 		}
 	}
 
+	for _, p := range []string{"/", "/accedi"} {
+		resp, err := http.Get(a.BaseURL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("GET %s = %d %s, want the portal's 200 text/html", p, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	}
+
 	const user = "RSSMRA80A01H501U"
 	citizen := c.token(user, "citizen")
 	status, body := c.do("POST", "/api/v1/users", citizen, map[string]any{})

@@ -36,6 +36,17 @@ type Config struct {
 	OIDCIssuer     string
 	OIDCAudience   string
 	OIDCRolesClaim string
+	// OIDCClientID, OIDCClientSecret and OIDCRedirectURL are the portal's
+	// login client (authorization code flow); without a client id a
+	// production node serves the API only.
+	OIDCClientID     string
+	OIDCClientSecret string
+	OIDCRedirectURL  string
+	// SessionKey signs the portal's session cookies (at least 32 bytes;
+	// random per process when empty, which only development tolerates).
+	SessionKey []byte
+	// SecureCookies marks cookies Secure behind a TLS-terminating proxy.
+	SecureCookies bool
 	// EventStoreURL, when it starts with esdb://, keeps events in EventStoreDB.
 	EventStoreURL string
 	// NATSURL, when set, also takes family data feeds from NATS JetStream.
@@ -61,17 +72,23 @@ func FromEnv() Config {
 		addr = net.JoinHostPort("127.0.0.1", port)
 	}
 	seed, _ := strconv.ParseBool(os.Getenv("LIBRETTO_SEED"))
+	secure, _ := strconv.ParseBool(os.Getenv("LIBRETTO_SECURE_COOKIES"))
 	return Config{
-		DatabaseURL:    os.Getenv("DATABASE_URL"),
-		Addr:           addr,
-		Mode:           os.Getenv("LIBRETTO_MODE"),
-		OIDCIssuer:     os.Getenv("OIDC_ISSUER"),
-		OIDCAudience:   os.Getenv("OIDC_AUDIENCE"),
-		OIDCRolesClaim: os.Getenv("OIDC_ROLES_CLAIM"),
-		EventStoreURL:  os.Getenv("EVENTSTORE_URL"),
-		NATSURL:        os.Getenv("NATS_URL"),
-		Seed:           seed,
-		LogLevel:       os.Getenv("LOG_LEVEL"),
+		DatabaseURL:      os.Getenv("DATABASE_URL"),
+		Addr:             addr,
+		Mode:             os.Getenv("LIBRETTO_MODE"),
+		OIDCIssuer:       os.Getenv("OIDC_ISSUER"),
+		OIDCAudience:     os.Getenv("OIDC_AUDIENCE"),
+		OIDCRolesClaim:   os.Getenv("OIDC_ROLES_CLAIM"),
+		OIDCClientID:     os.Getenv("OIDC_CLIENT_ID"),
+		OIDCClientSecret: os.Getenv("OIDC_CLIENT_SECRET"),
+		OIDCRedirectURL:  os.Getenv("OIDC_REDIRECT_URL"),
+		SessionKey:       []byte(os.Getenv("LIBRETTO_SESSION_KEY")),
+		SecureCookies:    secure,
+		EventStoreURL:    os.Getenv("EVENTSTORE_URL"),
+		NATSURL:          os.Getenv("NATS_URL"),
+		Seed:             seed,
+		LogLevel:         os.Getenv("LOG_LEVEL"),
 	}
 }
 
@@ -107,6 +124,12 @@ func (c *Config) Validate() error {
 		}
 		if c.OIDCAudience == "" {
 			errs = append(errs, errors.New("OIDC_AUDIENCE is required when LIBRETTO_MODE=prod"))
+		}
+		if c.OIDCClientID != "" && c.OIDCRedirectURL == "" {
+			errs = append(errs, errors.New("OIDC_REDIRECT_URL is required with OIDC_CLIENT_ID (https://<host>/accedi/callback)"))
+		}
+		if c.OIDCClientID != "" && len(c.SessionKey) < 32 {
+			errs = append(errs, errors.New("LIBRETTO_SESSION_KEY of at least 32 bytes is required for the portal when LIBRETTO_MODE=prod"))
 		}
 	default:
 		errs = append(errs, fmt.Errorf("LIBRETTO_MODE %q is neither dev nor prod", c.Mode))
