@@ -172,6 +172,7 @@ func (a *App) portal() (http.Handler, error) {
 		Queries:       a.Runner.Queries(),
 		Documents:     a.Documents,
 		Store:         a.Store,
+		StatementPDF:  api.StatementPDF, // the same document as the API's
 		Logger:        a.log.With("component", "portal"),
 		Dev:           dev,
 		SessionKey:    key,
