@@ -124,11 +124,7 @@ func (s *Store) append(ctx context.Context, appends []eventstore.StreamAppend, n
 	}
 	defer conn.Release()
 	committed := false
-	defer func() {
-		if !committed {
-			rollback(ctx, conn)
-		}
-	}()
+	defer rollback(ctx, conn) // a no-op unless a statement failed inside a transaction
 
 	streams := make([]string, len(appends))
 	for i, a := range appends {
@@ -238,8 +234,8 @@ func (s *Store) append(ctx context.Context, appends []eventstore.StreamAppend, n
 		}
 		b.Queue(insertSQL(len(chunk)), args...)
 	}
-	b.Queue(notify)
 	b.Queue("COMMIT")
+	queueNotify(&b)
 	br = conn.SendBatch(ctx, &b)
 	err = func() error {
 		defer br.Close()
@@ -261,12 +257,17 @@ func (s *Store) append(ctx context.Context, appends []eventstore.StreamAppend, n
 				return err
 			}
 		}
-		if _, err := br.Exec(); err != nil {
+		if _, err := br.Exec(); err != nil { // COMMIT
 			return err
 		}
-		_, err := br.Exec()
-		return err
+		committed = true
+		return notified(br)
 	}()
+	if committed {
+		// The events are stored; a lost notification only delays
+		// subscribers until their next poll.
+		return out, nil
+	}
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
@@ -277,8 +278,34 @@ func (s *Store) append(ctx context.Context, appends []eventstore.StreamAppend, n
 		}
 		return nil, fmt.Errorf("eventstore append: %w", err)
 	}
-	committed = true
 	return out, nil
+}
+
+// queueNotify queues the notification of subscribers in a transaction of its
+// own, after the append's COMMIT and in the same round trip.
+//
+// NOTIFY serialises the commits of notifying transactions: from its
+// pre-commit step to the end of the transaction it holds one lock per
+// database, so a notifying append would hold it across its WAL flush and
+// appends would flush one at a time. The notification's own transaction
+// holds no data and commits with synchronous_commit off: it keeps the lock
+// for microseconds, and the appends' commits share WAL flushes again. Losing
+// it in a crash loses nothing (subscribers poll after a restart anyway).
+func queueNotify(b *pgx.Batch) {
+	b.Queue("BEGIN")
+	b.Queue("SET LOCAL synchronous_commit TO off")
+	b.Queue(notify)
+	b.Queue("COMMIT")
+}
+
+// notified reads the results of queueNotify's statements.
+func notified(br pgx.BatchResults) error {
+	for range 4 {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // maxInsertRows keeps one INSERT under PostgreSQL's 65535 parameters.
