@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/commands/familyfeed"
 	"github.com/inps/libretto/eventstore"
 	pgstore "github.com/inps/libretto/eventstore/postgres"
 	"github.com/inps/libretto/http/api"
@@ -55,6 +57,7 @@ type App struct {
 	ctx     context.Context // background work's; Close cancels it
 	cancel  context.CancelFunc
 	closers []func()
+	wg      sync.WaitGroup // background goroutines Close waits for
 	closed  bool
 }
 
@@ -106,6 +109,21 @@ func (a *App) start(_ context.Context) error {
 	ctx := a.ctx
 	if err := a.Runner.Start(ctx); err != nil {
 		return fmt.Errorf("projections: %w", err)
+	}
+
+	if a.Config.NATSURL != "" {
+		feed, err := familyfeed.New(familyfeed.Config{URL: a.Config.NATSURL, Commands: a.Commands, Logger: a.log.With("component", "familyfeed")})
+		if err != nil {
+			return err
+		}
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := feed.Run(ctx); err != nil {
+				a.log.Error("family feed stopped", "err", err)
+			}
+		}()
+		a.log.Info("family feed from NATS JetStream", "topic", familyfeed.DefaultTopic)
 	}
 
 	authn, err := a.authenticator(ctx)
@@ -316,6 +334,7 @@ func (a *App) Close() {
 	}
 	a.closed = true
 	a.cancel()
+	a.wg.Wait()
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		a.closers[i]()
 	}
