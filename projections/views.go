@@ -164,14 +164,15 @@ type Dashboard struct {
 	Family   *Family            `json:"family,omitempty"`
 }
 
-// Family is the Portale delle Famiglie part of the dashboard; its fields are
-// defined with the family read model.
+// Family is the Portale delle Famiglie part of the dashboard; its element
+// types are defined with the family read model (family.go). ISEE is null
+// when the family has none.
 type Family struct {
-	ISEE         any   `json:"isee"`
-	Children     []any `json:"children"`
-	Applications []any `json:"applications"`
-	Payments     []any `json:"payments"`
-	Suggestions  []any `json:"suggestions"`
+	ISEE         *FamilyISEE         `json:"isee"`
+	Children     []FamilyChild       `json:"children"`
+	Applications []FamilyApplication `json:"applications"`
+	Payments     []FamilyPayment     `json:"payments"`
+	Suggestions  []FamilySuggestion  `json:"suggestions"`
 }
 
 // WorklistClaim is a claim awaiting validation.
