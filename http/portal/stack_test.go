@@ -1,0 +1,95 @@
+package portal
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/eventstore"
+	"github.com/inps/libretto/eventstore/postgres"
+	"github.com/inps/libretto/eventstore/postgres/pgtest"
+	"github.com/inps/libretto/projections"
+)
+
+// stack is the real back end on a private PostgreSQL database with the
+// portal in front: migrations, the PostgreSQL event store, the command
+// handler, the live projectors. The clock is the real one, because the
+// store stamps events with it.
+type stack struct {
+	srv      *httptest.Server
+	commands *commands.Handler
+	queries  projections.Queries
+	store    eventstore.Store
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	url := pgtest.NewDatabase(t)
+	if err := postgres.Migrate(ctx, url); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store := postgres.New(pool)
+	docs := postgres.NewDocuments(pool)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	runner := projections.NewRunner(pool, store, logger)
+	if err := runner.Start(ctx); err != nil {
+		t.Fatalf("projections: %v", err)
+	}
+	h := commands.NewHandler(store, postgres.NewIdempotency(pool), docs)
+	h.SetUnpaidBooklets(runner.PGQueries())
+	srv := httptest.NewServer(New(Config{
+		Commands: h, Queries: runner.Queries(), Documents: docs, Store: store,
+		Logger: logger, Dev: true, SessionKey: testKey,
+	}))
+	t.Cleanup(srv.Close)
+	return &stack{srv: srv, commands: h, queries: runner.Queries(), store: store}
+}
+
+// run executes a setup command and waits for the read models.
+func (s *stack) run(t *testing.T, what string, f func(ctx context.Context) (commands.Result, error)) commands.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := f(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if err := s.queries.WaitFor(ctx, res.Position); err != nil {
+		t.Fatalf("%s: wait for read models: %v", what, err)
+	}
+	return res
+}
+
+func as(cf string, role commands.Role) commands.Meta {
+	return commands.Meta{ActorCF: cf, Role: role, Now: time.Now()}
+}
+
+// deceasedWithBooklet opens a booklet for cf with a deposit, as it stood
+// before the owner died, and registers worker.
+func (s *stack) deceasedWithBooklet(t *testing.T, cf string, cents int64, worker string) {
+	t.Helper()
+	s.run(t, "register deceased", func(ctx context.Context) (commands.Result, error) {
+		return s.commands.RegisterUser(ctx, as(cf, commands.RoleCitizen), commands.RegisterUser{})
+	})
+	s.run(t, "deposit", func(ctx context.Context) (commands.Result, error) {
+		return s.commands.RecordDeposit(ctx, as("pagopa-feed", commands.RoleSystem), commands.RecordDeposit{
+			UserCF: cf, AmountCents: cents, Channel: "PAGOPA", PaidOn: time.Now().AddDate(0, 0, -40).Format(time.DateOnly),
+		})
+	})
+	s.run(t, "register worker", func(ctx context.Context) (commands.Result, error) {
+		return s.commands.RegisterWorker(ctx, as(worker, commands.RoleCitizen), commands.RegisterWorker{Category: "altro"})
+	})
+}
