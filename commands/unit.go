@@ -267,7 +267,7 @@ func (u *unit) locate(stream string, e domain.Event) error {
 // of the last event. The loaded aggregates are folded forward with what was
 // stored, so the cache holds them at their new versions.
 func (u *unit) commit(ctx context.Context) (int64, error) {
-	stored, err := u.h.store.Append(ctx, u.appends...)
+	stored, err := u.h.appendAtomically(ctx, u.appends) // a saga where the store is not atomic (saga.go)
 	if err != nil {
 		if errors.Is(err, eventstore.ErrConcurrency) {
 			return 0, err
