@@ -48,6 +48,12 @@ func BenchmarkAppendTwoStreams(b *testing.B) {
 	benchmarkAppendTwoStreams(b, postgres.New(warmPool(b, 32)))
 }
 
+// BenchmarkAppendTwoStreamsGroupCommit is BenchmarkAppendTwoStreams with
+// concurrent appends sharing transactions.
+func BenchmarkAppendTwoStreamsGroupCommit(b *testing.B) {
+	benchmarkAppendTwoStreams(b, postgres.New(warmPool(b, 32), postgres.WithGroupCommit(0)))
+}
+
 // warmPool returns a pool whose connections are all open, so that the timed
 // part does not measure connecting.
 func warmPool(b *testing.B, n int32) *pgxpool.Pool {

@@ -32,17 +32,13 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/inps/libretto/eventstore"
@@ -68,13 +64,22 @@ type Store struct {
 	listeners int
 	stop      context.CancelFunc
 	stopped   chan struct{}
+
+	group *group // nil unless WithGroupCommit
 }
 
 var _ eventstore.Store = (*Store)(nil)
 
+// Option configures a Store.
+type Option func(*Store)
+
 // New returns a store over pool. The schema must be in place (Migrate).
-func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, now: time.Now, wake: make(chan struct{})}
+func New(pool *pgxpool.Pool, opts ...Option) *Store {
+	s := &Store{pool: pool, now: time.Now, wake: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // eventColumns is the column list every read scans with scanEvent.
@@ -91,222 +96,6 @@ var (
 	existing = `SELECT ` + eventColumns + ` FROM events WHERE event_id = ANY($1::uuid[])`
 	notify   = `SELECT pg_notify('` + Channel + `', '')`
 )
-
-// errRaced means another append stored one of our event ids between our
-// check and our insert: trying again turns it into a clean repeat or a
-// duplicate.
-var errRaced = errors.New("eventstore: raced on an event id")
-
-// Append implements eventstore.Store in one transaction and two round trips:
-// BEGIN, locks, stream heads and known ids; then the insert, the
-// notification and COMMIT.
-func (s *Store) Append(ctx context.Context, appends ...eventstore.StreamAppend) ([]eventstore.Event, error) {
-	n, err := validate(appends)
-	if err != nil {
-		return nil, err
-	}
-	if len(appends) == 0 {
-		return nil, nil
-	}
-	for attempt := 0; ; attempt++ {
-		out, err := s.append(ctx, appends, n)
-		if errors.Is(err, errRaced) && attempt < 2 {
-			continue
-		}
-		return out, err
-	}
-}
-
-func (s *Store) append(ctx context.Context, appends []eventstore.StreamAppend, n int) (_ []eventstore.Event, err error) {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("eventstore append: %w", err)
-	}
-	defer conn.Release()
-	committed := false
-	defer rollback(ctx, conn) // a no-op unless a statement failed inside a transaction
-
-	streams := make([]string, len(appends))
-	for i, a := range appends {
-		streams[i] = a.Stream
-	}
-	slices.Sort(streams)
-	ids := make([]uuid.UUID, 0, n)
-	for _, a := range appends {
-		for _, e := range a.Events {
-			ids = append(ids, e.ID)
-		}
-	}
-
-	var b pgx.Batch
-	b.Queue("BEGIN")
-	b.Queue(lockStreams, streams)
-	b.Queue(heads, streams)
-	b.Queue(existing, ids)
-	br := conn.SendBatch(ctx, &b)
-	type head struct {
-		version int64
-		hash    []byte
-	}
-	current := make(map[string]head, len(appends))
-	var known []eventstore.Event
-	err = func() error {
-		defer br.Close()
-		if _, err := br.Exec(); err != nil {
-			return err
-		}
-		if _, err := br.Exec(); err != nil {
-			return err
-		}
-		rows, err := br.Query()
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var stream string
-			var version *int64
-			var h head
-			if err := rows.Scan(&stream, &version, &h.hash); err != nil {
-				return err
-			}
-			if version != nil {
-				h.version = *version
-			}
-			current[stream] = h
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows, err = br.Query()
-		if err != nil {
-			return err
-		}
-		known, err = collectEvents(rows, 0)
-		return err
-	}()
-	if err != nil {
-		return nil, fmt.Errorf("eventstore append: %w", err)
-	}
-
-	if len(known) > 0 {
-		if len(known) < n {
-			return nil, eventstore.ErrDuplicateEvent
-		}
-		byID := make(map[uuid.UUID]eventstore.Event, len(known))
-		for _, e := range known {
-			byID[e.ID] = e
-		}
-		out := make([]eventstore.Event, n)
-		for i, id := range ids {
-			out[i] = byID[id]
-		}
-		return out, nil
-	}
-
-	for _, a := range appends {
-		if v := current[a.Stream].version; !a.Expected.Check(v) {
-			return nil, fmt.Errorf("%w: stream %s is at version %d, expected %s", eventstore.ErrConcurrency, a.Stream, v, a.Expected)
-		}
-	}
-
-	recorded := s.now().UTC().Truncate(time.Microsecond)
-	out := make([]eventstore.Event, 0, n)
-	for _, a := range appends {
-		h := current[a.Stream]
-		prev, version := h.hash, h.version
-		for _, d := range a.Events {
-			version++
-			e := eventstore.Event{EventData: normalize(d), Stream: a.Stream, Version: version, RecordedAt: recorded}
-			e.Hash = eventstore.ChainHash(prev, e)
-			prev = e.Hash
-			out = append(out, e)
-		}
-	}
-
-	b = pgx.Batch{}
-	for start := 0; start < len(out); start += maxInsertRows {
-		chunk := out[start:min(start+maxInsertRows, len(out))]
-		args := make([]any, 0, len(chunk)*insertColumns)
-		for i := range chunk {
-			e := &chunk[i]
-			args = append(args, e.Stream, e.Version, e.ID, e.Type, e.SchemaVersion, e.Data, e.OccurredAt,
-				e.RecordedAt, e.Actor.ID, e.Actor.Role, e.CorrelationID, e.CausationID, e.Hash)
-		}
-		b.Queue(insertSQL(len(chunk)), args...)
-	}
-	b.Queue("COMMIT")
-	queueNotify(&b)
-	br = conn.SendBatch(ctx, &b)
-	err = func() error {
-		defer br.Close()
-		for start := 0; start < len(out); start += maxInsertRows {
-			rows, err := br.Query()
-			if err != nil {
-				return err
-			}
-			i := start
-			for rows.Next() {
-				var xid uint64
-				if err := rows.Scan(&out[i].Position, &xid); err != nil {
-					return err
-				}
-				out[i].Cursor = eventstore.Cursor{Major: xid, Minor: uint64(out[i].Position)}
-				i++
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
-		}
-		if _, err := br.Exec(); err != nil { // COMMIT
-			return err
-		}
-		committed = true
-		return notified(br)
-	}()
-	if committed {
-		// The events are stored; a lost notification only delays
-		// subscribers until their next poll.
-		return out, nil
-	}
-	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-			if pgErr.ConstraintName == "events_event_id_key" {
-				return nil, errRaced
-			}
-			return nil, fmt.Errorf("%w: %s", eventstore.ErrConcurrency, pgErr.Detail)
-		}
-		return nil, fmt.Errorf("eventstore append: %w", err)
-	}
-	return out, nil
-}
-
-// queueNotify queues the notification of subscribers in a transaction of its
-// own, after the append's COMMIT and in the same round trip.
-//
-// NOTIFY serialises the commits of notifying transactions: from its
-// pre-commit step to the end of the transaction it holds one lock per
-// database, so a notifying append would hold it across its WAL flush and
-// appends would flush one at a time. The notification's own transaction
-// holds no data and commits with synchronous_commit off: it keeps the lock
-// for microseconds, and the appends' commits share WAL flushes again. Losing
-// it in a crash loses nothing (subscribers poll after a restart anyway).
-func queueNotify(b *pgx.Batch) {
-	b.Queue("BEGIN")
-	b.Queue("SET LOCAL synchronous_commit TO off")
-	b.Queue(notify)
-	b.Queue("COMMIT")
-}
-
-// notified reads the results of queueNotify's statements.
-func notified(br pgx.BatchResults) error {
-	for range 4 {
-		if _, err := br.Exec(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // maxInsertRows keeps one INSERT under PostgreSQL's 65535 parameters.
 const maxInsertRows = 1000
