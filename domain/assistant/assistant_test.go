@@ -35,6 +35,7 @@ func TestAssistantAnswersRealQuestions(t *testing.T) {
 		{"Il pensionato conta al 75%?", "libretto-computo-ridotto"},
 		{"Posso pagare con il libretto una ex dipendente?", "libretto-divieto"},
 		{"Cosa può fare l'erede con il libretto famiglia?", "eredi-sezione"},
+		{"Come chiedo il rimborso del libretto di mio padre deceduto?", "eredi-rimborso"},
 		{"Quali servizi ci sono nel portale delle famiglie per la maternità?", "portale-servizi"},
 		{"Cosa mi suggerisce il portale?", "portale-suggerimenti"},
 	}

@@ -113,7 +113,7 @@ func KnowledgeBase() []Passage {
 			Source: "msg. INPS 2320/2026; SPEC §2", Links: []Link{linkHeir},
 		},
 		{
-			ID: "eredi-rimborso", Title: "Rimborso all'erede del saldo del libretto del defunto",
+			ID: "eredi-rimborso", Title: "Come chiedere il rimborso del saldo del libretto del defunto (erede)",
 			Text: "L'erede chiede il rimborso dell'intero saldo disponibile del libretto del defunto sul proprio IBAN. Il rimborso è pagato solo " +
 				"dopo che un operatore INPS ha convalidato la dichiarazione dell'erede; l'operatore può respingerlo e in tal caso la somma torna " +
 				"disponibile sul libretto. Per ogni libretto si può chiedere un solo rimborso: una seconda richiesta, di qualunque erede, è rifiutata.",

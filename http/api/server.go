@@ -100,6 +100,7 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
+	c.Extensions = withFamily(c.Extensions) // SPEC §6 routes are part of the API
 	if c.Auth == nil {
 		c.Auth = auth.NewDev(auth.DevConfig{Now: c.Now})
 	}
