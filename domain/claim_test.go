@@ -230,6 +230,7 @@ func TestInsertPriorService(t *testing.T) {
 		{"no 3rd-day deadline applies to prior services", nil, deceasedBooklet(), serviceIn(worker, "2026-01-14", "2026-01-15", 2, 2), "2026-09-30", ""},
 		{"a prior service ending after the date of death is refused", nil, deceasedBooklet(), serviceIn(worker, "2026-01-15", "2026-01-16", 2, 2), "2026-02-10", domain.CodeServiceAfterDeath},
 		{"the heir cannot be the worker", nil, deceasedBooklet(), serviceIn(heir, "2026-01-14", "2026-01-14", 1, 1), "2026-02-10", domain.CodeHeirIsWorker},
+		{"the deceased cannot be the worker of a prior service", nil, deceasedBooklet(), serviceIn(user, "2026-01-14", "2026-01-14", 1, 1), "2026-02-10", domain.CodeSelfEmployment},
 		{"the heir declares no known employment", nil, deceasedBooklet(), func() domain.ServiceInput {
 			s := serviceIn(worker, "2026-01-14", "2026-01-14", 1, 1)
 			s.Declared = false
@@ -361,6 +362,11 @@ func TestCorrectDateOfDeath(t *testing.T) {
 		s.ClaimID, s.HeirCF, s.Deadline = claimID, heir, ""
 		_, _, err := deceasedBooklet(s).CorrectDateOfDeath(nil, "2026-01-13", "x", op, date("2026-02-10"))
 		wantCode(t, err, domain.CodeServiceAfterDeath)
+	})
+	t.Run("a correction needs a reason", func(t *testing.T) {
+		t.Parallel()
+		_, _, err := deceasedBooklet().CorrectDateOfDeath(nil, "2026-01-12", "", op, date("2026-02-10"))
+		wantCode(t, err, domain.CodeReasonRequired)
 	})
 	t.Run("the same date is no correction", func(t *testing.T) {
 		t.Parallel()
