@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -81,120 +82,263 @@ const (
 	OpPriorServicePaid     = "prior_service_paid"
 )
 
-func (claimsProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
-	b := &pgx.Batch{}
-	history := func(claimID string, e eventstore.Event, op string, details map[string]any) error {
-		d, err := json.Marshal(details)
-		if err != nil {
-			return err
-		}
-		b.Queue(`INSERT INTO history (claim_id, major, minor, at, operation, details) VALUES ($1, $2, $3, $4, $5, $6)`,
-			claimID, int64(e.Cursor.Major), int64(e.Cursor.Minor), e.OccurredAt, op, d)
-		return nil
+type claimRow struct {
+	id, heir, deceased, dod, kind, status string
+	will                                  []byte
+	at                                    time.Time
+}
+
+type refundRow struct {
+	id, claim, iban, status string
+	amount                  int64
+	at                      time.Time
+}
+
+type priorRow struct {
+	id, claim, worker, activity, start, end, status string
+	hours                                           int64
+	vouchers                                        int32
+	major, minor                                    int64
+}
+
+type historyRow struct {
+	claim, op    string
+	major, minor int64
+	at           time.Time
+	details      string
+}
+
+// claimsBatch folds a batch in memory: rows first seen in the batch are
+// inserted in their final state; rows seen before get their final status
+// (or date of death) in one update per table.
+type claimsBatch struct {
+	claims     []*claimRow
+	newClaim   map[string]*claimRow
+	claimState map[string]string // existing claim → status
+	claimDoD   map[string]string // existing claim → date of death
+	refunds    []*refundRow
+	newRefund  map[string]*refundRow
+	refundSt   map[string]string
+	priors     []*priorRow
+	newPrior   map[string]*priorRow
+	priorSt    map[string]string
+	history    []historyRow
+}
+
+func (c *claimsBatch) setClaimStatus(id, status string) {
+	if r := c.newClaim[id]; r != nil {
+		r.status = status
+		return
 	}
+	c.claimState[id] = status
+}
+
+func (c *claimsBatch) setRefundStatus(id, status string) {
+	if r := c.newRefund[id]; r != nil {
+		r.status = status
+		return
+	}
+	c.refundSt[id] = status
+}
+
+func (c *claimsBatch) setPriorStatus(id, status string) {
+	if r := c.newPrior[id]; r != nil {
+		r.status = status
+		return
+	}
+	c.priorSt[id] = status
+}
+
+func (c *claimsBatch) record(claimID string, e eventstore.Event, op string, details map[string]any) error {
+	d, err := json.Marshal(details)
+	if err != nil {
+		return err
+	}
+	c.history = append(c.history, historyRow{claimID, op, int64(e.Cursor.Major), int64(e.Cursor.Minor), e.OccurredAt, string(d)})
+	return nil
+}
+
+func (claimsProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
+	c := &claimsBatch{newClaim: map[string]*claimRow{}, claimState: map[string]string{}, claimDoD: map[string]string{},
+		newRefund: map[string]*refundRow{}, refundSt: map[string]string{}, newPrior: map[string]*priorRow{}, priorSt: map[string]string{}}
 	for _, e := range events {
-		claimID := streamID(e.Stream, "claim")
-		var err error
-		switch e.Type {
-		case domain.TypeHeirRegistered:
-			var v domain.HeirRegistered
-			if err = decode(e, &v); err != nil {
-				return err
-			}
-			if v.ClaimID != "" {
-				claimID = v.ClaimID
-			}
-			var will []byte
-			details := map[string]any{"deceased_cf": v.DeceasedCF, "date_of_death": v.DateOfDeath, "heir_kind": v.HeirKind}
-			if v.Will != nil {
-				if will, err = json.Marshal(WillRef(*v.Will)); err != nil {
-					return err
-				}
-				details["will"] = map[string]any{"filename": v.Will.Filename, "sha256": v.Will.SHA256}
-			}
-			b.Queue(`INSERT INTO claims (claim_id, heir_cf, deceased_cf, date_of_death, heir_kind, status, will, registered_at)
-				VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7)`,
-				claimID, v.HeirCF, v.DeceasedCF, v.DateOfDeath, v.HeirKind, will, e.OccurredAt)
-			err = history(claimID, e, OpHeirRegistered, details)
-		case domain.TypeHeirValidated:
-			var v domain.HeirValidated
-			if err = decode(e, &v); err != nil {
-				return err
-			}
-			b.Queue(`UPDATE claims SET status = 'validated' WHERE claim_id = $1`, claimID)
-			err = history(claimID, e, OpHeirValidated, map[string]any{"note": v.Note, "operator_cf": v.OperatorCF})
-		case domain.TypeHeirRejected:
-			var v domain.HeirRejected
-			if err = decode(e, &v); err != nil {
-				return err
-			}
-			b.Queue(`UPDATE claims SET status = 'rejected' WHERE claim_id = $1`, claimID)
-			err = history(claimID, e, OpHeirRejected, map[string]any{"reason": v.Reason, "operator_cf": v.OperatorCF})
-		case domain.TypeClaimDateOfDeathCorrected:
-			var v domain.ClaimDateOfDeathCorrected
-			if err = decode(e, &v); err != nil {
-				return err
-			}
-			b.Queue(`UPDATE claims SET date_of_death = $2 WHERE claim_id = $1`, claimID, v.DateOfDeath)
-		case domain.TypeRefundRequested:
-			var v domain.RefundRequested
-			if err = decode(e, &v); err != nil {
-				return err
-			}
-			b.Queue(`INSERT INTO refunds (refund_id, claim_id, amount_cents, iban, status, requested_at)
-				VALUES ($1, $2, $3, $4, 'requested', $5)`, v.RefundID, claimID, v.AmountCents, v.IBAN, e.OccurredAt)
-			err = history(claimID, e, OpRefundRequested, map[string]any{"refund_id": v.RefundID, "amount_cents": v.AmountCents, "iban": v.IBAN})
-		case domain.TypeRefundApproved:
-			var v domain.RefundApproved
-			if err = decode(e, &v); err != nil {
-				return err
-			}
-			b.Queue(`UPDATE refunds SET status = 'approved' WHERE refund_id = $1`, v.RefundID)
-			err = history(claimID, e, OpRefundApproved, map[string]any{"refund_id": v.RefundID, "operator_cf": v.OperatorCF})
-		case domain.TypeRefundRejected:
-			var v domain.RefundRejected
-			if err = decode(e, &v); err != nil {
-				return err
-			}
-			b.Queue(`UPDATE refunds SET status = 'rejected' WHERE refund_id = $1`, v.RefundID)
-			err = history(claimID, e, OpRefundRejected, map[string]any{"refund_id": v.RefundID, "reason": v.Reason, "operator_cf": v.OperatorCF})
-		case domain.TypeRefundPaid:
-			var v domain.RefundPaid
-			if err = decode(e, &v); err != nil {
-				return err
-			}
-			b.Queue(`UPDATE refunds SET status = 'paid' WHERE refund_id = $1`, v.RefundID)
-			err = history(claimID, e, OpRefundPaid, map[string]any{"refund_id": v.RefundID, "paid_on": v.PaidOn, "bank_reference": v.BankReference, "operator_cf": v.OperatorCF})
-		case domain.TypePriorServiceInserted:
-			var v domain.PriorServiceInserted
-			if err = decode(e, &v); err != nil {
-				return err
-			}
-			b.Queue(`INSERT INTO prior_services (service_id, claim_id, worker_cf, activity, start_date, end_date, centi_hours, vouchers, status, major, minor)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'recorded', $9, $10)`,
-				v.ServiceID, claimID, v.WorkerCF, v.Activity, v.StartDate, v.EndDate, centiHours(v.Hours), v.Vouchers,
-				int64(e.Cursor.Major), int64(e.Cursor.Minor))
-			err = history(claimID, e, OpPriorServiceInserted, map[string]any{
-				"service_id": v.ServiceID, "worker_cf": v.WorkerCF, "activity": v.Activity,
-				"start_date": v.StartDate, "end_date": v.EndDate, "hours": v.Hours, "vouchers": v.Vouchers})
-		case domain.TypePriorServiceReversed:
-			var v domain.PriorServiceReversed
-			if err = decode(e, &v); err != nil {
-				return err
-			}
-			b.Queue(`UPDATE prior_services SET status = 'reversed' WHERE service_id = $1`, v.ServiceID)
-			err = history(claimID, e, OpPriorServiceReversed, map[string]any{"service_id": v.ServiceID, "reason": v.Reason, "operator_cf": v.OperatorCF})
-		case domain.TypePriorServicePaid:
-			var v domain.PriorServicePaid
-			if err = decode(e, &v); err != nil {
-				return err
-			}
-			b.Queue(`UPDATE prior_services SET status = 'paid' WHERE service_id = $1`, v.ServiceID)
-			err = history(claimID, e, OpPriorServicePaid, map[string]any{"service_id": v.ServiceID, "run_id": v.RunID, "paid_on": v.PaidOn})
-		}
-		if err != nil {
+		if err := c.fold(e); err != nil {
 			return err
 		}
+	}
+	return c.write(ctx, tx)
+}
+
+func (c *claimsBatch) fold(e eventstore.Event) error {
+	claimID := streamID(e.Stream, "claim")
+	switch e.Type {
+	case domain.TypeHeirRegistered:
+		var v domain.HeirRegistered
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		if v.ClaimID != "" {
+			claimID = v.ClaimID
+		}
+		r := &claimRow{id: claimID, heir: v.HeirCF, deceased: v.DeceasedCF, dod: v.DateOfDeath, kind: v.HeirKind, status: "registered", at: e.OccurredAt}
+		details := map[string]any{"deceased_cf": v.DeceasedCF, "date_of_death": v.DateOfDeath, "heir_kind": v.HeirKind}
+		if v.Will != nil {
+			will, err := json.Marshal(WillRef(*v.Will))
+			if err != nil {
+				return err
+			}
+			r.will = will
+			details["will"] = map[string]any{"filename": v.Will.Filename, "sha256": v.Will.SHA256}
+		}
+		c.claims = append(c.claims, r)
+		c.newClaim[claimID] = r
+		return c.record(claimID, e, OpHeirRegistered, details)
+	case domain.TypeHeirValidated:
+		var v domain.HeirValidated
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		c.setClaimStatus(claimID, "validated")
+		return c.record(claimID, e, OpHeirValidated, map[string]any{"note": v.Note, "operator_cf": v.OperatorCF})
+	case domain.TypeHeirRejected:
+		var v domain.HeirRejected
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		c.setClaimStatus(claimID, "rejected")
+		return c.record(claimID, e, OpHeirRejected, map[string]any{"reason": v.Reason, "operator_cf": v.OperatorCF})
+	case domain.TypeClaimDateOfDeathCorrected:
+		var v domain.ClaimDateOfDeathCorrected
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		if r := c.newClaim[claimID]; r != nil {
+			r.dod = v.DateOfDeath
+		} else {
+			c.claimDoD[claimID] = v.DateOfDeath
+		}
+	case domain.TypeRefundRequested:
+		var v domain.RefundRequested
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		r := &refundRow{id: v.RefundID, claim: claimID, iban: v.IBAN, status: "requested", amount: v.AmountCents, at: e.OccurredAt}
+		c.refunds = append(c.refunds, r)
+		c.newRefund[v.RefundID] = r
+		return c.record(claimID, e, OpRefundRequested, map[string]any{"refund_id": v.RefundID, "amount_cents": v.AmountCents, "iban": v.IBAN})
+	case domain.TypeRefundApproved:
+		var v domain.RefundApproved
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		c.setRefundStatus(v.RefundID, "approved")
+		return c.record(claimID, e, OpRefundApproved, map[string]any{"refund_id": v.RefundID, "operator_cf": v.OperatorCF})
+	case domain.TypeRefundRejected:
+		var v domain.RefundRejected
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		c.setRefundStatus(v.RefundID, "rejected")
+		return c.record(claimID, e, OpRefundRejected, map[string]any{"refund_id": v.RefundID, "reason": v.Reason, "operator_cf": v.OperatorCF})
+	case domain.TypeRefundPaid:
+		var v domain.RefundPaid
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		c.setRefundStatus(v.RefundID, "paid")
+		return c.record(claimID, e, OpRefundPaid, map[string]any{"refund_id": v.RefundID, "paid_on": v.PaidOn, "bank_reference": v.BankReference, "operator_cf": v.OperatorCF})
+	case domain.TypePriorServiceInserted:
+		var v domain.PriorServiceInserted
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		r := &priorRow{id: v.ServiceID, claim: claimID, worker: v.WorkerCF, activity: v.Activity, start: v.StartDate, end: v.EndDate,
+			status: StatusRecorded, hours: centiHours(v.Hours), vouchers: int32(v.Vouchers), major: int64(e.Cursor.Major), minor: int64(e.Cursor.Minor)}
+		c.priors = append(c.priors, r)
+		c.newPrior[v.ServiceID] = r
+		return c.record(claimID, e, OpPriorServiceInserted, map[string]any{
+			"service_id": v.ServiceID, "worker_cf": v.WorkerCF, "activity": v.Activity,
+			"start_date": v.StartDate, "end_date": v.EndDate, "hours": v.Hours, "vouchers": v.Vouchers})
+	case domain.TypePriorServiceReversed:
+		var v domain.PriorServiceReversed
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		c.setPriorStatus(v.ServiceID, StatusReversed)
+		return c.record(claimID, e, OpPriorServiceReversed, map[string]any{"service_id": v.ServiceID, "reason": v.Reason, "operator_cf": v.OperatorCF})
+	case domain.TypePriorServicePaid:
+		var v domain.PriorServicePaid
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		c.setPriorStatus(v.ServiceID, StatusPaid)
+		return c.record(claimID, e, OpPriorServicePaid, map[string]any{"service_id": v.ServiceID, "run_id": v.RunID, "paid_on": v.PaidOn})
+	}
+	return nil
+}
+
+// updateStatus queues one update of the status column of many rows.
+func updateStatus(b *pgx.Batch, table, key, column string, m map[string]string) {
+	if len(m) == 0 {
+		return
+	}
+	ids, values := make([]string, 0, len(m)), make([]string, 0, len(m))
+	for id, v := range m {
+		ids, values = append(ids, id), append(values, v)
+	}
+	b.Queue(`UPDATE `+table+` t SET `+column+` = x.v FROM unnest($1::text[], $2::text[]) AS x(k, v) WHERE t.`+key+` = x.k`, ids, values)
+}
+
+func (c *claimsBatch) write(ctx context.Context, tx pgx.Tx) error {
+	b := &pgx.Batch{}
+	if n := len(c.claims); n > 0 {
+		ids, heirs, dec, dods, kinds, sts := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		wills := make([][]byte, n)
+		ats := make([]time.Time, n)
+		for i, r := range c.claims {
+			ids[i], heirs[i], dec[i], dods[i], kinds[i], sts[i], wills[i], ats[i] = r.id, r.heir, r.deceased, r.dod, r.kind, r.status, r.will, r.at
+		}
+		b.Queue(`INSERT INTO claims (claim_id, heir_cf, deceased_cf, date_of_death, heir_kind, status, will, registered_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])`,
+			ids, heirs, dec, dods, kinds, sts, wills, ats)
+	}
+	updateStatus(b, "claims", "claim_id", "status", c.claimState)
+	updateStatus(b, "claims", "claim_id", "date_of_death", c.claimDoD)
+	if n := len(c.refunds); n > 0 {
+		ids, claims, ibans, sts := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		amounts := make([]int64, n)
+		ats := make([]time.Time, n)
+		for i, r := range c.refunds {
+			ids[i], claims[i], ibans[i], sts[i], amounts[i], ats[i] = r.id, r.claim, r.iban, r.status, r.amount, r.at
+		}
+		b.Queue(`INSERT INTO refunds (refund_id, claim_id, amount_cents, iban, status, requested_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[])`,
+			ids, claims, amounts, ibans, sts, ats)
+	}
+	updateStatus(b, "refunds", "refund_id", "status", c.refundSt)
+	if n := len(c.priors); n > 0 {
+		ids, claims, workers, acts, starts, ends, sts := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		hours, majors, minors := make([]int64, n), make([]int64, n), make([]int64, n)
+		vouchers := make([]int32, n)
+		for i, r := range c.priors {
+			ids[i], claims[i], workers[i], acts[i], starts[i], ends[i], sts[i] = r.id, r.claim, r.worker, r.activity, r.start, r.end, r.status
+			hours[i], majors[i], minors[i], vouchers[i] = r.hours, r.major, r.minor, r.vouchers
+		}
+		b.Queue(`INSERT INTO prior_services (service_id, claim_id, worker_cf, activity, start_date, end_date, centi_hours, vouchers, status, major, minor)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::integer[], $9::text[], $10::bigint[], $11::bigint[])`,
+			ids, claims, workers, acts, starts, ends, hours, vouchers, sts, majors, minors)
+	}
+	updateStatus(b, "prior_services", "service_id", "status", c.priorSt)
+	if n := len(c.history); n > 0 {
+		claims, ops, details := make([]string, n), make([]string, n), make([]string, n)
+		majors, minors := make([]int64, n), make([]int64, n)
+		ats := make([]time.Time, n)
+		for i, h := range c.history {
+			claims[i], ops[i], details[i], majors[i], minors[i], ats[i] = h.claim, h.op, h.details, h.major, h.minor, h.at
+		}
+		b.Queue(`INSERT INTO history (claim_id, major, minor, at, operation, details)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::text[], $6::jsonb[])`,
+			claims, majors, minors, ats, ops, details)
 	}
 	if b.Len() == 0 {
 		return nil

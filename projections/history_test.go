@@ -27,6 +27,12 @@ type history struct {
 	now    time.Time
 	last   int64 // position of the last event written
 	events int64
+	// bulk, when above zero, buffers events and appends them bulk at a time
+	// (per stream order is kept, which is all the projectors rely on).
+	bulk    int
+	pending []ev
+	// realistic, when set, makes heirs rare, as they are.
+	realistic bool
 
 	users    []string
 	balance  map[string]int64 // user → available
@@ -158,10 +164,32 @@ func appendEvents(ctx context.Context, store eventstore.Store, at time.Time, evs
 func (h *history) emit(evs ...ev) {
 	h.tb.Helper()
 	h.now = h.now.Add(time.Duration(1+h.rnd.IntN(3600)) * time.Second)
+	if h.bulk > 0 {
+		h.pending = append(h.pending, evs...)
+		if len(h.pending) >= h.bulk {
+			h.flush()
+		}
+		return
+	}
 	stored, err := appendEvents(context.Background(), h.store, h.now, evs...)
 	if err != nil {
 		h.tb.Fatalf("append: %v", err)
 	}
+	h.last = stored[len(stored)-1].Position
+	h.events += int64(len(stored))
+}
+
+// flush appends the buffered events.
+func (h *history) flush() {
+	h.tb.Helper()
+	if len(h.pending) == 0 {
+		return
+	}
+	stored, err := appendEvents(context.Background(), h.store, h.now, h.pending...)
+	if err != nil {
+		h.tb.Fatalf("append: %v", err)
+	}
+	h.pending = h.pending[:0]
 	h.last = stored[len(stored)-1].Position
 	h.events += int64(len(stored))
 }
@@ -174,7 +202,19 @@ func (h *history) date() string { return h.now.Format("2006-01-02") }
 
 // step writes one random command's events.
 func (h *history) step() {
-	switch r := h.rnd.IntN(100); {
+	r := h.rnd.IntN(100)
+	if h.realistic {
+		// Heirs are rare; services and their payment make most of the log.
+		// Each pair is (weight in %, a value of r that picks the command).
+		for _, w := range [][2]int{{3, 0}, {2, 7}, {15, 15}, {55, 30}, {5, 56}, {2, 61}, {12, 65}, {1, 75}, {5, 90}} {
+			if r < w[0] {
+				r = w[1]
+				break
+			}
+			r -= w[0]
+		}
+	}
+	switch {
 	case r < 6 || len(h.users) < 3:
 		u := h.cf("USR", len(h.users))
 		h.users = append(h.users, u)

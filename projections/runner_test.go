@@ -50,7 +50,8 @@ func waitFor(t testing.TB, r *Runner, position int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := r.WaitFor(ctx, position); err != nil {
-		t.Fatalf("wait for %d: %v", position, err)
+		st, serr := r.Status(context.Background())
+		t.Fatalf("wait for %d: %v; status %+v %v", position, err, st, serr)
 	}
 }
 
