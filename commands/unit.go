@@ -209,7 +209,7 @@ func applyStored(agg versionedApplier, events []eventstore.Event) {
 		if err != nil {
 			data = nil
 		}
-		agg.Apply(domain.Recorded{ID: e.ID, Version: e.Version, At: e.RecordedAt, Data: data})
+		agg.Apply(domain.Recorded{ID: e.ID, Version: e.Version, At: e.OccurredAt, Data: data})
 	}
 }
 

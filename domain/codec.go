@@ -16,7 +16,7 @@ type Event interface{ EventType() string }
 
 // Recorded is what an aggregate needs of a stored event: its id (so that a
 // compensation can name it as causation), its version within the stream, the
-// instant it was recorded and the decoded payload.
+// instant it occurred and the decoded payload.
 type Recorded struct {
 	ID      uuid.UUID
 	Version int64

@@ -51,7 +51,7 @@ func (c *Claim) Snapshot() ClaimSnapshot {
 		Will:          c.will,
 	}
 	if !c.at.IsZero() {
-		s.RegisteredAt = c.at.UTC().Format(time.RFC3339Nano)
+		s.RegisteredAt = c.at.UTC().Format(time.RFC3339)
 	}
 	if r := c.refund; r != nil {
 		s.Refund = &SnapshotRefund{RefundID: r.RefundID, AmountCents: r.AmountCents, IBAN: r.IBAN, Status: r.status.String()}
