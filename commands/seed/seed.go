@@ -44,15 +44,31 @@ var willPDF = []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 
 // idempotent: running it again, even after a partial failure, appends
 // nothing twice. When the demo people exist already without the seed's
 // keys (someone registered them by hand), Seed does nothing.
-func Seed(ctx context.Context, h *commands.Handler, now time.Time) error {
+func Seed(ctx context.Context, h *commands.Handler, now time.Time, opts ...Option) error {
 	s := &seeder{h: h, now: now.In(rome)}
+	for _, o := range opts {
+		o(s)
+	}
 	return s.run(ctx)
+}
+
+// Option tunes Seed.
+type Option func(*seeder)
+
+// WaitFor makes Seed wait for the read models to reach a command's position
+// before each payroll run. Pass it when the handler finds the booklets to
+// pay through a read model (SetUnpaidBooklets), which would otherwise miss
+// the services recorded an instant before the run.
+func WaitFor(wait func(ctx context.Context, position int64) error) Option {
+	return func(s *seeder) { s.wait = wait }
 }
 
 type seeder struct {
 	h    *commands.Handler
 	now  time.Time
 	step int
+	wait func(ctx context.Context, position int64) error
+	last int64 // position of the last command
 }
 
 // at is an instant of the demo's past, never after now.
@@ -150,8 +166,15 @@ func (s *seeder) run(ctx context.Context) error {
 		}
 		for _, sv := range services {
 			sv.svc.NoRecentEmployment = true
-			if _, err := s.h.RecordService(ctx, s.meta(sv.user, commands.RoleCitizen, recordOn), sv.svc); err != nil {
+			res, err := s.h.RecordService(ctx, s.meta(sv.user, commands.RoleCitizen, recordOn), sv.svc)
+			if err != nil {
 				return fmt.Errorf("seed: service of %s for %s: %w", sv.user, date(m), err)
+			}
+			s.last = max(s.last, res.Position)
+		}
+		if s.wait != nil {
+			if err := s.wait(ctx, s.last); err != nil {
+				return fmt.Errorf("seed: wait for the read models: %w", err)
 			}
 		}
 		runOn := s.at(day(m.AddDate(0, 1, 0), 10, 9))
@@ -185,9 +208,11 @@ func (s *seeder) heirs(ctx context.Context, month, death time.Time) error {
 		ClaimID: laura.ID, WorkerCF: WorkerMariaCF, Activity: "lavori_domestici",
 		StartDate: date(death.AddDate(0, 0, -4)), EndDate: date(death.AddDate(0, 0, -1)), Hours: 3, Vouchers: 3, NoKnownEmployment: true,
 	}
-	if _, err := s.h.InsertPriorService(ctx, s.meta(HeirLauraCF, commands.RoleCitizen, day(month, 12, 11)), prior); err != nil {
+	res, err := s.h.InsertPriorService(ctx, s.meta(HeirLauraCF, commands.RoleCitizen, day(month, 12, 11)), prior)
+	if err != nil {
 		return fmt.Errorf("seed: prior service: %w", err)
 	}
+	s.last = max(s.last, res.Position)
 	if _, err := s.h.RegisterHeir(ctx, s.meta(HeirMarcoCF, commands.RoleCitizen, day(month, 14, 16)), commands.RegisterHeir{
 		DeceasedCF: DeceasedCF, DateOfDeath: date(death), HeirKind: "testamentario",
 		Will: &commands.WillUpload{Filename: "testamento-bianchi.pdf", Content: willPDF},

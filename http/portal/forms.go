@@ -71,17 +71,53 @@ func (f *Form) OK() bool { return len(f.Errors) == 0 && f.Error == "" }
 // HasErrors reports whether the summary box should show.
 func (f *Form) HasErrors() bool { return !f.OK() }
 
-// ErrorList is every error in field order, for the summary at the top.
+// ErrorList is every error in the order of the fields on the page, for the
+// summary at the top; each names its field and links to it.
 func (f *Form) ErrorList() []fieldError {
 	var out []fieldError
 	for k, v := range f.Errors {
-		out = append(out, fieldError{Field: k, Message: v})
+		out = append(out, fieldError{Field: k, Label: fieldLabels[k], Message: v})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	rank := func(name string) int {
+		for i, n := range fieldOrder {
+			if n == name {
+				return i
+			}
+		}
+		return len(fieldOrder)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ri, rj := rank(out[i].Field), rank(out[j].Field)
+		if ri != rj {
+			return ri < rj
+		}
+		return out[i].Field < out[j].Field
+	})
 	return out
 }
 
-type fieldError struct{ Field, Message string }
+type fieldError struct{ Field, Label, Message string }
+
+// fieldOrder is the order fields appear in on the portal's forms; the error
+// summary follows it.
+var fieldOrder = []string{
+	"cf", "role", "deceased_cf", "date_of_death", "heir_kind", "will",
+	"worker_cf", "activity", "start_date", "end_date", "hours", "vouchers", "declaration",
+	"iban", "category", "note", "reason", "service_id", "paid_on", "bank_reference", "run_date",
+	"user_cf", "amount", "channel", "al", "pratica",
+}
+
+// fieldLabels name the fields in the error summary.
+var fieldLabels = map[string]string{
+	"cf": "Codice fiscale", "role": "Profilo", "deceased_cf": "Codice fiscale del defunto",
+	"date_of_death": "Data del decesso", "heir_kind": "Qualità di erede", "will": "Testamento",
+	"worker_cf": "Codice fiscale del prestatore", "activity": "Attività", "start_date": "Data di inizio",
+	"end_date": "Data di fine", "hours": "Ore", "vouchers": "Titoli di pagamento", "declaration": "Dichiarazione",
+	"iban": "IBAN", "category": "Categoria", "note": "Nota", "reason": "Motivo", "service_id": "Numero della prestazione",
+	"paid_on": "Data", "bank_reference": "Riferimento del bonifico", "run_date": "Data dell'elaborazione",
+	"user_cf": "Codice fiscale dell'utilizzatore", "amount": "Importo", "channel": "Canale", "al": "Data e ora",
+	"pratica": "Numero della pratica",
+}
 
 // hash is the SHA-256 of the submitted values (sorted), the request hash the
 // command handler compares for idempotency.

@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/inps/libretto/commands"
 )
 
 // pages holds one template set per page: the shared layout and partials
@@ -132,7 +130,7 @@ var templateFuncs = template.FuncMap{
 	"hours":       formatHours,
 	"label":       label,
 	"field":       newField,
-	"roleName":    func(r commands.Role) string { return label("role", string(r)) },
+	"roleName":    func(r any) string { return label("role", fmt.Sprint(r)) },
 	"add":         func(a, b int) int { return a + b },
 	"crumbs":      crumbs,
 	"detailLabel": func(k string) string { return label("detail", k) },

@@ -44,7 +44,18 @@ func (p *Portal) userDashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := dashboardData{Registered: true, Dashboard: db, Today: today}
+	// The chart shows every month of the year, spent in or not.
+	months := make([]projections.MonthSpend, 12)
+	for i := range months {
+		months[i].Month = i + 1
+	}
 	for _, m := range db.Spending {
+		if m.Month >= 1 && m.Month <= 12 {
+			months[m.Month-1].GrossCents += m.GrossCents
+		}
+	}
+	d.Dashboard.Spending = months
+	for _, m := range months {
 		if m.GrossCents > d.MaxMonth {
 			d.MaxMonth = m.GrossCents
 		}

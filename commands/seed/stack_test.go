@@ -1,0 +1,86 @@
+package seed_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/commands/seed"
+	"github.com/inps/libretto/eventstore/postgres"
+	"github.com/inps/libretto/eventstore/postgres/pgtest"
+	"github.com/inps/libretto/projections"
+)
+
+// TestDemoOnTheRealStack seeds PostgreSQL with the read models live, as
+// `make run` does, and checks what a newcomer will see.
+func TestDemoOnTheRealStack(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url := pgtest.NewDatabase(t)
+	if err := postgres.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	store := postgres.New(pool)
+	runner := projections.NewRunner(pool, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := runner.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := commands.NewHandler(store, postgres.NewIdempotency(pool), postgres.NewDocuments(pool))
+	h.SetUnpaidBooklets(runner.PGQueries())
+	q := runner.Queries()
+	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	if err := seed.Seed(ctx, h, now, seed.WaitFor(q.WaitFor)); err != nil {
+		t.Fatal(err)
+	}
+	head, _ := store.Head(ctx)
+	if err := q.WaitFor(ctx, head.Position); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err := q.Statement(ctx, seed.WorkerMariaCF, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// July–October services, each paid on the 10th of the next month, and
+	// the prior service inserted by Laura paid in November.
+	if st.Totals.Services != 5 || len(st.ByMonth) != 4 {
+		t.Fatalf("Maria's statement: %d services over %d months, want 5 over 4: %+v", st.Totals.Services, len(st.ByMonth), st.ByMonth)
+	}
+	claims, err := q.ClaimsByHeir(ctx, seed.HeirLauraCF)
+	if err != nil || len(claims) != 1 {
+		t.Fatalf("Laura's claims: %v %v", claims, err)
+	}
+	if c := claims[0]; c.Status != "validated" || c.Refund == nil || c.Refund.Status != "requested" || len(c.PriorServices) != 1 || c.PriorServices[0].Status != "paid" {
+		t.Fatalf("Laura's claim: %+v", c)
+	}
+	wl, err := q.Worklist(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(wl.ClaimsToValidate) != 1 || wl.ClaimsToValidate[0].HeirCF != seed.HeirMarcoCF || len(wl.RefundsToApprove) != 1 {
+		t.Fatalf("worklist: %+v", wl)
+	}
+	db, err := q.Dashboard(ctx, seed.FamilyVerdiCF, "2026-11-24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unpaid int
+	for _, s := range db.Services {
+		if s.Status == "recorded" {
+			unpaid++
+		}
+	}
+	if unpaid != 1 {
+		t.Fatalf("Anna Verdi has %d unpaid services, want this month's one", unpaid)
+	}
+}
