@@ -105,6 +105,14 @@ func validateResponse(doc map[string]any, rec recorded) (string, error) {
 		return "", err
 	}
 	tmpl, item := matchPath(doc, u.Path)
+	if item == nil && rec.status == 404 {
+		// An unknown route: documented nowhere, answered with a problem.
+		var v any
+		if err := json.Unmarshal(rec.body, &v); err != nil {
+			return "", err
+		}
+		return "(unknown)", validate(doc, map[string]any{"$ref": "#/components/schemas/Problem"}, numbers(v), "$")
+	}
 	if item == nil {
 		return "", fmt.Errorf("no path in the document matches %s", u.Path)
 	}
@@ -147,6 +155,23 @@ func validateResponse(doc map[string]any, rec recorded) (string, error) {
 		return tmpl, fmt.Errorf("body is not JSON: %v", err)
 	}
 	return tmpl, validate(doc, schema, v, "$")
+}
+
+// numbers turns float64s into json.Numbers, as the validator expects.
+func numbers(v any) any {
+	switch x := v.(type) {
+	case float64:
+		return json.Number(strconv.FormatFloat(x, 'f', -1, 64))
+	case map[string]any:
+		for k, e := range x {
+			x[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = numbers(e)
+		}
+	}
+	return v
 }
 
 func keys(m map[string]any) []string {

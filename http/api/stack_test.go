@@ -63,6 +63,7 @@ func newStack(t *testing.T) *stack {
 		t.Fatalf("projections: %v", err)
 	}
 	h := commands.NewHandler(store, postgres.NewIdempotency(pool), docs)
+	h.SetUnpaidBooklets(runner.PGQueries())
 	srv, err := api.New(api.Config{
 		Commands:  h,
 		Queries:   runner.Queries(),
