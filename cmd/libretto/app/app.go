@@ -21,7 +21,9 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/commands/familyfeed"
+	"github.com/inps/libretto/commands/seed"
 	"github.com/inps/libretto/eventstore"
+	"github.com/inps/libretto/eventstore/esdb"
 	pgstore "github.com/inps/libretto/eventstore/postgres"
 	"github.com/inps/libretto/http/api"
 	"github.com/inps/libretto/http/auth"
@@ -111,6 +113,21 @@ func (a *App) start(_ context.Context) error {
 		return fmt.Errorf("projections: %w", err)
 	}
 
+	if !eventstore.MultiStreamAtomic(a.Store) {
+		// EventStoreDB: finish the sagas a crash left open, now and every minute.
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.recoverSagas(ctx)
+		}()
+	}
+	if a.Config.Seed {
+		started := time.Now()
+		if err := seed.Seed(ctx, a.Commands, started); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		a.log.Info("demo data ready", "took", time.Since(started).Round(time.Millisecond))
+	}
 	if a.Config.NATSURL != "" {
 		feed, err := familyfeed.New(familyfeed.Config{URL: a.Config.NATSURL, Commands: a.Commands, Logger: a.log.With("component", "familyfeed")})
 		if err != nil {
@@ -241,7 +258,12 @@ func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // EVENTSTORE_URL names one.
 func openStore(ctx context.Context, cfg Config, pool *pgxpool.Pool, onClose func(func())) (eventstore.Store, error) {
 	if cfg.EventStoreURL != "" {
-		return nil, errors.New("EVENTSTORE_URL: the EventStoreDB backend is not in this build yet")
+		s, err := esdb.Open(ctx, cfg.EventStoreURL)
+		if err != nil {
+			return nil, err
+		}
+		onClose(func() { _ = s.Close() })
+		return s, nil
 	}
 	return pgstore.New(pool), nil
 }
@@ -283,6 +305,28 @@ func (a *App) projectorLag() map[string]float64 {
 		out[s.Name] = float64(s.LagEvents)
 	}
 	return out
+}
+
+// recoverSagas runs the saga recovery of a store without multi-stream
+// atomicity at start-up and then every minute until ctx ends.
+func (a *App) recoverSagas(ctx context.Context) {
+	r := a.Commands.NewSagaRecovery(0)
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		out, err := r.Run(ctx, time.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Error("saga recovery", "err", err)
+		case out.RolledFwd+out.RolledBack > 0:
+			a.log.Warn("saga recovery finished sagas left open", "rolled_forward", out.RolledFwd, "rolled_back", out.RolledBack, "still_open", out.Open)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (a *App) onClose(f func()) { a.closers = append(a.closers, f) }

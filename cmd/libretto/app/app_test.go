@@ -2,14 +2,19 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/inps/libretto/cmd/libretto/app"
+	"github.com/inps/libretto/commands/seed"
+	"github.com/inps/libretto/eventstore"
+	"github.com/inps/libretto/eventstore/esdb/esdbtest"
 )
 
 // client speaks JSON to a running App.
@@ -82,6 +87,18 @@ func TestWiredAppServesCommandsThroughToReadModels(t *testing.T) {
 		}
 	}
 
+	depositAndRead(t, c)
+
+	status, _ := c.do("GET", "/metrics", "", nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET /metrics = %d, want 200", status)
+	}
+}
+
+// depositAndRead opens a booklet, deposits on it and reads the dashboard at
+// the deposit's position: a command through to its read model.
+func depositAndRead(t *testing.T, c client) {
+	t.Helper()
 	const user = "RSSMRA80A01H501U"
 	citizen := c.token(user, "citizen")
 	status, body := c.do("POST", "/api/v1/users", citizen, map[string]any{})
@@ -106,10 +123,52 @@ func TestWiredAppServesCommandsThroughToReadModels(t *testing.T) {
 	if got := booklet["deposited_cents"]; got != float64(50000) {
 		t.Fatalf("deposited_cents = %v, want 50000 (dashboard %v)", got, body)
 	}
+}
 
-	status, body = c.do("GET", "/metrics", "", nil)
+func TestEventStoreDBBackendServesTheSameFlow(t *testing.T) {
+	t.Parallel()
+	srv := esdbtest.Start(t)
+	a := app.StartForTest(t, func(c *app.Config) { c.EventStoreURL = srv.URL() })
+	if eventstore.MultiStreamAtomic(a.Store) {
+		t.Fatal("EVENTSTORE_URL did not select the EventStoreDB store")
+	}
+	depositAndRead(t, client{t: t, base: a.BaseURL})
+}
+
+func TestSeedFillsAnEmptyDatabaseOnce(t *testing.T) {
+	t.Parallel()
+	a := app.StartForTest(t, func(c *app.Config) { c.Seed = true })
+	ctx := context.Background()
+	head, err := a.Store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.Events == 0 {
+		t.Fatal("the seed appended nothing")
+	}
+	c := client{t: t, base: a.BaseURL}
+	operator := c.token(seed.OperatorCF, "operator")
+	status, body := c.do("GET", fmt.Sprintf("/api/v1/families/%s/dashboard?min_position=%d", seed.FamilyVerdiCF, head.Position), operator, nil)
 	if status != http.StatusOK {
-		t.Fatalf("GET /metrics = %d, want 200", status)
+		t.Fatalf("GET dashboard = %d %v", status, body)
+	}
+	booklet, _ := body["booklet"].(map[string]any)
+	if dep, _ := booklet["deposited_cents"].(float64); dep <= 0 {
+		t.Errorf("the demo family has no deposits: %v", body)
+	}
+
+	// A second start on the same database appends nothing.
+	b, err := app.New(ctx, app.Config{DatabaseURL: a.Config.DatabaseURL, Seed: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	again, err := a.Store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Events != head.Events {
+		t.Errorf("seeding a seeded database appended %d events", again.Events-head.Events)
 	}
 }
 

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/inps/libretto/commands/seed"
+)
+
+func newSeed() *cobra.Command {
+	return &cobra.Command{
+		Use:   "seed",
+		Short: "Load the demo data (families, workers, a deceased user with two heirs, paid services) into $DATABASE_URL",
+		Long: `Load the demo data through the command handler, as make run does on an empty
+database. It is idempotent: running it again appends nothing, and it leaves a
+store that holds other people's data alone. The read models catch up when
+serve runs.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := openTools(cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			before, err := a.Store.Head(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := seed.Seed(cmd.Context(), a.Commands, time.Now()); err != nil {
+				return err
+			}
+			after, err := a.Store.Head(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "seeded: %d events appended (%d in the log)\n", after.Events-before.Events, after.Events)
+			return nil
+		},
+	}
+}
