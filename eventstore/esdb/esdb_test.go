@@ -338,3 +338,29 @@ func TestSubscriptionSurvivesAServerDrop(t *testing.T) {
 		t.Fatalf("after the drop: %+v (first was %s)", got, first[0].ID)
 	}
 }
+
+func TestOpenDiscoversAClusterThroughGossip(t *testing.T) {
+	t.Parallel()
+	srv := esdbtest.Start(t)
+	s := open(t, srv.ClusterURL())
+	got, err := s.Append(ctxT(t), one("s", eventstore.NoStream, event("E")))
+	if err != nil || len(got) != 1 {
+		t.Fatalf("append through gossip discovery: %v", err)
+	}
+	if srv.GossipReads() == 0 {
+		t.Error("the client connected without reading the gossip")
+	}
+}
+
+func TestOpenFailsClearlyWhenNothingListens(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	_, err := Open(ctx, "esdb://admin:secret@127.0.0.1:1?tls=false&maxDiscoverAttempts=1&discoveryInterval=10")
+	if err == nil {
+		t.Fatal("opened a server that does not exist")
+	}
+	if strings.Contains(err.Error(), "secret") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("error %q should name the address and hide the password", err)
+	}
+}

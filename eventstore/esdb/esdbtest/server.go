@@ -25,9 +25,11 @@
 //     type or stream name, with checkpoints every window × multiplier
 //     considered events.
 //
-// Persistent subscriptions, stream subscriptions, deletes, batch appends,
-// projections and gossip are not implemented (Unimplemented), because the
-// adapter does not use them.
+// Gossip answers with one alive leader (the double itself), so that the
+// client's cluster discovery (esdb+discover://, several hosts) works.
+// Persistent subscriptions, stream subscriptions, deletes, batch appends and
+// projections are not implemented (Unimplemented), because the adapter does
+// not use them.
 package esdbtest
 
 import (
@@ -40,9 +42,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/EventStore/EventStore-Client-Go/v4/protos/gossip"
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/serverfeatures"
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
 	api "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
@@ -82,11 +86,12 @@ type Server struct {
 	appends  int
 	sysEvery int // write a system event after every sysEvery appends (0: never)
 
-	grpc *grpc.Server
-	lis  net.Listener
-	drop chan struct{} // closed and replaced by DropSubscriptions
-	stop chan struct{}
-	once sync.Once
+	grpc    *grpc.Server
+	lis     net.Listener
+	members *members
+	drop    chan struct{} // closed and replaced by DropSubscriptions
+	stop    chan struct{}
+	once    sync.Once
 }
 
 // Start starts a server for the test and stops it when the test ends.
@@ -138,6 +143,8 @@ func NewServer(opts ...Option) (*Server, error) {
 	s.grpc = grpc.NewServer()
 	api.RegisterStreamsServer(s.grpc, s)
 	serverfeatures.RegisterServerFeaturesServer(s.grpc, features{})
+	s.members = &members{addr: lis.Addr().(*net.TCPAddr)}
+	gossip.RegisterGossipServer(s.grpc, s.members)
 	go func() { _ = s.grpc.Serve(lis) }()
 	return s, nil
 }
@@ -789,4 +796,31 @@ func (features) GetSupportedMethods(context.Context, *shared.Empty) (*serverfeat
 			{ServiceName: "event_store.client.streams.streams", MethodName: "append"},
 		},
 	}, nil
+}
+
+// members answers the client's cluster discovery: one node, the leader.
+type members struct {
+	gossip.UnimplementedGossipServer
+	addr  *net.TCPAddr
+	reads atomic.Int64
+}
+
+// GossipReads is how often a client asked for the cluster's members.
+func (s *Server) GossipReads() int64 { return s.members.reads.Load() }
+
+func (m *members) Read(context.Context, *shared.Empty) (*gossip.ClusterInfo, error) {
+	m.reads.Add(1)
+	return &gossip.ClusterInfo{Members: []*gossip.MemberInfo{{
+		InstanceId:   toProtoUUID(uuid.New(), true),
+		TimeStamp:    time.Now().UnixNano() / 100,
+		State:        gossip.MemberInfo_Leader,
+		IsAlive:      true,
+		HttpEndPoint: &gossip.EndPoint{Address: m.addr.IP.String(), Port: uint32(m.addr.Port)},
+	}}}, nil
+}
+
+// ClusterURL is a connection string that makes the client discover the
+// cluster through gossip before connecting to the leader.
+func (s *Server) ClusterURL() string {
+	return "esdb+discover://" + s.lis.Addr().String() + "?tls=false"
 }
