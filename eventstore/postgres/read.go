@@ -34,9 +34,13 @@ func scanEvent(row pgx.Row, e *eventstore.Event) error {
 func collectEvents(rows pgx.Rows, capacity int) ([]eventstore.Event, error) {
 	defer rows.Close()
 	out := make([]eventstore.Event, 0, capacity)
+	var d *decoder
 	for rows.Next() {
+		if d == nil {
+			d = newDecoder(rows)
+		}
 		out = append(out, eventstore.Event{})
-		if err := scanEvent(rows, &out[len(out)-1]); err != nil {
+		if err := d.decode(rows, &out[len(out)-1]); err != nil {
 			return nil, err
 		}
 	}
@@ -158,10 +162,17 @@ func (s *Store) Verify(ctx context.Context, progress func(events int)) (eventsto
 		stream string
 		prev   []byte
 		want   int64
+		d      *decoder
 	)
 	for rows.Next() {
+		if d == nil {
+			d = newDecoder(rows)
+		}
+		if rep.EventsChecked%verifyProgressEvery == 0 {
+			d.strings = map[string]string{} // keep memory flat over millions of streams
+		}
 		e = eventstore.Event{}
-		if err := scanEvent(rows, &e); err != nil {
+		if err := d.decode(rows, &e); err != nil {
 			return rep, fmt.Errorf("eventstore verify: %w", err)
 		}
 		if rep.EventsChecked == 0 || e.Stream != stream {
