@@ -363,3 +363,37 @@ func raceTenVouchers(t *testing.T, f *fixture) {
 		t.Fatalf("available %v, want 0", de.Facts["available"])
 	}
 }
+
+func TestARetryAfterALostResultRebuildsIt(t *testing.T) {
+	t.Parallel()
+	store := memory.New()
+	f := newFixtureOn(t, store, memory.NewIdempotency(), memory.NewDocuments())
+	f.user(mario, 1000)
+	f.worker(laura, "", "")
+	keyed := func(actor string, role commands.Role, key string) commands.Meta {
+		m := meta(actor, role)
+		m.IdempotencyKey, m.RequestHash = key, "h"
+		return m
+	}
+	// A fresh handler (no idempotency record, no cache) stands for the
+	// process that restarted after appending and before saving the result.
+	restarted := func() *commands.Handler { return commands.NewHandler(store, memory.NewIdempotency(), memory.NewDocuments()) }
+	svc := f.must(f.h.RecordService(ctx(), keyed(mario, commands.RoleCitizen, "s"), service(laura, 1)))
+	again, err := restarted().RecordService(ctx(), keyed(mario, commands.RoleCitizen, "s"), service(laura, 1))
+	if err != nil || again != svc {
+		t.Fatalf("the last voucher is not refused to the request that took it: %+v %v (first %+v)", again, err, svc)
+	}
+	claim := f.must(f.h.RegisterHeir(ctx(), keyed(heirCF, commands.RoleCitizen, "c"), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "legittimo"}))
+	if again, err := restarted().RegisterHeir(ctx(), keyed(heirCF, commands.RoleCitizen, "c"), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "legittimo"}); err != nil || again != claim {
+		t.Fatalf("claim %+v %v, first %+v", again, err, claim)
+	}
+	f.must(f.h.RecordDeposit(ctx(), system(), commands.RecordDeposit{UserCF: mario, AmountCents: 3000, Channel: "F24", PaidOn: "2026-02-01"}))
+	ref := f.must(f.h.RequestRefund(ctx(), keyed(heirCF, commands.RoleCitizen, "r"), commands.RequestRefund{ClaimID: claim.ID, IBAN: ibanOK}))
+	if again, err := restarted().RequestRefund(ctx(), keyed(heirCF, commands.RoleCitizen, "r"), commands.RequestRefund{ClaimID: claim.ID, IBAN: ibanOK}); err != nil || again != ref {
+		t.Fatalf("refund %+v %v, first %+v", again, err, ref)
+	}
+	run := f.must(f.h.RunPayroll(ctx(), keyed(operCF, commands.RoleOperator, "p"), commands.RunPayroll{RunDate: "2026-03-01"}))
+	if again, err := restarted().RunPayroll(ctx(), keyed(operCF, commands.RoleOperator, "p"), commands.RunPayroll{RunDate: "2026-03-01"}); err != nil || again != run || run.Payments != 1 {
+		t.Fatalf("run %+v %v, first %+v", again, err, run)
+	}
+}

@@ -34,7 +34,11 @@ func (h *Handler) InsertPriorService(ctx context.Context, m Meta, c InsertPriorS
 		if err != nil {
 			return Result{}, err
 		}
-		d, err := cl.InsertPriorService(b, w, u.newID(), s, u.today)
+		id := u.newID()
+		if events, ok, err := u.replayed(ctx, domain.ServiceLocator(id)); ok || err != nil {
+			return Result{Position: lastPosition(events), ID: id}, err
+		}
+		d, err := cl.InsertPriorService(b, w, id, s, u.today)
 		if err != nil {
 			return Result{}, err
 		}

@@ -30,6 +30,9 @@ func (h *Handler) RecordService(ctx context.Context, m Meta, c RecordService) (R
 			return Result{}, err
 		}
 		id := u.newID()
+		if events, ok, err := u.replayed(ctx, domain.ServiceLocator(id)); ok || err != nil {
+			return Result{Position: lastPosition(events), ID: id}, err
+		}
 		d, err := b.RecordService(w, id, s, u.today)
 		if err != nil {
 			return Result{}, err

@@ -33,6 +33,9 @@ func (h *Handler) RegisterHeir(ctx context.Context, m Meta, c RegisterHeir) (Res
 			return Result{}, err
 		}
 		id := u.newID()
+		if events, ok, err := u.replayed(ctx, domain.ClaimStream(id)); ok || err != nil {
+			return Result{Position: lastPosition(events[:min(1, len(events))]), ID: id}, err
+		}
 		booklet, claim, err := b.RegisterHeir(id, heir, domain.HeirInput{DeceasedCF: deceased.String(), DateOfDeath: c.DateOfDeath, HeirKind: c.HeirKind, Will: will}, u.today)
 		if err != nil {
 			return Result{}, err

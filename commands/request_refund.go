@@ -24,6 +24,13 @@ func (h *Handler) RequestRefund(ctx context.Context, m Meta, c RequestRefund) (R
 			return Result{}, err
 		}
 		id := u.newID()
+		if events, ok, err := u.replayed(ctx, domain.RefundLocator(id)); ok || err != nil {
+			var amount int64
+			if r := cl.Snapshot().Refund; r != nil && r.RefundID == id {
+				amount = r.AmountCents
+			}
+			return Result{Position: lastPosition(events), ID: id, AmountCents: amount}, err
+		}
 		claim, booklet, amount, err := cl.RequestRefund(b, id, c.IBAN)
 		if err != nil {
 			return Result{}, err

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,6 +20,14 @@ func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result,
 		runDate, err := domain.ParseRunDate(c.RunDate, u.today)
 		if err != nil {
 			return Result{}, err
+		}
+		runID := u.newID()
+		if events, ok, err := u.replayed(ctx, domain.PayrollStream(runID)); ok || err != nil {
+			var done domain.PayrollRunCompleted
+			if err == nil {
+				err = json.Unmarshal(events[0].Data, &done)
+			}
+			return Result{Position: lastPosition(events), ID: runID, Payments: len(done.Payments), PaidCents: done.PaidCents}, err
 		}
 		users, err := h.bookletsToPay(ctx)
 		if err != nil {
@@ -57,11 +66,7 @@ func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result,
 				}
 			}
 		}
-		runID := u.newID()
 		d := domain.PlanPayroll(runID, runDate, booklets, workers)
-		if err := u.add(domain.PayrollStream(runID), eventstore.NoStream, d.Run); err != nil {
-			return Result{}, err
-		}
 		for _, user := range sortedKeys(d.Booklets) {
 			if err := u.addTo(domain.BookletStream(user), d.Booklets[user]); err != nil {
 				return Result{}, err
@@ -76,6 +81,10 @@ func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result,
 			if err := u.addTo(domain.ClaimStream(id), d.Claims[id]); err != nil {
 				return Result{}, err
 			}
+		}
+		// The run's stream goes last: its event has the run's highest position.
+		if err := u.add(domain.PayrollStream(runID), eventstore.NoStream, d.Run); err != nil {
+			return Result{}, err
 		}
 		pos, err := u.commit(ctx)
 		return Result{Position: pos, ID: runID, Payments: len(d.Summary.Payments), PaidCents: d.Summary.PaidCents}, err

@@ -363,3 +363,31 @@ func storedCF(s string) (domain.CF, error) {
 	}
 	return cf, nil
 }
+
+// replayed reports, for a command with an idempotency key, whether the
+// stream its first attempt created already exists: the append happened but
+// its result was never saved (a crash in between). It returns the stream's
+// events so the command can rebuild its first result instead of deciding
+// again on a state that already holds its own effect.
+func (u *unit) replayed(ctx context.Context, stream string) ([]eventstore.Event, bool, error) {
+	if u.m.IdempotencyKey == "" {
+		return nil, false, nil
+	}
+	events, err := u.h.store.ReadStream(ctx, stream, eventstore.ReadOptions{})
+	if errors.Is(err, eventstore.ErrStreamNotFound) || (err == nil && len(events) == 0) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("commands: read %s: %w", stream, err)
+	}
+	return events, true, nil
+}
+
+// lastPosition is the global position of the last of events (0 for none).
+func lastPosition(events []eventstore.Event) int64 {
+	var pos int64
+	for _, e := range events {
+		pos = max(pos, e.Position)
+	}
+	return pos
+}
