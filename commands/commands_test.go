@@ -377,7 +377,9 @@ func TestARetryAfterALostResultRebuildsIt(t *testing.T) {
 	}
 	// A fresh handler (no idempotency record, no cache) stands for the
 	// process that restarted after appending and before saving the result.
-	restarted := func() *commands.Handler { return commands.NewHandler(store, memory.NewIdempotency(), memory.NewDocuments()) }
+	restarted := func() *commands.Handler {
+		return commands.NewHandler(store, memory.NewIdempotency(), memory.NewDocuments())
+	}
 	svc := f.must(f.h.RecordService(ctx(), keyed(mario, commands.RoleCitizen, "s"), service(laura, 1)))
 	again, err := restarted().RecordService(ctx(), keyed(mario, commands.RoleCitizen, "s"), service(laura, 1))
 	if err != nil || again != svc {
