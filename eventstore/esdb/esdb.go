@@ -173,6 +173,11 @@ func (s *Store) decode(r *esdb.RecordedEvent) (eventstore.Event, error) {
 	if err := json.Unmarshal(r.UserMetadata, &m); err != nil {
 		return eventstore.Event{}, fmt.Errorf("eventstore/esdb: %s@%d has no Libretto envelope: %w", r.StreamID, r.EventNumber, err)
 	}
+	if r.Position.Commit == 0 {
+		// The log starts with the server's own records, so an event at
+		// 0 means the server does not report positions on stream reads.
+		return eventstore.Event{}, fmt.Errorf("eventstore/esdb: %s@%d: the server reports no log position; EventStoreDB is too old", r.StreamID, r.EventNumber)
+	}
 	hash, err := hex.DecodeString(m.Hash)
 	if err != nil {
 		return eventstore.Event{}, fmt.Errorf("eventstore/esdb: %s@%d: hash: %w", r.StreamID, r.EventNumber, err)
