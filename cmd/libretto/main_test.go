@@ -11,6 +11,7 @@ import (
 
 	"github.com/inps/libretto/cmd/libretto/app"
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/eventstore/postgres/pgtest"
 )
 
 // run executes the binary's command line in-process and returns its stdout.
@@ -98,4 +99,26 @@ func TestOperatorTools(t *testing.T) {
 			t.Error("rebuilding an unknown projector succeeded")
 		}
 	})
+}
+
+func TestSeedCommandIsIdempotent(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	if err := app.Migrate(context.Background(), url); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DATABASE_URL", url)
+	first, err := runCLI(t, "seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasPrefix(first, "seeded: 0 events") {
+		t.Fatalf("the first seed appended nothing: %s", first)
+	}
+	second, err := runCLI(t, "seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(second, "seeded: 0 events") {
+		t.Fatalf("the second seed appended events: %s", second)
+	}
 }

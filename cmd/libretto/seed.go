@@ -15,8 +15,8 @@ func newSeed() *cobra.Command {
 		Short: "Load the demo data (families, workers, a deceased user with two heirs, paid services) into $DATABASE_URL",
 		Long: `Load the demo data through the command handler, as make run does on an empty
 database. It is idempotent: running it again appends nothing, and it leaves a
-store that holds other people's data alone. The read models catch up when
-serve runs.`,
+store that holds other people's data alone. The projectors run while it
+seeds, since the demo's payroll runs read them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a, err := openTools(cmd)
@@ -28,7 +28,12 @@ serve runs.`,
 			if err != nil {
 				return err
 			}
-			if err := seed.Seed(cmd.Context(), a.Commands, time.Now()); err != nil {
+			// Payroll runs find the services to pay through the read models,
+			// so the projectors run here too (beside any server: safe).
+			if err := a.Runner.Start(cmd.Context()); err != nil {
+				return err
+			}
+			if err := seed.Seed(cmd.Context(), a.Commands, time.Now(), seed.WaitFor(a.Runner.WaitFor)); err != nil {
 				return err
 			}
 			after, err := a.Store.Head(cmd.Context())

@@ -123,7 +123,7 @@ func (a *App) start(_ context.Context) error {
 	}
 	if a.Config.Seed {
 		started := time.Now()
-		if err := seed.Seed(ctx, a.Commands, started); err != nil {
+		if err := seed.Seed(ctx, a.Commands, started, seed.WaitFor(a.Runner.WaitFor)); err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
 		a.log.Info("demo data ready", "took", time.Since(started).Round(time.Millisecond))
