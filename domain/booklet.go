@@ -317,5 +317,6 @@ func (b *Booklet) UnpaidUntil(date Date) []ServiceRecorded {
 	return out
 }
 
-// RefundSlotFree reports whether no refund is requested, approved or paid.
+// refundSlotTaken reports whether a refund of the booklet is requested,
+// approved or paid (a rejected one has released the slot).
 func (b *Booklet) refundSlotTaken() bool { return b.refund != nil }

@@ -19,8 +19,9 @@ const omocodia = "LMNPQRSTUV"
 // monthLetters are the month codes A (January) … T (December).
 const monthLetters = "ABCDEHLMPRST"
 
-// oddValues are the check-character values of characters in odd (1-based)
-// positions, indexed by digit (0-9) or letter (A-Z): the official table.
+// oddDigit and oddLetter are the check-character values of characters in odd
+// (1-based) positions, by digit (0-9) or letter (A-Z): the official table.
+// Characters in even positions count as their digit or alphabet index.
 var oddDigit = [10]int{1, 0, 5, 7, 9, 13, 15, 17, 19, 21}
 var oddLetter = [26]int{1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23}
 
