@@ -73,7 +73,7 @@ func TestSimulatorPages(t *testing.T) {
 		{"the AUU form opens on the current year", "/simulatori/auu", []string{`<option value="2026" selected>`, "Figlio 6: data di nascita"}},
 		{"the AUU result shows the base and the under-one increment", "/simulatori/auu?" + url.Values{
 			"calcola": {"1"}, "anno": {"2026"}, "isee": {"15.000,00"}, "nascita1": {"2026-01-05"}, "disabilita1": {"none"},
-		}.Encode(), []string{"305,70 €", "203,80 €", "Figlio con meno di un anno (+50%)"}},
+		}.Encode(), []string{"305,70 €", "203,80 €", "Figlio con meno di un anno (&#43;50%): <span class=\"amount\">101,90 €"}},
 		{"no ISEE pays the minimum", "/simulatori/auu?" + url.Values{
 			"calcola": {"1"}, "anno": {"2025"}, "nascita1": {"2015-01-05"},
 		}.Encode(), []string{`id="totale-mensile">57,50 €`}},
