@@ -128,7 +128,6 @@ type versionedApplier interface {
 // newID returns a fresh entity id (service, deposit, claim, refund, run).
 func (u *unit) newID() string { return u.ids.next().String() }
 
-
 // booklet loads the booklet of cf.
 func (u *unit) booklet(ctx context.Context, cf domain.CF) (*domain.Booklet, error) {
 	a, err := u.load(ctx, domain.BookletStream(cf.String()), func() versionedApplier { return domain.NewBooklet(cf) })
