@@ -41,7 +41,17 @@ type stack struct {
 	seen   *recorder
 }
 
+// newStack builds a stack whose reads wait up to 30 s for ?min_position:
+// the PostgreSQL store reads the log below the cluster-wide transaction
+// horizon, so other tenants' long transactions (benchmarks, DROP DATABASE)
+// on a shared test server can hold the projectors back for seconds.
 func newStack(t *testing.T) *stack {
+	t.Helper()
+	return newStackWith(t, func(c *api.Config) { c.ReadWait = 30 * time.Second })
+}
+
+// newStackWith builds a stack with the API configuration changed by edit.
+func newStackWith(t *testing.T, edit func(*api.Config)) *stack {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -64,7 +74,7 @@ func newStack(t *testing.T) *stack {
 	}
 	h := commands.NewHandler(store, postgres.NewIdempotency(pool), docs)
 	h.SetUnpaidBooklets(runner.PGQueries())
-	srv, err := api.New(api.Config{
+	cfg := api.Config{
 		Commands:  h,
 		Queries:   runner.Queries(),
 		Documents: docs,
@@ -72,7 +82,9 @@ func newStack(t *testing.T) *stack {
 		Logger:    logger,
 		Now:       func() time.Time { return testNow },
 		Ready:     func(context.Context) error { return runner.Ready() },
-	})
+	}
+	edit(&cfg)
+	srv, err := api.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
