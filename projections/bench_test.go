@@ -9,6 +9,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/inps/libretto/eventstore/postgres"
 )
 
 // benchEvents is the size of the log BenchmarkRebuild folds:
@@ -29,9 +33,32 @@ func benchEvents(b *testing.B) int64 {
 // PostgreSQL event store and reports events/s.
 //
 //	PROJECTIONS_BENCH_EVENTS=1000000 go test -run '^$' -bench Rebuild -benchtime 1x -timeout 1h ./projections
+//
+// PROJECTIONS_BENCH_URL names a database to keep the generated log in between
+// runs (it is migrated, and filled only when it holds fewer events).
 func BenchmarkRebuild(b *testing.B) {
-	pool, store := newPGStore(b)
-	h := newHistory(b, store, 1)
+	var pool *pgxpool.Pool
+	var store *postgres.Store
+	if url := os.Getenv("PROJECTIONS_BENCH_URL"); url != "" {
+		if err := postgres.Migrate(context.Background(), url); err != nil {
+			b.Fatal(err)
+		}
+		var err error
+		if pool, err = pgxpool.New(context.Background(), url+"&pool_max_conns=16"); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(pool.Close)
+		store = postgres.New(pool)
+	} else {
+		pool, store = newPGStore(b)
+	}
+	head, err := store.Head(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := newHistory(b, store, uint64(head.Events)+1)
+	h.prefix = strconv.FormatInt(head.Events, 36)
+	h.events = head.Events
 	h.bulk = 900
 	h.realistic = true
 	want := benchEvents(b)

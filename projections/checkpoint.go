@@ -101,13 +101,21 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []eventstore.
 	if err := p.Apply(ctx, tx, fresh); err != nil {
 		return Checkpoint{}, 0, err
 	}
-	last := fresh[len(fresh)-1]
-	cp = Checkpoint{Cursor: last.Cursor, Position: last.Position, Events: cp.Events + int64(len(fresh)), RecordedAt: last.RecordedAt}
-	if _, err := tx.Exec(ctx, `UPDATE checkpoint SET major = $1, minor = $2, position = $3, events = $4, recorded_at = $5`,
-		int64(cp.Cursor.Major), int64(cp.Cursor.Minor), cp.Position, cp.Events, cp.RecordedAt); err != nil {
-		return Checkpoint{}, 0, fmt.Errorf("write checkpoint: %w", err)
+	cp, err = moveCheckpoint(ctx, tx, cp, fresh[len(fresh)-1], len(fresh))
+	if err != nil {
+		return Checkpoint{}, 0, err
 	}
 	return cp, len(fresh), nil
+}
+
+// moveCheckpoint records in tx that n more events, up to last, are folded.
+func moveCheckpoint(ctx context.Context, tx pgx.Tx, cp Checkpoint, last eventstore.Event, n int) (Checkpoint, error) {
+	cp = Checkpoint{Cursor: last.Cursor, Position: last.Position, Events: cp.Events + int64(n), RecordedAt: last.RecordedAt}
+	if _, err := tx.Exec(ctx, `UPDATE checkpoint SET major = $1, minor = $2, position = $3, events = $4, recorded_at = $5`,
+		int64(cp.Cursor.Major), int64(cp.Cursor.Minor), cp.Position, cp.Events, cp.RecordedAt); err != nil {
+		return Checkpoint{}, fmt.Errorf("write checkpoint: %w", err)
+	}
+	return cp, nil
 }
 
 // setupSchema creates schema with its checkpoint and p's tables.

@@ -158,15 +158,23 @@ func (c *claimsBatch) record(claimID string, e eventstore.Event, op string, deta
 	return nil
 }
 
-func (claimsProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
-	c := &claimsBatch{newClaim: map[string]*claimRow{}, claimState: map[string]string{}, claimDoD: map[string]string{},
+func (claimsProjector) NewAccumulator() Accumulator {
+	return &claimsBatch{newClaim: map[string]*claimRow{}, claimState: map[string]string{}, claimDoD: map[string]string{},
 		newRefund: map[string]*refundRow{}, refundSt: map[string]string{}, newPrior: map[string]*priorRow{}, priorSt: map[string]string{}}
+}
+
+func (claimsProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
+	return applyAccumulated(ctx, tx, claimsProjector{}, events)
+}
+
+// Fold implements Accumulator.
+func (c *claimsBatch) Fold(events []eventstore.Event) error {
 	for _, e := range events {
 		if err := c.fold(e); err != nil {
 			return err
 		}
 	}
-	return c.write(ctx, tx)
+	return nil
 }
 
 func (c *claimsBatch) fold(e eventstore.Event) error {
@@ -289,7 +297,8 @@ func updateStatus(b *pgx.Batch, table, key, column string, m map[string]string) 
 	b.Queue(`UPDATE `+table+` t SET `+column+` = x.v FROM unnest($1::text[], $2::text[]) AS x(k, v) WHERE t.`+key+` = x.k`, ids, values)
 }
 
-func (c *claimsBatch) write(ctx context.Context, tx pgx.Tx) error {
+// Flush implements Accumulator.
+func (c *claimsBatch) Flush(ctx context.Context, tx pgx.Tx) error {
 	b := &pgx.Batch{}
 	if n := len(c.claims); n > 0 {
 		ids, heirs, dec, dods, kinds, sts := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)

@@ -70,46 +70,61 @@ type bookletDelta struct {
 	dodForce, dodIfUnset          *string
 }
 
-func (dashboardProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
-	booklets := map[string]*bookletDelta{}
-	var bookletOrder []string
-	delta := func(userCF string) *bookletDelta {
-		d := booklets[userCF]
-		if d == nil {
-			d = &bookletDelta{}
-			booklets[userCF] = d
-			bookletOrder = append(bookletOrder, userCF)
-		}
-		return d
-	}
-	var added []*domain.ServiceRecorded
-	addedAt := map[string]int{}
-	var recordedAt []time.Time
-	var addedStatus []string
-	updates := map[string]string{}
-	var updateOrder []string
-	setStatus := func(serviceID, status string) {
-		if i, ok := addedAt[serviceID]; ok {
-			addedStatus[i] = status
-			return
-		}
-		if _, ok := updates[serviceID]; !ok {
-			updateOrder = append(updateOrder, serviceID)
-		}
-		updates[serviceID] = status
-	}
+// dashboardBatch folds events in memory: booklet sums as deltas, services
+// first seen as rows in their final state, other services' final status.
+type dashboardBatch struct {
+	booklets     map[string]*bookletDelta
+	bookletOrder []string
+	added        []*domain.ServiceRecorded
+	addedAt      map[string]int
+	recordedAt   []time.Time
+	addedStatus  []string
+	updates      map[string]string
+	updateOrder  []string
+}
 
+func (dashboardProjector) NewAccumulator() Accumulator {
+	return &dashboardBatch{booklets: map[string]*bookletDelta{}, addedAt: map[string]int{}, updates: map[string]string{}}
+}
+
+func (dashboardProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
+	return applyAccumulated(ctx, tx, dashboardProjector{}, events)
+}
+
+func (a *dashboardBatch) delta(userCF string) *bookletDelta {
+	d := a.booklets[userCF]
+	if d == nil {
+		d = &bookletDelta{}
+		a.booklets[userCF] = d
+		a.bookletOrder = append(a.bookletOrder, userCF)
+	}
+	return d
+}
+
+func (a *dashboardBatch) setStatus(serviceID, status string) {
+	if i, ok := a.addedAt[serviceID]; ok {
+		a.addedStatus[i] = status
+		return
+	}
+	if _, ok := a.updates[serviceID]; !ok {
+		a.updateOrder = append(a.updateOrder, serviceID)
+	}
+	a.updates[serviceID] = status
+}
+
+// Fold implements Accumulator.
+func (a *dashboardBatch) Fold(events []eventstore.Event) error {
 	for _, e := range events {
 		userCF := streamID(e.Stream, "booklet")
 		switch e.Type {
 		case domain.TypeUserRegistered:
-			delta(userCF).registered = true
+			a.delta(userCF).registered = true
 		case domain.TypeDepositRecorded:
 			var v domain.DepositRecorded
 			if err := decode(e, &v); err != nil {
 				return err
 			}
-			delta(userCF).deposited += v.AmountCents
+			a.delta(userCF).deposited += v.AmountCents
 		case domain.TypeServiceRecorded:
 			v := &domain.ServiceRecorded{}
 			if err := decode(e, v); err != nil {
@@ -118,80 +133,85 @@ func (dashboardProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventst
 			if v.UserCF == "" {
 				v.UserCF = userCF
 			}
-			addedAt[v.ServiceID] = len(added)
-			added = append(added, v)
-			recordedAt = append(recordedAt, e.OccurredAt)
-			addedStatus = append(addedStatus, StatusRecorded)
+			a.addedAt[v.ServiceID] = len(a.added)
+			a.added = append(a.added, v)
+			a.recordedAt = append(a.recordedAt, e.OccurredAt)
+			a.addedStatus = append(a.addedStatus, StatusRecorded)
 		case domain.TypeServiceRevoked:
 			var v domain.ServiceRevoked
 			if err := decode(e, &v); err != nil {
 				return err
 			}
-			setStatus(v.ServiceID, StatusRevoked)
+			a.setStatus(v.ServiceID, StatusRevoked)
 		case domain.TypeServiceReversed:
 			var v domain.ServiceReversed
 			if err := decode(e, &v); err != nil {
 				return err
 			}
-			setStatus(v.ServiceID, StatusReversed)
+			a.setStatus(v.ServiceID, StatusReversed)
 		case domain.TypeServicePaid:
 			var v domain.ServicePaid
 			if err := decode(e, &v); err != nil {
 				return err
 			}
-			setStatus(v.ServiceID, StatusPaid)
+			a.setStatus(v.ServiceID, StatusPaid)
 		case domain.TypeHeirClaimAttached:
 			var v domain.HeirClaimAttached
 			if err := decode(e, &v); err != nil {
 				return err
 			}
-			d := delta(userCF)
+			d := a.delta(userCF)
 			d.attached++
 			if d.dodForce == nil && d.dodIfUnset == nil {
 				dod := v.DateOfDeath
 				d.dodIfUnset = &dod
 			}
 		case domain.TypeHeirClaimDetached:
-			delta(userCF).attached--
+			a.delta(userCF).attached--
 		case domain.TypeDateOfDeathCorrected:
 			var v domain.DateOfDeathCorrected
 			if err := decode(e, &v); err != nil {
 				return err
 			}
 			dod := v.DateOfDeath
-			delta(userCF).dodForce = &dod
+			a.delta(userCF).dodForce = &dod
 		case domain.TypeRefundReserved:
 			var v domain.RefundReserved
 			if err := decode(e, &v); err != nil {
 				return err
 			}
-			delta(userCF).reserved += v.AmountCents
+			a.delta(userCF).reserved += v.AmountCents
 		case domain.TypeRefundReservationFreed:
 			var v domain.RefundReservationReleased
 			if err := decode(e, &v); err != nil {
 				return err
 			}
-			delta(userCF).reserved -= v.AmountCents
+			a.delta(userCF).reserved -= v.AmountCents
 		case domain.TypeRefundDisbursed:
 			var v domain.RefundDisbursed
 			if err := decode(e, &v); err != nil {
 				return err
 			}
-			d := delta(userCF)
+			d := a.delta(userCF)
 			d.reserved -= v.AmountCents
 			d.refunded += v.AmountCents
 		}
 	}
 
+	return nil
+}
+
+// Flush implements Accumulator.
+func (a *dashboardBatch) Flush(ctx context.Context, tx pgx.Tx) error {
 	b := &pgx.Batch{}
-	if n := len(bookletOrder); n > 0 {
+	if n := len(a.bookletOrder); n > 0 {
 		reg, closed := make([]bool, n), make([]bool, n)
 		dep, res, ref := make([]int64, n), make([]int64, n), make([]int64, n)
 		att := make([]int32, n)
 		var dodUsers []string
 		var dodForce, dodIfUnset []*string
-		for i, u := range bookletOrder {
-			d := booklets[u]
+		for i, u := range a.bookletOrder {
+			d := a.booklets[u]
 			reg[i], closed[i], dep[i], res[i], ref[i], att[i] = d.registered, d.closed, d.deposited, d.reserved, d.refunded, d.attached
 			if d.dodForce != nil || d.dodIfUnset != nil {
 				dodUsers = append(dodUsers, u)
@@ -209,7 +229,7 @@ ON CONFLICT (user_cf) DO UPDATE SET
 	refunded_cents = b.refunded_cents + excluded.refunded_cents,
 	claims_attached = b.claims_attached + excluded.claims_attached,
 	closed = b.closed OR excluded.closed`,
-			bookletOrder, reg, dep, res, ref, att, closed)
+			a.bookletOrder, reg, dep, res, ref, att, closed)
 		if len(dodUsers) > 0 {
 			b.Queue(`
 UPDATE booklets b SET date_of_death = coalesce(x.force, b.date_of_death, x.if_unset)
@@ -217,14 +237,14 @@ FROM unnest($1::text[], $2::text[], $3::text[]) AS x(user_cf, force, if_unset)
 WHERE b.user_cf = x.user_cf`, dodUsers, dodForce, dodIfUnset)
 		}
 	}
-	if n := len(added); n > 0 {
+	if n := len(a.added); n > 0 {
 		ids, users, workers, acts, starts, ends, statuses, deadlines := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		hours, gross, net, capc := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 		vouchers, years := make([]int32, n), make([]int32, n)
 		heir := make([]bool, n)
-		for i, s := range added {
+		for i, s := range a.added {
 			ids[i], users[i], workers[i], acts[i], starts[i], ends[i] = s.ServiceID, s.UserCF, s.WorkerCF, s.Activity, s.StartDate, s.EndDate
-			statuses[i], deadlines[i] = addedStatus[i], s.Deadline
+			statuses[i], deadlines[i] = a.addedStatus[i], s.Deadline
 			hours[i], gross[i], net[i], capc[i] = centiHours(s.Hours), s.GrossCents, s.NetCents, s.UserCapCents
 			vouchers[i], years[i], heir[i] = int32(s.Vouchers), int32(s.Year), s.ClaimID != ""
 		}
@@ -233,17 +253,17 @@ INSERT INTO services (service_id, user_cf, worker_cf, activity, start_date, end_
 	gross_cents, net_cents, user_cap_cents, year, status, inserted_by_heir, recorded_at, deadline)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::integer[],
 	$9::bigint[], $10::bigint[], $11::bigint[], $12::integer[], $13::text[], $14::boolean[], $15::timestamptz[], $16::text[])`,
-			ids, users, workers, acts, starts, ends, hours, vouchers, gross, net, capc, years, statuses, heir, recordedAt, deadlines)
+			ids, users, workers, acts, starts, ends, hours, vouchers, gross, net, capc, years, statuses, heir, a.recordedAt, deadlines)
 	}
-	if n := len(updateOrder); n > 0 {
+	if n := len(a.updateOrder); n > 0 {
 		statuses := make([]string, n)
-		for i, id := range updateOrder {
-			statuses[i] = updates[id]
+		for i, id := range a.updateOrder {
+			statuses[i] = a.updates[id]
 		}
 		b.Queue(`
 UPDATE services s SET status = x.status
 FROM unnest($1::text[], $2::text[]) AS x(service_id, status)
-WHERE s.service_id = x.service_id`, updateOrder, statuses)
+WHERE s.service_id = x.service_id`, a.updateOrder, statuses)
 	}
 	if b.Len() == 0 {
 		return nil

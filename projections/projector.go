@@ -41,6 +41,33 @@ type Projector interface {
 	Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error
 }
 
+// Accumulator folds events in memory and writes the rows they make in one go.
+// Folding several batches and flushing once must write the same rows as
+// flushing after each batch.
+type Accumulator interface {
+	Fold(events []eventstore.Event) error
+	// Flush writes what was folded (in the transaction of Projector.Apply).
+	Flush(ctx context.Context, tx pgx.Tx) error
+}
+
+// BulkProjector is a projector whose folding accumulates across batches. A
+// rebuild folds many batches into one accumulator and flushes it rarely, so
+// that each row is written about once; the live path folds and flushes each
+// batch.
+type BulkProjector interface {
+	Projector
+	NewAccumulator() Accumulator
+}
+
+// applyAccumulated is Apply for a BulkProjector.
+func applyAccumulated(ctx context.Context, tx pgx.Tx, p BulkProjector, events []eventstore.Event) error {
+	a := p.NewAccumulator()
+	if err := a.Fold(events); err != nil {
+		return err
+	}
+	return a.Flush(ctx, tx)
+}
+
 // DashboardContributor is implemented by a projector that adds its part to
 // the family dashboard (the Portale delle Famiglie data). It reads its own
 // live tables through q, which is not a transaction.

@@ -11,9 +11,11 @@ import (
 	"github.com/inps/libretto/eventstore"
 )
 
-// RebuildBatchSize is how many events a rebuild reads and folds per
-// transaction.
-const RebuildBatchSize = 20000
+// Rebuild defaults: see Runner.RebuildBatch and Runner.RebuildFlush.
+const (
+	DefaultRebuildBatch = 20000
+	DefaultRebuildFlush = 250000
+)
 
 // Rebuild rebuilds the named projectors (every one when names is empty) from
 // the first event while their live tables keep serving, then swaps each in.
@@ -111,6 +113,32 @@ func (r *Runner) applyRebuild(ctx context.Context, p Projector, events []eventst
 	return nil
 }
 
+// flushRebuild writes an accumulator of the n events up to last into p's
+// fresh schema, with its checkpoint.
+func (r *Runner) flushRebuild(ctx context.Context, p Projector, acc Accumulator, last eventstore.Event, n int) error {
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		if err := enterSchema(ctx, tx, p.Name(), rebuildSchemaOf(p.Name()), false); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		cp, err := readCheckpoint(ctx, tx, true)
+		if err != nil {
+			return err
+		}
+		if err := acc.Flush(ctx, tx); err != nil {
+			return err
+		}
+		_, err = moveCheckpoint(ctx, tx, cp, last, n)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("projections: rebuild %s (up to event %d): %w", p.Name(), last.Position, err)
+	}
+	return nil
+}
+
 // swap catches the fresh schema up with the live checkpoint and puts it in
 // the live one's place, atomically.
 func (r *Runner) swap(ctx context.Context, p Projector) error {
@@ -133,7 +161,7 @@ func (r *Runner) swap(ctx context.Context, p Projector) error {
 			if !cur.Cursor.Less(target.Cursor) {
 				break
 			}
-			events, err := r.store.ReadAll(ctx, cur.Cursor, RebuildBatchSize)
+			events, err := r.store.ReadAll(ctx, cur.Cursor, r.RebuildBatch)
 			if err != nil {
 				return err
 			}
@@ -185,7 +213,7 @@ func (r *Runner) fold(ctx context.Context, ps []Projector, total int64, progress
 		}()
 		var from eventstore.Cursor
 		for {
-			events, err := r.store.ReadAll(ctx, from, RebuildBatchSize)
+			events, err := r.store.ReadAll(ctx, from, r.RebuildBatch)
 			if err != nil {
 				return fmt.Errorf("projections: rebuild: read: %w", err)
 			}
@@ -222,14 +250,40 @@ func (r *Runner) fold(ctx context.Context, ps []Projector, total int64, progress
 		progress(0, total)
 	}
 	for i, p := range ps {
+		bp, bulk := p.(BulkProjector)
 		g.Go(func() error {
+			if !bulk {
+				for events := range feeds[i] {
+					if err := r.applyRebuild(ctx, p, events); err != nil {
+						return err
+					}
+					report(i, int64(len(events)))
+				}
+				return ctx.Err()
+			}
+			acc, n := bp.NewAccumulator(), 0
+			var last eventstore.Event
 			for events := range feeds[i] {
-				if err := r.applyRebuild(ctx, p, events); err != nil {
-					return err
+				if err := acc.Fold(events); err != nil {
+					return fmt.Errorf("projections: rebuild %s (events %d..%d): %w", p.Name(), events[0].Position, events[len(events)-1].Position, err)
+				}
+				n += len(events)
+				last = events[len(events)-1]
+				if n >= r.RebuildFlush {
+					if err := r.flushRebuild(ctx, p, acc, last, n); err != nil {
+						return err
+					}
+					acc, n = bp.NewAccumulator(), 0
 				}
 				report(i, int64(len(events)))
 			}
-			return ctx.Err()
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if n > 0 {
+				return r.flushRebuild(ctx, p, acc, last, n)
+			}
+			return nil
 		})
 	}
 	return g.Wait()

@@ -28,6 +28,13 @@ type Runner struct {
 	// BatchSize is the most events a projector folds per transaction
 	// (default 1000). Set it before Start.
 	BatchSize int
+	// RebuildBatch is how many events a rebuild reads at a time (and folds
+	// per transaction into a projector that is not a BulkProjector).
+	RebuildBatch int
+	// RebuildFlush is how many events a rebuild folds in memory into a
+	// BulkProjector's accumulator before writing its rows, so that most rows
+	// are written once.
+	RebuildFlush int
 	// Retry is the backoff a failing batch is retried with before its
 	// projector stops. Set it before Start.
 	Retry middleware.Retry
@@ -51,11 +58,13 @@ func NewRunner(pool *pgxpool.Pool, store eventstore.Store, logger *slog.Logger, 
 		logger = slog.Default()
 	}
 	r := &Runner{
-		pool:       pool,
-		store:      store,
-		logger:     logger,
-		projectors: append(builtinProjectors(), extra...),
-		BatchSize:  1000,
+		pool:         pool,
+		store:        store,
+		logger:       logger,
+		projectors:   append(builtinProjectors(), extra...),
+		BatchSize:    1000,
+		RebuildBatch: DefaultRebuildBatch,
+		RebuildFlush: DefaultRebuildFlush,
 		Retry: middleware.Retry{
 			MaxRetries:      5,
 			InitialInterval: 100 * time.Millisecond,

@@ -62,14 +62,27 @@ type lineSums struct {
 	hours, gross, net, ivs, inail, fees, paid int64
 }
 
+// statementsBatch sums the lines of many payments in memory.
+type statementsBatch struct {
+	sums       map[lineKey]*lineSums
+	order      []lineKey
+	registered []string
+}
+
+func (statementsProjector) NewAccumulator() Accumulator {
+	return &statementsBatch{sums: map[lineKey]*lineSums{}}
+}
+
 func (statementsProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
-	sums := map[lineKey]*lineSums{}
-	var order []lineKey
-	var registered []string
+	return applyAccumulated(ctx, tx, statementsProjector{}, events)
+}
+
+// Fold implements Accumulator.
+func (a *statementsBatch) Fold(events []eventstore.Event) error {
 	for _, e := range events {
 		switch e.Type {
 		case domain.TypeWorkerRegistered:
-			registered = append(registered, streamID(e.Stream, "worker"))
+			a.registered = append(a.registered, streamID(e.Stream, "worker"))
 		case domain.TypeWorkerPaid:
 			var v domain.WorkerPaid
 			if err := decode(e, &v); err != nil {
@@ -83,11 +96,11 @@ func (statementsProjector) Apply(ctx context.Context, tx pgx.Tx, events []events
 			var keys []lineKey
 			for _, s := range v.Services {
 				k := lineKey{worker, year, month, s.UserCF, s.InsertedByHeir}
-				l := sums[k]
+				l := a.sums[k]
 				if l == nil {
 					l = &lineSums{}
-					sums[k] = l
-					order = append(order, k)
+					a.sums[k] = l
+					a.order = append(a.order, k)
 				}
 				l.services++
 				l.hours += centiHours(s.Hours)
@@ -115,23 +128,28 @@ func (statementsProjector) Apply(ctx context.Context, tx pgx.Tx, events []events
 					}
 					return !a.heir && b.heir
 				})
-				l := sums[keys[0]]
+				l := a.sums[keys[0]]
 				l.fees += v.FeeCents
 				l.paid -= v.FeeCents
 			}
 		}
 	}
+	return nil
+}
+
+// Flush implements Accumulator.
+func (a *statementsBatch) Flush(ctx context.Context, tx pgx.Tx) error {
 	b := &pgx.Batch{}
-	if len(registered) > 0 {
-		b.Queue(`INSERT INTO workers (worker_cf) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, registered)
+	if len(a.registered) > 0 {
+		b.Queue(`INSERT INTO workers (worker_cf) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, a.registered)
 	}
-	if n := len(order); n > 0 {
+	if n := len(a.order); n > 0 {
 		workers, users := make([]string, n), make([]string, n)
 		years, months, services, vouchers := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
 		heir := make([]bool, n)
 		hours, gross, net, ivs, inail, fees, paid := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-		for i, k := range order {
-			l := sums[k]
+		for i, k := range a.order {
+			l := a.sums[k]
 			workers[i], years[i], months[i], users[i], heir[i] = k.worker, int32(k.year), int32(k.month), k.user, k.heir
 			services[i], vouchers[i] = l.services, l.vouchers
 			hours[i], gross[i], net[i], ivs[i], inail[i], fees[i], paid[i] = l.hours, l.gross, l.net, l.ivs, l.inail, l.fees, l.paid
