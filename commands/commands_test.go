@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -398,4 +399,13 @@ func TestARetryAfterALostResultRebuildsIt(t *testing.T) {
 	if again, err := restarted().RunPayroll(ctx(), keyed(operCF, commands.RoleOperator, "p"), commands.RunPayroll{RunDate: "2026-03-01"}); err != nil || again != run || run.Payments != 1 {
 		t.Fatalf("run %+v %v, first %+v", again, err, run)
 	}
+}
+
+func TestTheActorsCFIsNormalised(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.user(mario, 2000)
+	f.worker(laura, "", "")
+	svc := f.must(f.h.RecordService(ctx(), citizen(" "+strings.ToLower(mario)), service(laura, 1)))
+	f.must(f.h.RevokeService(ctx(), citizen(strings.ToLower(mario)), commands.RevokeService{ServiceID: svc.ID}))
 }

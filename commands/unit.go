@@ -40,6 +40,9 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 	if m.Now.IsZero() {
 		m.Now = time.Now()
 	}
+	if cf, err := domain.ParseCF(m.ActorCF); err == nil {
+		m.ActorCF = cf.String() // upper-case, trimmed: ownership compares it with stored CFs
+	}
 	scope := m.ActorCF + ":" + name
 	if m.IdempotencyKey != "" && h.idempotency != nil {
 		stored, hash, found, err := h.idempotency.Lookup(ctx, scope, m.IdempotencyKey)
