@@ -17,7 +17,7 @@ func (h *Handler) ApproveRefund(ctx context.Context, m Meta, c ApproveRefund) (R
 		if err != nil {
 			return Result{}, err
 		}
-		events, err := cl.ApproveRefund(c.RefundID, m.ActorCF)
+		events, err := cl.ApproveRefund(c.RefundID, u.m.ActorCF)
 		if err != nil {
 			return Result{}, err
 		}

@@ -29,7 +29,7 @@ func (h *Handler) CorrectDateOfDeath(ctx context.Context, m Meta, c CorrectDateO
 			}
 			claims = append(claims, cl)
 		}
-		booklet, perClaim, err := b.CorrectDateOfDeath(claims, c.DateOfDeath, c.Reason, m.ActorCF, u.today)
+		booklet, perClaim, err := b.CorrectDateOfDeath(claims, c.DateOfDeath, c.Reason, u.m.ActorCF, u.today)
 		if err != nil {
 			return Result{}, err
 		}

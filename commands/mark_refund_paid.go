@@ -14,7 +14,7 @@ func (h *Handler) MarkRefundPaid(ctx context.Context, m Meta, c MarkRefundPaid) 
 		if err != nil {
 			return Result{}, err
 		}
-		claim, booklet, err := cl.MarkRefundPaid(b, c.RefundID, c.PaidOn, c.BankReference, m.ActorCF, u.today)
+		claim, booklet, err := cl.MarkRefundPaid(b, c.RefundID, c.PaidOn, c.BankReference, u.m.ActorCF, u.today)
 		if err != nil {
 			return Result{}, err
 		}

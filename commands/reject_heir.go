@@ -23,7 +23,7 @@ func (h *Handler) RejectHeir(ctx context.Context, m Meta, c RejectHeir) (Result,
 		if err != nil {
 			return Result{}, err
 		}
-		claim, booklet, err := cl.RejectHeir(b, c.Reason, m.ActorCF)
+		claim, booklet, err := cl.RejectHeir(b, c.Reason, u.m.ActorCF)
 		if err != nil {
 			return Result{}, err
 		}

@@ -14,7 +14,7 @@ func (h *Handler) RejectRefund(ctx context.Context, m Meta, c RejectRefund) (Res
 		if err != nil {
 			return Result{}, err
 		}
-		claim, booklet, err := cl.RejectRefund(b, c.RefundID, c.Reason, m.ActorCF)
+		claim, booklet, err := cl.RejectRefund(b, c.RefundID, c.Reason, u.m.ActorCF)
 		if err != nil {
 			return Result{}, err
 		}

@@ -39,7 +39,7 @@ func (h *Handler) ReverseService(ctx context.Context, m Meta, c ReverseService) 
 				return Result{}, err
 			}
 		}
-		booklet, worker, claim, err := b.ReverseService(c.ServiceID, c.Reason, m.ActorCF)
+		booklet, worker, claim, err := b.ReverseService(c.ServiceID, c.Reason, u.m.ActorCF)
 		if err != nil {
 			return Result{}, err
 		}

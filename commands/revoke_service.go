@@ -14,7 +14,7 @@ func (h *Handler) RevokeService(ctx context.Context, m Meta, c RevokeService) (R
 		if err != nil {
 			return Result{}, err
 		}
-		if loc.UserCF != m.ActorCF {
+		if loc.UserCF != u.m.ActorCF {
 			return Result{}, domain.NotFoundError("no such service")
 		}
 		userCF, err := storedCF(loc.UserCF)

@@ -13,7 +13,7 @@ func (h *Handler) ValidateHeir(ctx context.Context, m Meta, c ValidateHeir) (Res
 		if err != nil {
 			return Result{}, err
 		}
-		events, err := cl.ValidateHeir(c.Note, m.ActorCF)
+		events, err := cl.ValidateHeir(c.Note, u.m.ActorCF)
 		if err != nil {
 			return Result{}, err
 		}
