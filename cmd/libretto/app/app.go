@@ -123,6 +123,7 @@ func (a *App) start(_ context.Context) error {
 	}
 	if a.Config.Seed {
 		started := time.Now()
+		a.log.Info("loading demo data into an empty store (LIBRETTO_SEED)")
 		if err := seed.Seed(ctx, a.Commands, started, seed.WaitFor(a.Runner.WaitFor)); err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
