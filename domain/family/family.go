@@ -260,7 +260,8 @@ func (f *Family) RecordChild(in ChildInput, today domain.Date) ([]domain.Pending
 // ApplicationInput is an application to record. Recording a known id with
 // the same benefit again moves it to Status when that differs (so a feed may
 // send the whole application each time); ChangedOn dates that change and
-// defaults to today.
+// defaults to today. A new application with a Status past submitted and a
+// ChangedOn is recorded as submitted and then moved on that date.
 type ApplicationInput struct {
 	ApplicationID string
 	Benefit       string
@@ -307,8 +308,25 @@ func (f *Family) RecordApplication(in ApplicationInput, today domain.Date) ([]do
 		}
 		return f.ChangeApplicationStatus(StatusInput{ApplicationID: id, Status: string(status), ChangedOn: in.ChangedOn}, today)
 	}
-	return pending(ApplicationRecorded{
-		ApplicationID: id, Benefit: string(benefit), ChildCF: child, SubmittedOn: submitted.String(), Status: string(status),
+	rec := ApplicationRecorded{ApplicationID: id, Benefit: string(benefit), ChildCF: child, SubmittedOn: submitted.String(), Status: string(status)}
+	if status == StatusSubmitted || in.ChangedOn == "" {
+		return pending(rec), nil
+	}
+	// A new application already past submission, with the date it got there:
+	// record both steps, so that its history shows when it moved.
+	changed, err := domain.ParseDate(in.ChangedOn, "changed_on")
+	if err != nil {
+		return nil, err
+	}
+	if changed.After(today) {
+		return nil, domain.RuleError(domain.CodeFutureDate, "changed_on", "a status cannot change in the future")
+	}
+	if changed.Before(submitted) {
+		return nil, domain.RuleError(domain.CodeInvalidDate, "changed_on", "a status cannot change before the application was submitted")
+	}
+	rec.Status = string(StatusSubmitted)
+	return pending(rec, ApplicationStatusChanged{
+		ApplicationID: id, Status: string(status), Previous: string(StatusSubmitted), ChangedOn: changed.String(),
 	}), nil
 }
 

@@ -168,6 +168,20 @@ func TestFamilyCommands(t *testing.T) {
 			then: []domain.Event{app},
 		},
 		{
+			name: "a new application already approved on a date records both steps",
+			when: func(f *family.Family, d domain.Date) ([]domain.Pending, error) {
+				return f.RecordApplication(family.ApplicationInput{ApplicationID: "AUU-1", Benefit: "AUU", SubmittedOn: "2025-02-01", Status: "approved", ChangedOn: "2025-02-10"}, d)
+			},
+			then: []domain.Event{app, family.ApplicationStatusChanged{ApplicationID: "AUU-1", Status: "approved", Previous: "submitted", ChangedOn: "2025-02-10"}},
+		},
+		{
+			name: "a new application already approved without a date records its status",
+			when: func(f *family.Family, d domain.Date) ([]domain.Pending, error) {
+				return f.RecordApplication(family.ApplicationInput{ApplicationID: "AUU-1", Benefit: "AUU", SubmittedOn: "2025-02-01", Status: "approved"}, d)
+			},
+			then: []domain.Event{family.ApplicationRecorded{ApplicationID: "AUU-1", Benefit: "AUU", SubmittedOn: "2025-02-01", Status: "approved"}},
+		},
+		{
 			name: "an application for an unknown benefit is refused",
 			when: func(f *family.Family, d domain.Date) ([]domain.Pending, error) {
 				return f.RecordApplication(family.ApplicationInput{ApplicationID: "X", Benefit: "REDDITO", SubmittedOn: "2025-02-01"}, d)
