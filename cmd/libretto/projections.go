@@ -3,10 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/inps/libretto/projections"
 )
 
 func newProjections() *cobra.Command {
@@ -67,17 +70,18 @@ atomically. Interrupting it (Ctrl-C) and running it again is safe.`,
 			if len(names) == 0 {
 				names = a.Runner.Names()
 			}
-			bar := newBar(cmd.ErrOrStderr(), -1, "rebuilding", "events")
+			w := cmd.ErrOrStderr()
+			if !isTerminal(w) {
+				w = io.Discard // a progress bar in a log file is noise
+			}
+			progress, finish := projections.ProgressBar(w, "rebuilding")
 			started := time.Now()
 			var events int64
 			err = a.Runner.Rebuild(cmd.Context(), names, func(done, total int64) {
-				if bar.GetMax64() != total && total > 0 {
-					bar.ChangeMax64(total)
-				}
-				_ = bar.Set64(done)
+				progress(done, total)
 				events = done
 			})
-			_ = bar.Finish()
+			finish()
 			if err != nil {
 				return err
 			}
