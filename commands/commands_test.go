@@ -328,21 +328,22 @@ func TestCachedStateFollowsWritesOfOtherHandlers(t *testing.T) {
 func TestConcurrentServicesOnMemory(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	raceTenVouchers(t, f)
+	raceTenVouchers(t, f, func(int) *commands.Handler { return f.h })
 }
 
 // raceTenVouchers runs 20 one-voucher services in parallel on a 10-voucher
-// booklet: exactly 10 succeed and the balance is 0.
-func raceTenVouchers(t *testing.T, f *fixture) {
+// booklet, the i-th through handler(i): exactly 10 succeed and the balance
+// is 0.
+func raceTenVouchers(t *testing.T, f *fixture, handler func(i int) *commands.Handler) {
 	f.user(mario, 10000)
 	f.worker(laura, "", "")
 	var ok, refused atomic.Int32
 	var wg sync.WaitGroup
-	for range 20 {
+	for i := range 20 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := f.h.RecordService(ctx(), citizen(mario), service(laura, 1))
+			_, err := handler(i).RecordService(ctx(), citizen(mario), service(laura, 1))
 			var de *domain.Error
 			switch {
 			case err == nil:

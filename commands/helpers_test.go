@@ -35,6 +35,7 @@ type fixture struct {
 	store eventstore.Store
 	h     *commands.Handler
 	docs  commands.Documents
+	idem  commands.Idempotency
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -42,7 +43,7 @@ func newFixture(t testing.TB) *fixture {
 }
 
 func newFixtureOn(t testing.TB, store eventstore.Store, idem commands.Idempotency, docs commands.Documents) *fixture {
-	return &fixture{t: t, store: store, h: commands.NewHandler(store, idem, docs), docs: docs}
+	return &fixture{t: t, store: store, h: commands.NewHandler(store, idem, docs), docs: docs, idem: idem}
 }
 
 func meta(actor string, role commands.Role) commands.Meta {

@@ -61,9 +61,7 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 		}
 	}
 	for try := 0; ; try++ {
-		u := &unit{h: h, m: m, today: domain.DateOf(m.Now, rome), ids: idSource{scope: scope, key: m.IdempotencyKey}}
-		res, err := fn(ctx, u)
-		u.release()
+		res, err := h.attempt(ctx, m, scope, fn)
 		if errors.Is(err, eventstore.ErrConcurrency) && try < h.maxRetries {
 			if err := pause(ctx, try); err != nil {
 				return Result{}, err
@@ -81,6 +79,14 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 		}
 		return res, nil
 	}
+}
+
+// attempt runs fn once with a fresh unit and gives back, even on a panic,
+// every aggregate it checked out of the cache.
+func (h *Handler) attempt(ctx context.Context, m Meta, scope string, fn func(ctx context.Context, u *unit) (Result, error)) (Result, error) {
+	u := &unit{h: h, m: m, today: domain.DateOf(m.Now, rome), ids: idSource{scope: scope, key: m.IdempotencyKey}}
+	defer u.release()
+	return fn(ctx, u)
 }
 
 // pause waits a jittered, growing interval before a retry.
@@ -119,6 +125,7 @@ type unit struct {
 	today   domain.Date
 	ids     idSource
 	loaded  map[string]versionedApplier
+	tokens  map[string]chan struct{} // cache check-outs to give back
 	appends []eventstore.StreamAppend
 }
 
@@ -185,15 +192,18 @@ func (u *unit) load(ctx context.Context, stream string, fresh func() versionedAp
 		return a, nil
 	}
 	var agg versionedApplier
-	if v, ok := u.h.states.take(stream); ok {
+	v, token := u.h.states.take(ctx, stream)
+	if v != nil {
 		agg = v.(versionedApplier)
 	} else {
 		agg = fresh()
 	}
 	if u.loaded == nil {
 		u.loaded = map[string]versionedApplier{}
+		u.tokens = map[string]chan struct{}{}
 	}
 	u.loaded[stream] = agg
+	u.tokens[stream] = token
 	events, err := u.h.store.ReadStream(ctx, stream, eventstore.ReadOptions{From: agg.Version() + 1})
 	if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
 		return nil, fmt.Errorf("commands: read %s: %w", stream, err)
@@ -292,7 +302,7 @@ func (u *unit) commit(ctx context.Context) (int64, error) {
 // release puts every loaded aggregate back into the cache.
 func (u *unit) release() {
 	for stream, a := range u.loaded {
-		u.h.states.put(stream, a)
+		u.h.states.put(stream, a, u.tokens[stream])
 	}
 }
 
