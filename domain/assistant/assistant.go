@@ -65,7 +65,8 @@ const (
 // Assistant answers questions from a knowledge base.
 type Assistant struct {
 	passages []Passage
-	docs     [][]string // stemmed terms of each passage (title counted twice)
+	tf       []map[string]int // term frequencies of each passage (title counted twice)
+	lens     []int            // terms of each passage
 	df       map[string]int
 	avgLen   float64
 }
@@ -76,15 +77,16 @@ func New(passages []Passage) *Assistant {
 	total := 0
 	for _, p := range passages {
 		terms := Terms(p.Title + " " + p.Title + " " + p.Text)
-		a.docs = append(a.docs, terms)
-		total += len(terms)
-		seen := map[string]bool{}
+		tf := map[string]int{}
 		for _, t := range terms {
-			if !seen[t] {
-				seen[t] = true
+			if tf[t] == 0 {
 				a.df[t]++
 			}
+			tf[t]++
 		}
+		a.tf = append(a.tf, tf)
+		a.lens = append(a.lens, len(terms))
+		total += len(terms)
 	}
 	if len(passages) > 0 {
 		a.avgLen = float64(total) / float64(len(passages))
@@ -111,11 +113,7 @@ func (a *Assistant) Ask(question string) Answer {
 	terms := slices.Sorted(maps.Keys(q)) // a fixed order keeps the float sums reproducible
 	n := float64(len(a.passages))
 	var matches []Match
-	for i, doc := range a.docs {
-		tf := map[string]int{}
-		for _, t := range doc {
-			tf[t]++
-		}
+	for i, tf := range a.tf {
 		var score float64
 		for _, t := range terms {
 			w := q[t]
@@ -125,7 +123,7 @@ func (a *Assistant) Ask(question string) Answer {
 			}
 			df := float64(a.df[t])
 			idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-			score += w * idf * f * (k1 + 1) / (f + k1*(1-b+b*float64(len(doc))/a.avgLen))
+			score += w * idf * f * (k1 + 1) / (f + k1*(1-b+b*float64(a.lens[i])/a.avgLen))
 		}
 		if score > 0 {
 			matches = append(matches, Match{Passage: a.passages[i], Score: math.Round(score*1000) / 1000})
