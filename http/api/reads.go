@@ -106,9 +106,8 @@ func (s *Server) getHeirClaims(w http.ResponseWriter, r *http.Request) {
 	for i := range claims {
 		normalizeClaim(&claims[i])
 	}
-	s.JSON(w, http.StatusOK, struct {
-		Claims []projections.Claim `json:"claims"`
-	}{claims})
+	// SPEC §5 answers "the caller's claims": a JSON array, oldest first.
+	s.JSON(w, http.StatusOK, claims)
 }
 
 func normalizeClaim(c *projections.Claim) {

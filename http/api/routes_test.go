@@ -66,7 +66,7 @@ func TestEveryRouteSucceeds(t *testing.T) {
 	}).want(http.StatusCreated)
 	claimID := claim.str("claim_id")
 	mine := s.get("/heir-claims?"+claim.pos(), heirTok).want(http.StatusOK)
-	if n := len(mine.list("claims")); n != 1 {
+	if n := len(mine.array()); n != 1 || mine.array()[0].(map[string]any)["claim_id"] != claimID {
 		t.Fatalf("heir sees %d claims", n)
 	}
 	prior := map[string]any{

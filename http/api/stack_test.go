@@ -287,6 +287,16 @@ func (r *response) list(key string) []any {
 	return v
 }
 
+// array is a JSON array body.
+func (r *response) array() []any {
+	r.t.Helper()
+	var v []any
+	if err := json.Unmarshal(r.raw, &v); err != nil {
+		r.t.Fatalf("%s %s: not a JSON array: %v\n%s", r.method, r.path, err, r.raw)
+	}
+	return v
+}
+
 // pos is the response's position as a ?min_position query.
 func (r *response) pos() string { return fmt.Sprintf("min_position=%d", r.num("position")) }
 
