@@ -23,7 +23,7 @@ type tab struct {
 
 func (s *tab) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(s.ctx, 90*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		failWithScreenshot(s.t, s.ctx, step, err)
@@ -32,7 +32,7 @@ func (s *tab) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 
 func (s *tab) text(step, css string) string {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(s.ctx, 90*time.Second)
 	defer cancel()
 	txt, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
 	if err != nil {
@@ -43,7 +43,7 @@ func (s *tab) text(step, css string) string {
 
 func (s *tab) value(step, css string) string {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(s.ctx, 90*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(css)))
 	if err != nil {

@@ -88,7 +88,7 @@ func (p *Portal) claimCreate(w http.ResponseWriter, r *http.Request) {
 		case len(content) > 0:
 			cmd.Will = &commands.WillUpload{Filename: hdr.Filename, Content: content}
 		}
-	} else if !errors.Is(err, http.ErrMissingFile) {
+	} else if !errors.Is(err, http.ErrMissingFile) && !errors.Is(err, http.ErrNotMultipart) {
 		f.Fail("will", "Non è stato possibile leggere il file: riprova.")
 	}
 	if cmd.HeirKind == "testamentario" && cmd.Will == nil && f.Err("will") == "" {

@@ -61,7 +61,7 @@ func newStack(t *testing.T) *stack {
 // run executes a setup command and waits for the read models.
 func (s *stack) run(t *testing.T, what string, f func(ctx context.Context) (commands.Result, error)) commands.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	res, err := f(ctx)
 	if err != nil {

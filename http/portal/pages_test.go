@@ -1,0 +1,239 @@
+package portal
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/commands/seed"
+)
+
+// Page tests on the real stack through HTTP, without a browser.
+
+const (
+	deceasedCF = "RSSGNN50A01H501H"
+	heirCF     = "RSSPLA80A01H501T"
+)
+
+var pdf = []byte("%PDF-1.4\n%%EOF\n")
+
+// claimOn registers a testamentary claim of heirCF on a deceased with a
+// booklet and returns its id.
+func claimOn(t *testing.T, st *stack) string {
+	t.Helper()
+	st.deceasedWithBooklet(t, deceasedCF, 20000, seed.WorkerMariaCF)
+	res := st.run(t, "register heir", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RegisterHeir(ctx, as(heirCF, commands.RoleCitizen), commands.RegisterHeir{
+			DeceasedCF: deceasedCF, DateOfDeath: time.Now().AddDate(0, 0, -5).Format(time.DateOnly), HeirKind: "testamentario",
+			Will: &commands.WillUpload{Filename: "testamento.pdf", Content: pdf},
+		})
+	})
+	return res.ID
+}
+
+func TestPagesFollowRolesAndOwnership(t *testing.T) {
+	st := newStack(t)
+	claim := claimOn(t, st)
+	type visit struct {
+		who    string
+		role   commands.Role
+		path   string
+		status int
+	}
+	other := seed.FamilyVerdiCF
+	tests := map[string]visit{
+		"the heir opens their claim":                        {heirCF, commands.RoleCitizen, "/erede/pratiche/" + claim, http.StatusOK},
+		"another citizen gets 404 for the claim":            {other, commands.RoleCitizen, "/erede/pratiche/" + claim, http.StatusNotFound},
+		"another citizen gets 404 for its history":          {other, commands.RoleCitizen, "/erede/pratiche/" + claim + "/storico", http.StatusNotFound},
+		"another citizen gets 404 for its refund form":      {other, commands.RoleCitizen, "/erede/pratiche/" + claim + "/rimborso", http.StatusNotFound},
+		"an unknown claim is 404":                           {heirCF, commands.RoleCitizen, "/erede/pratiche/00000000-0000-0000-0000-000000000000", http.StatusNotFound},
+		"a citizen cannot reach the back office":            {heirCF, commands.RoleCitizen, "/backoffice", http.StatusNotFound},
+		"a citizen cannot download the will":                {heirCF, commands.RoleCitizen, "/backoffice/pratiche/" + claim + "/testamento", http.StatusNotFound},
+		"a citizen cannot reach the audit":                  {heirCF, commands.RoleCitizen, "/audit/pratiche/" + claim, http.StatusNotFound},
+		"an operator works the claim":                       {seed.OperatorCF, commands.RoleOperator, "/backoffice/pratiche/" + claim, http.StatusOK},
+		"an operator downloads the will":                    {seed.OperatorCF, commands.RoleOperator, "/backoffice/pratiche/" + claim + "/testamento", http.StatusOK},
+		"an operator has no heir section":                   {seed.OperatorCF, commands.RoleOperator, "/erede", http.StatusNotFound},
+		"an auditor reads the timeline":                     {seed.AuditorCF, commands.RoleAuditor, "/audit/pratiche/" + claim, http.StatusOK},
+		"an auditor runs the hash-chain check":              {seed.AuditorCF, commands.RoleAuditor, "/audit/verifica?esegui=1", http.StatusOK},
+		"an auditor cannot use the back office":             {seed.AuditorCF, commands.RoleAuditor, "/backoffice/pratiche/" + claim, http.StatusNotFound},
+		"a citizen without a booklet is offered to open it": {heirCF, commands.RoleCitizen, "/libretto", http.StatusOK},
+		"a citizen's statement page answers":                {heirCF, commands.RoleCitizen, "/prestatore", http.StatusOK},
+	}
+	for name, v := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := newBrowser(t, st.srv)
+			b.login(v.who, v.role)
+			resp, body := b.get(v.path)
+			if resp.StatusCode != v.status {
+				t.Fatalf("GET %s as %s: %d, want %d", v.path, v.role, resp.StatusCode, v.status)
+			}
+			if v.status == http.StatusNotFound && strings.Contains(body, deceasedCF) {
+				t.Fatal("the 404 page leaks the claim")
+			}
+		})
+	}
+	t.Run("someone not signed in is sent to the login", func(t *testing.T) {
+		resp, _ := newBrowser(t, st.srv).get("/erede/pratiche/" + claim)
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/accedi?dopo=") {
+			t.Fatalf("status %d, location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+	t.Run("the will comes back byte for byte", func(t *testing.T) {
+		b := newBrowser(t, st.srv)
+		b.login(seed.OperatorCF, commands.RoleOperator)
+		resp, body := b.get("/backoffice/pratiche/" + claim + "/testamento")
+		if body != string(pdf) || resp.Header.Get("Content-Type") != "application/pdf" {
+			t.Fatalf("will: %q %q", resp.Header.Get("Content-Type"), body)
+		}
+	})
+}
+
+// post submits a form of the page at from, with its CSRF token and
+// idempotency key.
+func (b *browser) submit(from, to string, values url.Values) (*http.Response, string) {
+	b.t.Helper()
+	_, page := b.get(from)
+	m := csrfRE.FindStringSubmatch(page)
+	if m == nil {
+		b.t.Fatalf("no form on %s", from)
+	}
+	values.Set("csrf_token", m[1])
+	if k := keyRE.FindStringSubmatch(page); k != nil {
+		values.Set("idempotency_key", k[1])
+	}
+	return b.post(to, values)
+}
+
+var keyRE = regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`)
+
+func TestFormsShowErrorsBesideTheirFields(t *testing.T) {
+	st := newStack(t)
+	claim := claimOn(t, st)
+	st.run(t, "open Verdi's booklet", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RegisterUser(ctx, as(seed.FamilyVerdiCF, commands.RoleCitizen), commands.RegisterUser{})
+	})
+	today := time.Now().Format(time.DateOnly)
+	tests := []struct {
+		name       string
+		who        string
+		role       commands.Role
+		from, to   string
+		values     url.Values
+		field      string
+		message    string
+		keptValues []string
+	}{
+		{
+			name: "vouchers below the hours are refused beside the vouchers", who: seed.FamilyVerdiCF, role: commands.RoleCitizen,
+			from: "/libretto/prestazioni/nuova", to: "/libretto/prestazioni",
+			values: url.Values{"worker_cf": {seed.WorkerMariaCF}, "activity": {"lavori_domestici"}, "start_date": {today}, "end_date": {today},
+				"hours": {"3,5"}, "vouchers": {"3"}, "declaration": {"1"}},
+			field: "vouchers", message: "titolo paga al massimo", keptValues: []string{`value="3,5"`},
+		},
+		{
+			name: "a service without the declaration is refused beside the checkbox", who: seed.FamilyVerdiCF, role: commands.RoleCitizen,
+			from: "/libretto/prestazioni/nuova", to: "/libretto/prestazioni",
+			values: url.Values{"worker_cf": {seed.WorkerMariaCF}, "activity": {"lavori_domestici"}, "start_date": {today}, "end_date": {today},
+				"hours": {"2"}, "vouchers": {"2"}},
+			field: "declaration", message: "confermare la dichiarazione", keptValues: []string{`value="` + seed.WorkerMariaCF + `"`},
+		},
+		{
+			name: "a prior service after the death is refused beside the end date", who: heirCF, role: commands.RoleCitizen,
+			from: "/erede/pratiche/" + claim + "/prestazioni/nuova", to: "/erede/pratiche/" + claim + "/prestazioni",
+			values: url.Values{"worker_cf": {seed.WorkerMariaCF}, "activity": {"lavori_domestici"}, "start_date": {today}, "end_date": {today},
+				"hours": {"2"}, "vouchers": {"2"}, "declaration": {"1"}},
+			field: "end_date", message: "entro la data del decesso", keptValues: []string{`value="` + today + `"`},
+		},
+		{
+			name: "the heir cannot be the worker", who: heirCF, role: commands.RoleCitizen,
+			from: "/erede/pratiche/" + claim + "/prestazioni/nuova", to: "/erede/pratiche/" + claim + "/prestazioni",
+			values: url.Values{"worker_cf": {heirCF}, "activity": {"lavori_domestici"}, "start_date": {time.Now().AddDate(0, 0, -8).Format(time.DateOnly)},
+				"end_date": {time.Now().AddDate(0, 0, -7).Format(time.DateOnly)}, "hours": {"2"}, "vouchers": {"2"}, "declaration": {"1"}},
+			field: "worker_cf", message: "non può essere il prestatore",
+		},
+		{
+			name: "a wrong IBAN stops the refund before the confirmation", who: heirCF, role: commands.RoleCitizen,
+			from: "/erede/pratiche/" + claim + "/rimborso", to: "/erede/pratiche/" + claim + "/rimborso/riepilogo",
+			values: url.Values{"iban": {"IT00X0542811101000000123456"}},
+			field:  "iban", message: "IBAN non è valido", keptValues: []string{`value="IT00X0542811101000000123456"`},
+		},
+		{
+			name: "a testamentary heir without the will is refused beside the upload", who: seed.FamilyVerdiCF, role: commands.RoleCitizen,
+			from: "/erede/pratiche/nuova", to: "/erede/pratiche",
+			values: url.Values{"deceased_cf": {deceasedCF}, "date_of_death": {time.Now().AddDate(0, 0, -5).Format(time.DateOnly)}, "heir_kind": {"testamentario"}},
+			field:  "will", message: "deve allegare il testamento",
+		},
+		{
+			name: "a different date of death is refused beside the date", who: seed.FamilyVerdiCF, role: commands.RoleCitizen,
+			from: "/erede/pratiche/nuova", to: "/erede/pratiche",
+			values: url.Values{"deceased_cf": {deceasedCF}, "date_of_death": {time.Now().AddDate(0, 0, -6).Format(time.DateOnly)}, "heir_kind": {"legittimo"}},
+			field:  "date_of_death", message: "non coincide",
+		},
+		{
+			name: "an operator rejecting without a reason is asked for one", who: seed.OperatorCF, role: commands.RoleOperator,
+			from: "/backoffice/pratiche/" + claim, to: "/backoffice/pratiche/" + claim + "/rifiuta",
+			values: url.Values{"reason": {""}},
+			field:  "reason", message: "obbligatorio",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBrowser(t, st.srv)
+			b.login(tc.who, tc.role)
+			resp, body := b.submit(tc.from, tc.to, tc.values)
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422\n%s", resp.StatusCode, body)
+			}
+			errID := "f-" + tc.field + "-error"
+			m := regexp.MustCompile(`id="` + errID + `"[^>]*>([^<]*)<`).FindStringSubmatch(body)
+			if m == nil || !strings.Contains(m[1], tc.message) {
+				t.Fatalf("no %q beside %s:\n%s", tc.message, tc.field, body)
+			}
+			if !regexp.MustCompile(`aria-describedby="[^"]*` + errID).MatchString(body) {
+				t.Fatalf("the error of %s is not tied to its field", tc.field)
+			}
+			for _, v := range tc.keptValues {
+				if !strings.Contains(body, v) {
+					t.Fatalf("the typed %s was not kept", v)
+				}
+			}
+		})
+	}
+}
+
+func TestAuditorSeesTheClaimAsItStood(t *testing.T) {
+	st := newStack(t)
+	claim := claimOn(t, st)
+	time.Sleep(1100 * time.Millisecond) // the as-of control has a resolution of one second
+	between := time.Now()
+	time.Sleep(1100 * time.Millisecond)
+	st.run(t, "validate", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.ValidateHeir(ctx, as(seed.OperatorCF, commands.RoleOperator), commands.ValidateHeir{ClaimID: claim})
+	})
+	b := newBrowser(t, st.srv)
+	b.login(seed.AuditorCF, commands.RoleAuditor)
+	status := regexp.MustCompile(`id="stato-pratica">([^<]*)<`)
+	tests := []struct {
+		name, query, want string
+	}{
+		{"now the claim is validated", "", "Convalidata"},
+		{"before the validation it awaited it", "?al=" + url.QueryEscape(between.In(rome).Format("2006-01-02T15:04:05")), "In attesa di verifica"},
+	}
+	for _, tc := range tests {
+		resp, body := b.get("/audit/pratiche/" + claim + tc.query)
+		m := status.FindStringSubmatch(body)
+		if resp.StatusCode != http.StatusOK || m == nil || m[1] != tc.want {
+			t.Errorf("%s: status %d, state %v", tc.name, resp.StatusCode, m)
+		}
+	}
+	_, body := b.get("/audit/verifica?esegui=1")
+	if !strings.Contains(body, "Nessuna alterazione") {
+		t.Fatal("the hash-chain check did not report an intact log")
+	}
+}
