@@ -63,9 +63,10 @@ type App struct {
 	closed  bool
 }
 
-// New assembles Libretto from cfg and starts its projectors. Background work
-// (projectors, feeds) lives until ctx ends or Close is called. The database
-// must be migrated (Migrate).
+// New assembles Libretto from cfg and starts its projectors. ctx bounds the
+// start-up (connecting, seeding); background work (projectors, feeds) lives
+// until Close, so that a server shutting down finishes its requests first.
+// The database must be migrated (Migrate).
 func New(ctx context.Context, cfg Config) (*App, error) {
 	a, err := Open(ctx, cfg)
 	if err != nil {
@@ -87,14 +88,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	a := &App{Config: cfg, log: cfg.Logger}
-	a.ctx, a.cancel = context.WithCancel(ctx)
-	pool, err := openPool(a.ctx, cfg.DatabaseURL)
+	a.ctx, a.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	pool, err := openPool(ctx, cfg.DatabaseURL)
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.Pool = pool
-	a.Store, err = openStore(a.ctx, cfg, pool, a.onClose)
+	a.Store, err = openStore(ctx, cfg, pool, a.onClose)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -107,9 +108,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 }
 
 // start runs the projectors and builds the HTTP handler.
-func (a *App) start(_ context.Context) error {
-	ctx := a.ctx
-	if err := a.Runner.Start(ctx); err != nil {
+func (a *App) start(ctx context.Context) error {
+	if err := a.Runner.Start(a.ctx); err != nil {
 		return fmt.Errorf("projections: %w", err)
 	}
 
@@ -118,7 +118,7 @@ func (a *App) start(_ context.Context) error {
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			a.recoverSagas(ctx)
+			a.recoverSagas(a.ctx)
 		}()
 	}
 	if a.Config.Seed {
@@ -137,7 +137,7 @@ func (a *App) start(_ context.Context) error {
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			if err := feed.Run(ctx); err != nil {
+			if err := feed.Run(a.ctx); err != nil {
 				a.log.Error("family feed stopped", "err", err)
 			}
 		}()

@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/inps/libretto/cmd/libretto/app"
 	"github.com/inps/libretto/commands/seed"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/eventstore/esdb/esdbtest"
+	"github.com/inps/libretto/eventstore/postgres/pgtest"
 )
 
 // client speaks JSON to a running App.
@@ -183,5 +186,52 @@ func TestConfigValidateNamesEveryProblem(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %q, does not name %s", err, want)
 		}
+	}
+}
+
+func TestShutdownLetsARequestInFlightFinish(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := app.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(ctx, app.Config{DatabaseURL: url, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(ctx, l) }()
+	c := client{t: t, base: "http://" + l.Addr().String()}
+	token := c.token("RSSMRA80A01H501U", "auditor")
+
+	// A read waiting for a position the log never reaches is in flight
+	// when the server is told to stop.
+	answered := make(chan string, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", c.base+"/api/v1/audit/verify?min_position=1000000", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- err.Error()
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.Status
+	}()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	// It runs to its end: the read model never gets there, so 504.
+	if got := <-answered; !strings.HasPrefix(got, "504") {
+		t.Fatalf("the request in flight got %q, want its 504", got)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
 	}
 }
