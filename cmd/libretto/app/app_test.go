@@ -209,13 +209,13 @@ func TestShutdownLetsARequestInFlightFinish(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- a.Serve(ctx, l) }()
 	c := client{t: t, base: "http://" + l.Addr().String()}
-	token := c.token("RSSMRA80A01H501U", "auditor")
+	token := c.token("RSSMRA80A01H501U", "citizen")
 
 	// A read waiting for a position the log never reaches is in flight
 	// when the server is told to stop.
 	answered := make(chan string, 1)
 	go func() {
-		req, _ := http.NewRequest("GET", c.base+"/api/v1/audit/verify?min_position=1000000", nil)
+		req, _ := http.NewRequest("GET", c.base+"/api/v1/families/RSSMRA80A01H501U/dashboard?min_position=1000000", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

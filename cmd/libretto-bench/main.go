@@ -1,0 +1,146 @@
+// Command libretto-bench measures Libretto in one run (issue 5, make bench):
+// pgbench inserting event-shaped rows as the machine's limit, commands over
+// HTTP against a real server child process (throughput, p50/p99 latency,
+// errors), projection lag, a rebuild of every projection over a bulk-seeded
+// log, and the server's peak RSS. It prints a table and, as its last line,
+// one JSON object.
+//
+// Everything is configured by the environment (see envInt below and
+// docs/performance.md): BENCH_SECONDS (20), BENCH_CLIENTS (32),
+// BENCH_BOOKLETS (1000), BENCH_WORKERS (200), BENCH_REBUILD_EVENTS
+// (1000000), BENCH_PGBENCH_SECONDS (= BENCH_SECONDS), LIBRETTO_BIN
+// (bin/libretto), BENCH_KEEP_DB (keep the fresh database), and the
+// server's own variables (LIBRETTO_GROUP_COMMIT…), which the child inherits.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "libretto-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// Result is the last line of the run.
+type Result struct {
+	PgbenchInsertTPS   float64 `json:"pgbench_insert_tps"`
+	CommandsPerS       float64 `json:"commands_per_s"`
+	Ratio              float64 `json:"ratio"`
+	CommandP50Ms       float64 `json:"command_p50_ms"`
+	CommandP99Ms       float64 `json:"command_p99_ms"`
+	ProjectionLagP99Ms float64 `json:"projection_lag_p99_ms"`
+	RebuildEventsPerS  float64 `json:"rebuild_events_per_s"`
+	Events             int64   `json:"events"`
+	Errors             int64   `json:"errors"`
+	ServerRSSMiB       float64 `json:"server_rss_mib"`
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+func run(ctx context.Context) error {
+	seconds := envInt("BENCH_SECONDS", 20)
+	opts := loadOptions{
+		Clients:  envInt("BENCH_CLIENTS", 32),
+		Booklets: envInt("BENCH_BOOKLETS", 1000),
+		Workers:  envInt("BENCH_WORKERS", 200),
+		Duration: time.Duration(seconds) * time.Second,
+	}
+	pgSeconds := envInt("BENCH_PGBENCH_SECONDS", seconds)
+	rebuildEvents := envInt("BENCH_REBUILD_EVENTS", 1000000)
+	bin := os.Getenv("LIBRETTO_BIN")
+	if bin == "" {
+		bin = "bin/libretto"
+	}
+
+	db, err := freshDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	if os.Getenv("BENCH_KEEP_DB") == "" {
+		defer db.drop()
+	}
+	logf("fresh database %s", db.name)
+
+	var res Result
+	logf("pgbench: event-shaped inserts, %d clients, %d s", opts.Clients, pgSeconds)
+	if res.PgbenchInsertTPS, err = pgbench(ctx, db.url, opts.Clients, pgSeconds); err != nil {
+		return err
+	}
+
+	srv, err := startServer(ctx, bin, db.url)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+
+	logf("set-up: %d booklets, %d workers (outside the timed window)", opts.Booklets, opts.Workers)
+	cl := newClient(srv.base)
+	pop, err := setup(ctx, cl, opts, 0)
+	if err != nil {
+		return err
+	}
+	logf("load: RecordService and InsertPriorService, %d clients, %s", opts.Clients, opts.Duration)
+	st := runLoad(ctx, cl, pop, opts, true)
+	res.CommandsPerS = float64(st.ok) / st.elapsed.Seconds()
+	if res.PgbenchInsertTPS > 0 {
+		res.Ratio = res.CommandsPerS / res.PgbenchInsertTPS
+	}
+	res.CommandP50Ms = ms(percentile(st.latencies, 0.50))
+	res.CommandP99Ms = ms(percentile(st.latencies, 0.99))
+	res.ProjectionLagP99Ms = ms(percentile(st.lags, 0.99))
+	res.Errors = st.errors
+	rss, err := srv.peakRSS()
+	if err != nil {
+		return err
+	}
+	res.ServerRSSMiB = float64(rss) / 1024
+	// The server stops before the bulk seed: its live projectors would
+	// otherwise fold the seeded log while the rebuild is timed.
+	srv.stop()
+
+	logf("rebuild: bulk-seeding the store to %d events", rebuildEvents)
+	rb, err := rebuild(ctx, db.url, rebuildEvents)
+	if err != nil {
+		return err
+	}
+	res.RebuildEventsPerS = rb.eventsPerS
+	res.Events = rb.events
+
+	fmt.Printf("\nLibretto bench (%d clients, %s, %d booklets, %d workers)\n\n", opts.Clients, opts.Duration, opts.Booklets, opts.Workers)
+	row := func(k, v string) { fmt.Printf("  %-40s %s\n", k, v) }
+	row("pgbench event insert (1/tx)", fmt.Sprintf("%.0f tps", res.PgbenchInsertTPS))
+	row("commands (201)", fmt.Sprintf("%.0f /s  (%d in %.1f s: %d RecordService, %d InsertPriorService)", res.CommandsPerS, st.ok, st.elapsed.Seconds(), st.record, st.prior))
+	row("ratio commands / pgbench", fmt.Sprintf("%.2f", res.Ratio))
+	row("command latency p50 / p99", fmt.Sprintf("%.1f / %.1f ms", res.CommandP50Ms, res.CommandP99Ms))
+	row("errors (non-201 or transport)", fmt.Sprintf("%d %s", res.Errors, st.errorSummary()))
+	row("projection lag p50 / p99", fmt.Sprintf("%.1f / %.1f ms (%d samples, %d missing)", ms(percentile(st.lags, 0.5)), res.ProjectionLagP99Ms, len(st.lags), st.lagMissing))
+	row("rebuild (all projections)", fmt.Sprintf("%.0f events/s  (%d events in %.1f s; seeded %d in %.1f s)", res.RebuildEventsPerS, rb.events, rb.took.Seconds(), rb.seeded, rb.seedTook.Seconds()))
+	row("server peak RSS (VmHWM)", fmt.Sprintf("%.1f MiB", res.ServerRSSMiB))
+	fmt.Println()
+	line, _ := json.Marshal(res)
+	fmt.Println(string(line))
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
