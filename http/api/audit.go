@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -104,7 +105,7 @@ func (s *Server) validMinPosition(w http.ResponseWriter, r *http.Request) bool {
 	if raw == "" {
 		return true
 	}
-	if n, err := parseNonNegative(raw); err != nil || n < 0 {
+	if n, err := strconv.ParseInt(raw, 10, 64); err != nil || n < 0 {
 		s.Problem(w, r, badRequest("invalid_min_position", "min_position", "min_position must be a non-negative integer"))
 		return false
 	}

@@ -3,11 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"time"
 )
-
-func parseNonNegative(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	s.JSON(w, http.StatusOK, map[string]string{"status": "ok"})

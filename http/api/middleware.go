@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"runtime/debug"
@@ -109,7 +110,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if st.outcome != "" && st.outcome != "ok" {
 			attrs = append(attrs, "code", st.outcome)
 		}
-		s.log.InfoContext(r.Context(), "http request", attrs...)
+		level := slog.LevelInfo
+		if route == "/healthz" || route == "/readyz" || route == "/metrics" ||
+			route == Prefix+"/healthz" || route == Prefix+"/readyz" || route == Prefix+"/metrics" {
+			level = slog.LevelDebug // probes and scrapes would drown the log
+		}
+		s.log.Log(r.Context(), level, "http request", attrs...)
 	})
 }
 

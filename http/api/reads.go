@@ -51,7 +51,10 @@ func (s *Server) WaitForPosition(w http.ResponseWriter, r *http.Request) bool {
 				Detail: fmt.Sprintf("the read models did not reach position %d within %s", n, s.cfg.ReadWait)})
 			return false
 		}
-		s.Problem(w, r, err)
+		// A projector stopped by a poison event will not reach n: say so.
+		s.Problem(w, r, &httpError{Status: http.StatusServiceUnavailable, Code: "read_model_unavailable",
+			Detail: "a read model is stopped; operators have been alerted"})
+		s.log.ErrorContext(r.Context(), "read model wait failed", "request_id", requestIDOf(r.Context()), "error", maskCFs(err.Error()))
 		return false
 	}
 	return true
