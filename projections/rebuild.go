@@ -67,12 +67,18 @@ func (r *Runner) Rebuild(ctx context.Context, names []string, progress func(done
 		}()
 	}
 
-	for _, p := range ps {
+	deferred := make([][]string, len(ps))
+	for i, p := range ps {
 		err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{rebuildSchemaOf(p.Name())}.Sanitize()+` CASCADE`); err != nil {
 				return err
 			}
-			return setupSchema(ctx, tx, p, rebuildSchemaOf(p.Name()))
+			if err := setupSchema(ctx, tx, p, rebuildSchemaOf(p.Name())); err != nil {
+				return err
+			}
+			var err error
+			deferred[i], err = dropSecondaryIndexes(ctx, tx, rebuildSchemaOf(p.Name()))
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("projections: rebuild %s: fresh schema: %w", p.Name(), err)
@@ -86,12 +92,48 @@ func (r *Runner) Rebuild(ctx context.Context, names []string, progress func(done
 	if err := r.fold(ctx, ps, head.Events, progress); err != nil {
 		return err
 	}
-	for _, p := range ps {
+	for i, p := range ps {
+		// Built once over the whole table, indexes cost a fraction of what
+		// maintaining them row by row does.
+		for _, def := range deferred[i] {
+			if _, err := r.pool.Exec(ctx, def); err != nil {
+				return fmt.Errorf("projections: rebuild %s: %s: %w", p.Name(), def, err)
+			}
+		}
 		if err := r.swap(ctx, p); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// dropSecondaryIndexes drops the indexes of schema that no constraint needs
+// (the unique ones stay: folding relies on them) and returns their
+// definitions, to be created again once the tables are full.
+func dropSecondaryIndexes(ctx context.Context, tx pgx.Tx, schema string) ([]string, error) {
+	rows, err := tx.Query(ctx, `
+SELECT pg_get_indexdef(i.indexrelid), quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND NOT i.indisunique AND NOT i.indisprimary
+ORDER BY c.relname`, schema)
+	if err != nil {
+		return nil, err
+	}
+	type index struct{ Def, Name string }
+	indexes, err := pgx.CollectRows(rows, pgx.RowToStructByPos[index])
+	if err != nil {
+		return nil, err
+	}
+	defs := make([]string, 0, len(indexes))
+	for _, ix := range indexes {
+		if _, err := tx.Exec(ctx, `DROP INDEX `+ix.Name); err != nil {
+			return nil, err
+		}
+		defs = append(defs, ix.Def)
+	}
+	return defs, nil
 }
 
 func (r *Runner) applyRebuild(ctx context.Context, p Projector, events []eventstore.Event) error {
@@ -104,7 +146,7 @@ func (r *Runner) applyRebuild(ctx context.Context, p Projector, events []eventst
 		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 			return err
 		}
-		_, _, err := applyInTx(ctx, tx, p, events)
+		_, _, err := applyInTx(ctx, tx, p, events, nil)
 		return err
 	})
 	if err != nil {
@@ -172,7 +214,7 @@ func (r *Runner) swap(ctx context.Context, p Projector) error {
 			if n == 0 {
 				return fmt.Errorf("live checkpoint %s is past the end of the log", FormatCursor(target.Cursor))
 			}
-			if _, _, err := applyInTx(ctx, tx, p, events[:n]); err != nil {
+			if _, _, err := applyInTx(ctx, tx, p, events[:n], nil); err != nil {
 				return err
 			}
 		}

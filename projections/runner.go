@@ -231,22 +231,29 @@ func (r *Runner) handler(p Projector) message.NoPublishHandlerFunc {
 
 func (r *Runner) applyLive(ctx context.Context, p Projector, events []eventstore.Event) error {
 	var cp Checkpoint
-	var n int
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-		if err := enterSchema(ctx, tx, p.Name(), SchemaOf(p.Name()), true); err != nil {
-			return err
+	var folded Accumulator
+	err := func() error {
+		if bp, ok := p.(BulkProjector); ok {
+			folded = bp.NewAccumulator()
+			if err := folded.Fold(events); err != nil {
+				return err
+			}
 		}
-		var err error
-		cp, n, err = applyInTx(ctx, tx, p, events)
-		return err
-	})
+		return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+			if err := enterSchema(ctx, tx, p.Name(), SchemaOf(p.Name()), true); err != nil {
+				return err
+			}
+			var err error
+			cp, _, err = applyInTx(ctx, tx, p, events, folded)
+			return err
+		})
+	}()
 	if err != nil {
 		if len(events) == 1 && ctx.Err() == nil {
 			return &StoppedError{Projector: p.Name(), Event: &events[0], Err: err}
 		}
 		return err
 	}
-	_ = n
 	r.advance(p.Name(), cp)
 	return nil
 }
