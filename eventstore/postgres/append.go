@@ -317,10 +317,11 @@ func (r *request) decide(current map[string]head, known map[uuid.UUID]eventstore
 // queued (up to maxGroupEvents events) and write it in one transaction, one
 // WAL flush for the lot. Each append's expectations are still checked one by
 // one, in queue order, and an append that fails fails alone. committers <= 0
-// means 4.
+// means 2: groups that share streams wait for each other's locks anyway, so
+// more committers mostly make smaller groups.
 func WithGroupCommit(committers int) Option {
 	if committers <= 0 {
-		committers = 4
+		committers = 2
 	}
 	return func(s *Store) { s.group = &group{maxCommitters: committers} }
 }

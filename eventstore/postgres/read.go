@@ -99,12 +99,14 @@ func (s *Store) ReadAll(ctx context.Context, from eventstore.Cursor, limit int) 
 	return events, nil
 }
 
-// heldBack reports whether committed events wait above the horizon for a
-// transaction that has not finished yet.
-func (s *Store) heldBack(ctx context.Context) (bool, error) {
-	var held bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE xid >= pg_snapshot_xmin(pg_current_snapshot()))`).Scan(&held)
-	return held, err
+// pending reports whether committed events exist after c that ReadAll did
+// not return: they wait above the horizon for an older transaction to finish,
+// or the horizon passed them just after ReadAll's snapshot. Either way the
+// caller should read again soon: no notification will tell it when.
+func (s *Store) pending(ctx context.Context, c eventstore.Cursor) (bool, error) {
+	var pending bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE (xid, position) > ($1, $2))`, c.Major, int64(c.Minor)).Scan(&pending)
+	return pending, err
 }
 
 // CursorOf implements eventstore.Store.

@@ -20,7 +20,7 @@ const (
 	// maxHeldBackPoll. No notification tells us when that transaction ends
 	// (it may not even append events).
 	heldBackPoll    = 2 * time.Millisecond
-	maxHeldBackPoll = 100 * time.Millisecond
+	maxHeldBackPoll = 50 * time.Millisecond
 )
 
 // ErrClosed is returned by Next on a closed subscription.
@@ -65,7 +65,7 @@ func (sub *subscription) Next(ctx context.Context, max int) ([]eventstore.Event,
 			sub.cursor = events[len(events)-1].Cursor
 			return events, nil
 		}
-		held, err := sub.store.heldBack(ctx)
+		held, err := sub.store.pending(ctx, sub.cursor)
 		if err != nil {
 			return nil, err
 		}
