@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
@@ -130,5 +131,106 @@ func TestProblemFor(t *testing.T) {
 	}
 	if p := api.ProblemFor(domain.RuleError(domain.CodeInvalidCF, "worker_cf", "bad check character")); len(p.Errors) != 1 || p.Errors[0].Field != "worker_cf" {
 		t.Fatalf("field errors %+v", p.Errors)
+	}
+}
+
+// stalled is a read side whose WaitFor fails the way a stopped projector does.
+type stalled struct {
+	projections.Queries
+	err error
+}
+
+func (q stalled) WaitFor(ctx context.Context, _ int64) error {
+	if q.err != nil {
+		return q.err
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func operatorRequest(t *testing.T, srv *httptest.Server, dev *auth.Dev, path string) (*http.Response, api.Problem) {
+	t.Helper()
+	tok, _, _ := dev.Issue("OPERATORE", []commands.Role{commands.RoleOperator})
+	req, _ := http.NewRequest("GET", srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var p api.Problem
+	_ = json.NewDecoder(res.Body).Decode(&p)
+	return res, p
+}
+
+func TestMinPositionOutcomes(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		q      stalled
+		status int
+		code   string
+	}{
+		{"a wait past the bound is 504 read_model_timeout", stalled{}, 504, "read_model_timeout"},
+		{"a stopped projector is 503 read_model_unavailable", stalled{err: errors.New("projector claims stopped at position 7")}, 503, "read_model_unavailable"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dev := auth.NewDev(auth.DevConfig{})
+			srv := httptest.NewServer(api.NewServer(api.Config{
+				Commands: panicky{}, Queries: tc.q, Store: memory.New(), Auth: dev, ReadWait: 50 * time.Millisecond,
+			}))
+			defer srv.Close()
+			res, p := operatorRequest(t, srv, dev, "/api/v1/backoffice/worklist?min_position=3")
+			if res.StatusCode != tc.status || p.Code != tc.code {
+				t.Fatalf("status %d code %q, want %d %q", res.StatusCode, p.Code, tc.status, tc.code)
+			}
+		})
+	}
+}
+
+func TestReadinessAndLagMetrics(t *testing.T) {
+	t.Parallel()
+	dev := auth.NewDev(auth.DevConfig{})
+	srv := httptest.NewServer(api.NewServer(api.Config{
+		Commands: panicky{}, Queries: noQueries{}, Store: memory.New(), Auth: dev,
+		Ready:        func(context.Context) error { return errors.New("projector statements stopped") },
+		ProjectorLag: func() map[string]float64 { return map[string]float64{"statements": 42} },
+	}))
+	defer srv.Close()
+	res, p := operatorRequest(t, srv, dev, "/readyz")
+	if res.StatusCode != http.StatusServiceUnavailable || p.Code != "not_ready" || !strings.Contains(p.Detail, "statements stopped") {
+		t.Fatalf("readyz %d %+v", res.StatusCode, p)
+	}
+	m, err := srv.Client().Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Body.Close()
+	var body bytes.Buffer
+	_, _ = body.ReadFrom(m.Body)
+	if !strings.Contains(body.String(), `libretto_projector_lag_events{projector="statements"} 42`) {
+		t.Fatalf("metrics lack the projector lag:\n%s", body.String())
+	}
+}
+
+func TestDevTokenStoresTheCitizensCFUpperCase(t *testing.T) {
+	t.Parallel()
+	dev := auth.NewDev(auth.DevConfig{})
+	srv := httptest.NewServer(api.NewServer(api.Config{Commands: panicky{}, Queries: noQueries{}, Store: memory.New(), Auth: dev}))
+	defer srv.Close()
+	res, err := srv.Client().Post(srv.URL+"/api/v1/dev/token", "application/json", strings.NewReader(`{"subject":" rssmra85t10a562s ","roles":["citizen"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct{ Token string }
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, err %v", res.StatusCode, err)
+	}
+	p, err := dev.Authenticate(context.Background(), body.Token)
+	if err != nil || p.Subject != "RSSMRA85T10A562S" {
+		t.Fatalf("principal %+v, err %v", p, err)
 	}
 }
