@@ -373,3 +373,41 @@ func TestLiveReadModelsEqualTheirRebuildOverPostgresWithConcurrentWriters(t *tes
 		}
 	}
 }
+
+func TestAnInterruptedRebuildCanRunAgain(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	store := memory.New()
+	h := newHistory(t, store, 5)
+	for range 600 {
+		h.step()
+	}
+	r := NewRunner(pool, store, quietLogger())
+	startRunner(t, r)
+	waitFor(t, r, h.last)
+	live := dump(t, pool, r.Names())
+
+	r.RebuildBatch, r.RebuildFlush = 50, 200
+	ctx, cancel := context.WithCancel(context.Background())
+	err := r.Rebuild(ctx, nil, func(done, total int64) {
+		if done > 300 {
+			cancel()
+		}
+	})
+	cancel()
+	if err == nil {
+		t.Fatal("an interrupted rebuild reports success")
+	}
+	compareDumps(t, "live tables after an interrupted rebuild", live, dump(t, pool, r.Names()))
+	if err := r.Rebuild(context.Background(), nil, nil); err != nil {
+		t.Fatalf("rebuild after an interrupted one: %v", err)
+	}
+	compareDumps(t, "rebuild after an interrupted one", live, dump(t, pool, r.Names()))
+	var leftovers int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'rm\_%\_\_%'`).Scan(&leftovers); err != nil {
+		t.Fatal(err)
+	}
+	if leftovers != 0 {
+		t.Errorf("%d rebuild schemas left behind", leftovers)
+	}
+}
