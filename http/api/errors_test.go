@@ -157,7 +157,10 @@ func TestErrorCodes(t *testing.T) {
 		{"bad base64 in the will is invalid_base64", 400, "invalid_base64", "will.content_base64", func(t *testing.T) *response {
 			return s.post("/heir-claims", s.token(s.cf()), `{"deceased_cf":"X","date_of_death":"2026-03-06","heir_kind":"testamentario","will":{"filename":"a.pdf","content_base64":"!!!"}}`)
 		}},
-		{"a form body is unsupported_media_type", 415, "unsupported_media_type", "", func(t *testing.T) *response {
+		{"an XML body is unsupported_media_type", 415, "unsupported_media_type", "", func(t *testing.T) *response {
+			return s.do("POST", "/users", s.token(s.cf()), "<user/>", "Content-Type", "application/xml")
+		}},
+		{"a form body that is not JSON is malformed_json", 400, "malformed_json", "", func(t *testing.T) *response {
 			return s.do("POST", "/users", s.token(s.cf()), "a=b", "Content-Type", "application/x-www-form-urlencoded")
 		}},
 		{"no token is unauthorized", 401, "unauthorized", "", func(t *testing.T) *response {

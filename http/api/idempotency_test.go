@@ -42,4 +42,6 @@ func TestMissingContentTypeIsAcceptedAsJSON(t *testing.T) {
 	r := s.do("POST", "/users", tok, []byte(`{}`), "Content-Type", "")
 	r.want(http.StatusCreated)
 	s.do("POST", "/workers", tok, []byte(``), "Content-Type", "application/json; charset=utf-8").want(http.StatusCreated)
+	// curl -d sends JSON as application/x-www-form-urlencoded unless told otherwise.
+	s.do("POST", "/dev/token", "", []byte(`{"subject":"`+s.cf()+`"}`), "Content-Type", "application/x-www-form-urlencoded").want(http.StatusOK)
 }

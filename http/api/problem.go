@@ -147,7 +147,16 @@ func writeJSON(w http.ResponseWriter, contentType string, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// isJSONMedia accepts application/json and any +json type.
+// isJSONMedia accepts application/json and any +json type, and the types
+// that clients send JSON under by default (curl -d says
+// application/x-www-form-urlencoded, some libraries text/plain): the body
+// must still be JSON. Any other declared type is refused with 415.
 func isJSONMedia(mt string) bool {
-	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+	switch {
+	case mt == "application/json", strings.HasSuffix(mt, "+json"):
+		return true
+	case mt == "application/x-www-form-urlencoded", mt == "text/plain":
+		return true
+	}
+	return false
 }
