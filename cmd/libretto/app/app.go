@@ -122,12 +122,9 @@ func (a *App) start(ctx context.Context) error {
 		}()
 	}
 	if a.Config.Seed {
-		started := time.Now()
-		a.log.Info("loading demo data into an empty store (LIBRETTO_SEED)")
-		if err := seed.Seed(ctx, a.Commands, started, seed.WaitFor(a.Runner.WaitFor)); err != nil {
-			return fmt.Errorf("seed: %w", err)
+		if err := a.seedIfEmpty(ctx); err != nil {
+			return err
 		}
-		a.log.Info("demo data ready", "took", time.Since(started).Round(time.Millisecond))
 	}
 	if a.Config.NATSURL != "" {
 		feed, err := familyfeed.New(familyfeed.Config{URL: a.Config.NATSURL, Commands: a.Commands, Logger: a.log.With("component", "familyfeed")})
@@ -306,6 +303,26 @@ func (a *App) projectorLag() map[string]float64 {
 		out[s.Name] = float64(s.LagEvents)
 	}
 	return out
+}
+
+// seedIfEmpty loads the demo data when the event store holds no event: a
+// database with anyone's data in it is left alone (libretto seed completes an
+// interrupted seed on demand).
+func (a *App) seedIfEmpty(ctx context.Context) error {
+	head, err := a.Store.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	if head.Events > 0 {
+		return nil
+	}
+	started := time.Now()
+	a.log.Info("loading demo data into the empty event store (LIBRETTO_SEED)")
+	if err := seed.Seed(ctx, a.Commands, started, seed.WaitFor(a.Runner.WaitFor)); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	a.log.Info("demo data ready", "took", time.Since(started).Round(time.Millisecond))
+	return nil
 }
 
 // recoverSagas runs the saga recovery of a store without multi-stream
