@@ -20,7 +20,7 @@ ASSETS := $(if $(wildcard http/portal/assets.mk),portal-assets)
 # it started it.
 WITH_DB = ./$(BIN) devdb exec --
 
-.PHONY: all build run test test-with-db vet fmt-check bench lint chromium devdb devdb-stop clean
+.PHONY: all build run test test-with-db vet fmt-check bench bench-go soak lint chromium devdb devdb-stop clean
 
 all: build
 
@@ -50,9 +50,19 @@ fmt-check:
 	@files=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); \
 	if [ -n "$$files" ]; then echo "make: gofmt needed on:"; echo "$$files"; exit 1; fi
 
-## bench: Go benchmarks against a real PostgreSQL (issue 5 replaces it with the full bench)
+## bench: the one-run measurement of issue 5 (pgbench beside commands over HTTP, lag, rebuild, RSS); last line JSON
 bench: build
+	@LIBRETTO_BIN=$(CURDIR)/$(BIN) $(WITH_DB) $(GO) run ./cmd/libretto-bench
+
+## bench-go: every Go benchmark, against a real PostgreSQL
+bench-go: build
 	@$(WITH_DB) $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./...
+
+## soak: kill -9 the server under load for $(SOAK_SECONDS) s; every acknowledged command must survive (make test runs a 4 s form)
+SOAK_SECONDS ?= 300
+soak: build
+	@LIBRETTO_SOAK_SECONDS=$(SOAK_SECONDS) LIBRETTO_BIN=$(CURDIR)/$(BIN) \
+	$(WITH_DB) $(GO) test -run 'Kill9' -count=1 -v -timeout 60m ./cmd/libretto-bench
 
 ## lint: go vet, plus staticcheck when installed
 lint: vet fmt-check
