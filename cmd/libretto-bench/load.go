@@ -20,8 +20,38 @@ import (
 
 // client speaks the JSON API.
 type client struct {
-	base string
-	http *http.Client
+	base   string
+	http   *http.Client
+	tokens sync.Map // "subject|role" → development token
+}
+
+// identity is whom a request acts as: a development token for subject with
+// role, fetched once and again when the server no longer knows it (a
+// restarted server signs with a new key).
+type identity struct{ subject, role string }
+
+func citizen(cf string) identity { return identity{cf, "citizen"} }
+
+// as sends a request with id's token, refreshing it once on a 401.
+func (c *client) as(ctx context.Context, id identity, method, path string, body any, out any) (int, []byte, error) {
+	key := id.subject + "|" + id.role
+	for attempt := 0; ; attempt++ {
+		tok, ok := c.tokens.Load(key)
+		if !ok {
+			t, err := c.token(ctx, id.subject, id.role)
+			if err != nil {
+				return 0, nil, err
+			}
+			c.tokens.Store(key, t)
+			tok = t
+		}
+		code, raw, err := c.do(ctx, method, path, tok.(string), body, out)
+		if code == http.StatusUnauthorized && attempt == 0 {
+			c.tokens.Delete(key)
+			continue
+		}
+		return code, raw, err
+	}
 }
 
 func newClient(base string) *client {
@@ -66,9 +96,9 @@ func (c *client) do(ctx context.Context, method, path, token string, body any, o
 	return res.StatusCode, raw, nil
 }
 
-// must is do that wants status.
-func (c *client) must(ctx context.Context, want int, method, path, token string, body any, out any) error {
-	code, raw, err := c.do(ctx, method, path, token, body, out)
+// must is as that wants status.
+func (c *client) must(ctx context.Context, want int, id identity, method, path string, body any, out any) error {
+	code, raw, err := c.as(ctx, id, method, path, body, out)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
@@ -82,7 +112,10 @@ func (c *client) token(ctx context.Context, subject string, roles ...string) (st
 	var out struct {
 		Token string `json:"token"`
 	}
-	err := c.must(ctx, 200, "POST", "/dev/token", "", map[string]any{"subject": subject, "roles": roles}, &out)
+	code, raw, err := c.do(ctx, "POST", "/dev/token", "", map[string]any{"subject": subject, "roles": roles}, &out)
+	if err == nil && code != http.StatusOK {
+		err = fmt.Errorf("POST /dev/token: %d: %s", code, raw)
+	}
 	return out.Token, err
 }
 
@@ -101,15 +134,15 @@ func makeCF(n int64) string {
 // booklet is a funded booklet the load records services on: a live user's,
 // or a deceased user's through the claim of its heir.
 type booklet struct {
-	cf, token string
-	claimID   string // set for a deceased user's booklet
-	heirToken string
+	cf      string
+	claimID string // set for a deceased user's booklet
+	heir    string
 }
 
 type population struct {
 	live, deceased []booklet
 	workers        []string
-	operator       string
+	operator       identity
 	serviceDate    string // for RecordService
 	priorDate      string // for InsertPriorService: before the date of death
 }
@@ -130,13 +163,8 @@ func setup(ctx context.Context, c *client, o loadOptions, base int64) (*populati
 		priorDate:   today.AddDate(0, 0, -40).Format(time.DateOnly),
 	}
 	deathDate := today.AddDate(0, 0, -30).Format(time.DateOnly)
-	if p.operator, err = c.token(ctx, "OPERATORE-BENCH", "operator"); err != nil {
-		return nil, err
-	}
-	system, err := c.token(ctx, "F24-BENCH", "system")
-	if err != nil {
-		return nil, err
-	}
+	p.operator = identity{"OPERATORE-BENCH", "operator"}
+	system := identity{"F24-BENCH", "system"}
 	deceased := o.Booklets / 10
 	n := base
 	next := func() string { n++; return makeCF(n) }
@@ -156,14 +184,10 @@ func setup(ctx context.Context, c *client, o loadOptions, base int64) (*populati
 	// Users with their deposits, then workers, then heirs with claims.
 	err = parallel(ctx, len(all), 32, func(i int) error {
 		b := &all[i]
-		var err error
-		if b.token, err = c.token(ctx, b.cf, "citizen"); err != nil {
+		if err := c.must(ctx, 201, citizen(b.cf), "POST", "/users", map[string]any{}, nil); err != nil {
 			return err
 		}
-		if err := c.must(ctx, 201, "POST", "/users", b.token, map[string]any{}, nil); err != nil {
-			return err
-		}
-		return c.must(ctx, 201, "POST", "/deposits", system, map[string]any{
+		return c.must(ctx, 201, system, "POST", "/deposits", map[string]any{
 			"user_cf": b.cf, "amount_cents": 5000000, "channel": "F24", "paid_on": today.AddDate(0, 0, -60).Format(time.DateOnly),
 		}, nil)
 	})
@@ -171,30 +195,22 @@ func setup(ctx context.Context, c *client, o loadOptions, base int64) (*populati
 		return nil, err
 	}
 	err = parallel(ctx, len(p.workers), 32, func(i int) error {
-		tok, err := c.token(ctx, p.workers[i], "citizen")
-		if err != nil {
-			return err
-		}
-		return c.must(ctx, 201, "POST", "/workers", tok, map[string]any{"iban": benchIBAN, "category": "altro"}, nil)
+		return c.must(ctx, 201, citizen(p.workers[i]), "POST", "/workers", map[string]any{"iban": benchIBAN, "category": "altro"}, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
 	err = parallel(ctx, deceased, 32, func(i int) error {
 		b := &all[i]
-		tok, err := c.token(ctx, heirs[i], "citizen")
-		if err != nil {
-			return err
-		}
 		var out struct {
 			ClaimID string `json:"claim_id"`
 		}
-		if err := c.must(ctx, 201, "POST", "/heir-claims", tok, map[string]any{
+		if err := c.must(ctx, 201, citizen(heirs[i]), "POST", "/heir-claims", map[string]any{
 			"deceased_cf": b.cf, "date_of_death": deathDate, "heir_kind": "legittimo",
 		}, &out); err != nil {
 			return err
 		}
-		b.claimID, b.heirToken = out.ClaimID, tok
+		b.claimID, b.heir = out.ClaimID, heirs[i]
 		return nil
 	})
 	if err != nil {
@@ -303,17 +319,18 @@ func runLoad(ctx context.Context, c *client, p *population, o loadOptions, sampl
 					"worker_cf": worker, "activity": activities[rng.IntN(3)],
 					"hours": 1, "vouchers": 1,
 				}
-				var path, token string
+				var path string
+				var id identity
 				var b booklet
 				prior := len(p.deceased) > 0 && rng.Float64() < o.PriorShare
 				if prior {
 					b = p.deceased[rng.IntN(len(p.deceased))]
-					path, token = "/heir-claims/"+b.claimID+"/prior-services", b.heirToken
+					path, id = "/heir-claims/"+b.claimID+"/prior-services", citizen(b.heir)
 					body["start_date"], body["end_date"] = p.priorDate, p.priorDate
 					body["declarations"] = map[string]any{"no_known_employment": true}
 				} else {
 					b = p.live[rng.IntN(len(p.live))]
-					path, token = "/services", b.token
+					path, id = "/services", citizen(b.cf)
 					body["start_date"], body["end_date"] = p.serviceDate, p.serviceDate
 					body["declarations"] = map[string]any{"no_recent_employment": true}
 				}
@@ -322,7 +339,7 @@ func runLoad(ctx context.Context, c *client, p *population, o loadOptions, sampl
 					Position  int64  `json:"position"`
 				}
 				t0 := time.Now()
-				code, raw, err := c.do(ctx, "POST", path, token, body, &out)
+				code, raw, err := c.as(ctx, id, "POST", path, body, &out)
 				d := time.Since(t0)
 				if ctx.Err() != nil && (err != nil || code == 0) {
 					break // the window closed during the request
@@ -331,6 +348,7 @@ func runLoad(ctx context.Context, c *client, p *population, o loadOptions, sampl
 					key := fmt.Sprint(code)
 					if err != nil {
 						key = "transport"
+						time.Sleep(20 * time.Millisecond) // a server restarting
 					} else {
 						var pr struct {
 							Code string `json:"code"`
@@ -385,10 +403,10 @@ func runLoad(ctx context.Context, c *client, p *population, o loadOptions, sampl
 // visible waits for the service in the booklet's dashboard (?min_position,
 // then polling should the read model show the position but not yet the
 // service) and returns the time since acked.
-func (c *client) visible(ctx context.Context, token, cf, serviceID string, pos int64, acked time.Time) (time.Duration, bool) {
+func (c *client) visible(ctx context.Context, reader identity, cf, serviceID string, pos int64, acked time.Time) (time.Duration, bool) {
 	deadline := acked.Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		code, raw, err := c.do(ctx, "GET", fmt.Sprintf("/families/%s/dashboard?min_position=%d", cf, pos), token, nil, nil)
+		code, raw, err := c.as(ctx, reader, "GET", fmt.Sprintf("/families/%s/dashboard?min_position=%d", cf, pos), nil, nil)
 		if err == nil && code == http.StatusOK && bytes.Contains(raw, []byte(serviceID)) {
 			return time.Since(acked), true
 		}
