@@ -2,6 +2,9 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -227,5 +230,28 @@ func checkStatementPDF(t *testing.T, pdf []byte, userCF, figure string) {
 		if !strings.Contains(text, want) {
 			t.Errorf("the PDF text lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestTheWillComesBackByteForByte uploads a testamentary heir's will and
+// reads it back with its hash.
+func TestTheWillComesBackByteForByte(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	w := newWorld(t, s, 0)
+	will := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n")
+	heirTok := s.token(s.cf())
+	c := s.post("/heir-claims", heirTok, map[string]any{
+		"deceased_cf": w.user, "date_of_death": "2026-03-06", "heir_kind": "testamentario",
+		"will": map[string]any{"filename": "testamento.pdf", "content_base64": base64.StdEncoding.EncodeToString(will)},
+	}).want(http.StatusCreated)
+	got := s.get("/heir-claims/"+c.str("claim_id")+"/will?"+c.pos(), s.operator()).want(http.StatusOK)
+	sum := sha256.Sum256(will)
+	if !bytes.Equal(got.raw, will) || got.header.Get("Content-Type") != "application/pdf" || got.header.Get("X-Content-SHA256") != hex.EncodeToString(sum[:]) {
+		t.Fatalf("will %q, type %q, sha %q", got.raw, got.header.Get("Content-Type"), got.header.Get("X-Content-SHA256"))
+	}
+	claim := s.get("/heir-claims/"+c.str("claim_id"), heirTok).want(http.StatusOK)
+	if ref := claim.obj("will"); ref["sha256"] != hex.EncodeToString(sum[:]) || ref["filename"] != "testamento.pdf" {
+		t.Fatalf("will reference %v", ref)
 	}
 }
