@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -119,7 +120,8 @@ func (s *Server) asOf(r *http.Request) (time.Time, error) {
 	if raw == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, raw)
+	// An unescaped "+01:00" arrives as " 01:00".
+	t, err := time.Parse(time.RFC3339Nano, strings.ReplaceAll(raw, " ", "+"))
 	if err != nil {
 		return time.Time{}, badRequest("invalid_as_of", "as_of", "as_of must be an RFC 3339 instant, e.g. 2026-03-01T12:00:00Z")
 	}

@@ -137,6 +137,10 @@ func TestEveryRouteSucceeds(t *testing.T) {
 	if n := len(replay.list("events")); n != 1 {
 		t.Fatalf("replay has %d events, want 1", n)
 	}
+	rome := s.get("/audit/heir-claims/"+claimID+"/replay?as_of="+firstAt.In(time.FixedZone("CET", 3600)).Format(time.RFC3339Nano), s.auditor()).want(http.StatusOK)
+	if n := len(rome.list("events")); n != 1 {
+		t.Fatalf("replay with an unescaped offset has %d events, want 1", n)
+	}
 	now := s.get("/audit/heir-claims/"+claimID+"/replay", s.auditor()).want(http.StatusOK)
 	if now.obj("state")["status"] != "validated" {
 		t.Fatalf("replay now %s", now.raw)
