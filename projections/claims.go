@@ -294,7 +294,7 @@ func updateStatus(b *pgx.Batch, table, key, column string, m map[string]string) 
 	for id, v := range m {
 		ids, values = append(ids, id), append(values, v)
 	}
-	b.Queue(`UPDATE `+table+` t SET `+column+` = x.v FROM unnest($1::text[], $2::text[]) AS x(k, v) WHERE t.`+key+` = x.k`, ids, values)
+	queueChunked(b, `UPDATE `+table+` t SET `+column+` = x.v FROM unnest($1::text[], $2::text[]) AS x(k, v) WHERE t.`+key+` = x.k`, ids, values)
 }
 
 // Flush implements Accumulator.
@@ -307,7 +307,7 @@ func (c *claimsBatch) Flush(ctx context.Context, tx pgx.Tx) error {
 		for i, r := range c.claims {
 			ids[i], heirs[i], dec[i], dods[i], kinds[i], sts[i], wills[i], ats[i] = r.id, r.heir, r.deceased, r.dod, r.kind, r.status, r.will, r.at
 		}
-		b.Queue(`INSERT INTO claims (claim_id, heir_cf, deceased_cf, date_of_death, heir_kind, status, will, registered_at)
+		queueChunked(b, `INSERT INTO claims (claim_id, heir_cf, deceased_cf, date_of_death, heir_kind, status, will, registered_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])`,
 			ids, heirs, dec, dods, kinds, sts, wills, ats)
 	}
@@ -320,7 +320,7 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
 		for i, r := range c.refunds {
 			ids[i], claims[i], ibans[i], sts[i], amounts[i], ats[i] = r.id, r.claim, r.iban, r.status, r.amount, r.at
 		}
-		b.Queue(`INSERT INTO refunds (refund_id, claim_id, amount_cents, iban, status, requested_at)
+		queueChunked(b, `INSERT INTO refunds (refund_id, claim_id, amount_cents, iban, status, requested_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[])`,
 			ids, claims, amounts, ibans, sts, ats)
 	}
@@ -333,7 +333,7 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[
 			ids[i], claims[i], workers[i], acts[i], starts[i], ends[i], sts[i] = r.id, r.claim, r.worker, r.activity, r.start, r.end, r.status
 			hours[i], majors[i], minors[i], vouchers[i] = r.hours, r.major, r.minor, r.vouchers
 		}
-		b.Queue(`INSERT INTO prior_services (service_id, claim_id, worker_cf, activity, start_date, end_date, centi_hours, vouchers, status, major, minor)
+		queueChunked(b, `INSERT INTO prior_services (service_id, claim_id, worker_cf, activity, start_date, end_date, centi_hours, vouchers, status, major, minor)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::integer[], $9::text[], $10::bigint[], $11::bigint[])`,
 			ids, claims, workers, acts, starts, ends, hours, vouchers, sts, majors, minors)
 	}
@@ -345,7 +345,7 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
 		for i, h := range c.history {
 			claims[i], ops[i], details[i], majors[i], minors[i], ats[i] = h.claim, h.op, h.details, h.major, h.minor, h.at
 		}
-		b.Queue(`INSERT INTO history (claim_id, major, minor, at, operation, details)
+		queueChunked(b, `INSERT INTO history (claim_id, major, minor, at, operation, details)
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::text[], $6::jsonb[])`,
 			claims, majors, minors, ats, ops, details)
 	}

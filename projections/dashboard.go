@@ -219,7 +219,7 @@ func (a *dashboardBatch) Flush(ctx context.Context, tx pgx.Tx) error {
 				dodIfUnset = append(dodIfUnset, d.dodIfUnset)
 			}
 		}
-		b.Queue(`
+		queueChunked(b, `
 INSERT INTO booklets AS b (user_cf, registered, deposited_cents, reserved_cents, refunded_cents, claims_attached, closed)
 SELECT * FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::bigint[], $5::bigint[], $6::integer[], $7::boolean[])
 ON CONFLICT (user_cf) DO UPDATE SET
@@ -231,7 +231,7 @@ ON CONFLICT (user_cf) DO UPDATE SET
 	closed = b.closed OR excluded.closed`,
 			a.bookletOrder, reg, dep, res, ref, att, closed)
 		if len(dodUsers) > 0 {
-			b.Queue(`
+			queueChunked(b, `
 UPDATE booklets b SET date_of_death = coalesce(x.force, b.date_of_death, x.if_unset)
 FROM unnest($1::text[], $2::text[], $3::text[]) AS x(user_cf, force, if_unset)
 WHERE b.user_cf = x.user_cf`, dodUsers, dodForce, dodIfUnset)
@@ -248,7 +248,7 @@ WHERE b.user_cf = x.user_cf`, dodUsers, dodForce, dodIfUnset)
 			hours[i], gross[i], net[i], capc[i] = centiHours(s.Hours), s.GrossCents, s.NetCents, s.UserCapCents
 			vouchers[i], years[i], heir[i] = int32(s.Vouchers), int32(s.Year), s.ClaimID != ""
 		}
-		b.Queue(`
+		queueChunked(b, `
 INSERT INTO services (service_id, user_cf, worker_cf, activity, start_date, end_date, centi_hours, vouchers,
 	gross_cents, net_cents, user_cap_cents, year, status, inserted_by_heir, recorded_at, deadline)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::integer[],
@@ -260,7 +260,7 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
 		for i, id := range a.updateOrder {
 			statuses[i] = a.updates[id]
 		}
-		b.Queue(`
+		queueChunked(b, `
 UPDATE services s SET status = x.status
 FROM unnest($1::text[], $2::text[]) AS x(service_id, status)
 WHERE s.service_id = x.service_id`, a.updateOrder, statuses)

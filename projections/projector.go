@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -117,3 +118,25 @@ func centiHours(h float64) int64 {
 }
 
 func hoursOf(centi int64) float64 { return float64(centi) / 100 }
+
+// flushChunk is the most rows one unnest statement carries: big enough to
+// amortise a round trip, small enough that encoding its arrays stays cheap.
+var flushChunk = 4096
+
+// queueChunked queues sql once per chunk of at most flushChunk rows of its
+// arguments, which are all slices of the same length (the unnest arrays).
+func queueChunked(b *pgx.Batch, sql string, arrays ...any) {
+	n := reflect.ValueOf(arrays[0]).Len()
+	if n <= flushChunk {
+		b.Queue(sql, arrays...)
+		return
+	}
+	for lo := 0; lo < n; lo += flushChunk {
+		hi := min(lo+flushChunk, n)
+		args := make([]any, len(arrays))
+		for i, a := range arrays {
+			args[i] = reflect.ValueOf(a).Slice(lo, hi).Interface()
+		}
+		b.Queue(sql, args...)
+	}
+}

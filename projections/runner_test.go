@@ -411,3 +411,28 @@ func TestAnInterruptedRebuildCanRunAgain(t *testing.T) {
 		t.Errorf("%d rebuild schemas left behind", leftovers)
 	}
 }
+
+// Not parallel: it changes flushChunk while the parallel tests wait.
+func TestRowsSplitAcrossStatementsFoldTheSame(t *testing.T) {
+	pool := newPool(t)
+	store := memory.New()
+	h := newHistory(t, store, 9)
+	for range 500 {
+		h.step()
+	}
+	r := NewRunner(pool, store, quietLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, r, h.last)
+	live := dump(t, pool, r.Names())
+	defer func(n int) { flushChunk = n }(flushChunk)
+	flushChunk = 3
+	if err := r.Rebuild(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	compareDumps(t, "rebuild in chunks of 3 rows", live, dump(t, pool, r.Names()))
+	cancel()
+}

@@ -141,7 +141,7 @@ func (a *statementsBatch) Fold(events []eventstore.Event) error {
 func (a *statementsBatch) Flush(ctx context.Context, tx pgx.Tx) error {
 	b := &pgx.Batch{}
 	if len(a.registered) > 0 {
-		b.Queue(`INSERT INTO workers (worker_cf) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, a.registered)
+		queueChunked(b, `INSERT INTO workers (worker_cf) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, a.registered)
 	}
 	if n := len(a.order); n > 0 {
 		workers, users := make([]string, n), make([]string, n)
@@ -154,7 +154,7 @@ func (a *statementsBatch) Flush(ctx context.Context, tx pgx.Tx) error {
 			services[i], vouchers[i] = l.services, l.vouchers
 			hours[i], gross[i], net[i], ivs[i], inail[i], fees[i], paid[i] = l.hours, l.gross, l.net, l.ivs, l.inail, l.fees, l.paid
 		}
-		b.Queue(`
+		queueChunked(b, `
 INSERT INTO lines AS l (worker_cf, year, month, user_cf, inserted_by_heir, services, centi_hours, vouchers,
 	gross_cents, net_cents, ivs_cents, inail_cents, fees_cents, paid_cents)
 SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::text[], $5::boolean[], $6::integer[], $7::bigint[], $8::integer[],
