@@ -310,7 +310,11 @@ func (p *Portal) boPayroll(w http.ResponseWriter, r *http.Request) {
 			if res.Payments == 0 {
 				setFlash(r, "info", "Nessuna prestazione da pagare.")
 			} else {
-				setFlash(r, "success", "Pagamenti eseguiti: "+strconv.Itoa(res.Payments)+" prestatori, "+euro(res.PaidCents)+" in totale.")
+				who := strconv.Itoa(res.Payments) + " prestatori"
+				if res.Payments == 1 {
+					who = "1 prestatore"
+				}
+				setFlash(r, "success", "Pagamenti eseguiti: "+who+", "+euro(res.PaidCents)+" in totale (al netto delle commissioni del bonifico domiciliato).")
 			}
 			p.redirect(w, r, "/backoffice/pagamenti")
 			return

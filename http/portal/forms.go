@@ -315,11 +315,16 @@ func (p *Portal) meta(r *http.Request, f *Form) commands.Meta {
 	return m
 }
 
+// readYourWritesWait bounds how long a page waits for the read models after
+// a command: generous, because the page after it would otherwise not show
+// (or not find) what the person just did.
+const readYourWritesWait = 15 * time.Second
+
 // waitFor lets the read models catch up with a command before the redirect,
 // so the next page shows what was just done. A slow projector only delays
-// the page by a few seconds; it never fails the request.
+// the page; it never fails the request.
 func (p *Portal) waitFor(r *http.Request, res commands.Result) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), readYourWritesWait)
 	defer cancel()
 	if err := p.cfg.Queries.WaitFor(ctx, res.Position); err != nil {
 		p.cfg.Logger.Warn("portal: read model behind", "position", res.Position, "err", err)

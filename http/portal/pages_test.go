@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -235,5 +236,73 @@ func TestAuditorSeesTheClaimAsItStood(t *testing.T) {
 	_, body := b.get("/audit/verifica?esegui=1")
 	if !strings.Contains(body, "Nessuna alterazione") {
 		t.Fatal("the hash-chain check did not report an intact log")
+	}
+}
+
+func TestUserRecordsAndRevokesAServiceAndTheWorkerDownloadsTheStatement(t *testing.T) {
+	st := newStack(t)
+	user, worker := seed.FamilyVerdiCF, seed.WorkerMariaCF
+	st.run(t, "open the booklet", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RegisterUser(ctx, as(user, commands.RoleCitizen), commands.RegisterUser{})
+	})
+	st.run(t, "deposit", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RecordDeposit(ctx, as("pagopa-feed", commands.RoleSystem), commands.RecordDeposit{
+			UserCF: user, AmountCents: 10000, Channel: "PAGOPA", PaidOn: time.Now().Format(time.DateOnly)})
+	})
+	st.run(t, "register worker", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RegisterWorker(ctx, as(worker, commands.RoleCitizen), commands.RegisterWorker{Category: "altro"})
+	})
+	today := time.Now().Format(time.DateOnly)
+	b := newBrowser(t, st.srv)
+	b.login(user, commands.RoleCitizen)
+	service := url.Values{"worker_cf": {worker}, "activity": {"assistenza_domiciliare"}, "start_date": {today}, "end_date": {today},
+		"hours": {"2"}, "vouchers": {"2"}, "declaration": {"1"}}
+	for i := 0; i < 2; i++ {
+		if resp, body := b.submit("/libretto/prestazioni/nuova", "/libretto/prestazioni", service); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("record service: %d\n%s", resp.StatusCode, body)
+		}
+	}
+	_, dash := b.get("/libretto")
+	if !strings.Contains(dash, "60,00 €") || strings.Count(dash, "/revoca\"") != 2 {
+		t.Fatalf("dashboard after two services of 20 € on 100 €: want 60,00 € available and two revoke links\n%s", dash)
+	}
+	revoke := regexp.MustCompile(`href="(/libretto/prestazioni/[^"]+/revoca)"`).FindStringSubmatch(dash)[1]
+	if resp, body := b.submit(revoke, revoke, url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d\n%s", resp.StatusCode, body)
+	}
+	_, dash = b.get("/libretto")
+	if !strings.Contains(dash, "Revocata") || !strings.Contains(dash, "80,00 €") {
+		t.Fatal("the revoked service is not shown as revoked with its 20 € back")
+	}
+
+	// Another citizen cannot revoke it: the service is not on their booklet.
+	other := newBrowser(t, st.srv)
+	other.login(heirCF, commands.RoleCitizen)
+	if resp, _ := other.get(revoke); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("another citizen's revoke page: %d, want 404", resp.StatusCode)
+	}
+
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	resp, body := op.submit("/backoffice/pagamenti", "/backoffice/pagamenti", url.Values{"run_date": {today}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("payroll: %d\n%s", resp.StatusCode, body)
+	}
+	if _, page := op.get("/backoffice/pagamenti"); !strings.Contains(page, "1 prestatore, 13,40 €") {
+		t.Fatalf("payroll flash: want one worker paid 16,00 € less the 2,60 € fee of the bonifico domiciliato\n%s", page)
+	}
+
+	w := newBrowser(t, st.srv)
+	w.login(worker, commands.RoleCitizen)
+	year := time.Now().Year()
+	if _, page := w.get("/prestatore"); !strings.Contains(page, fmt.Sprintf("/prestatore/prospetto/%d", year)) {
+		t.Fatal("the statement page has no PDF link")
+	}
+	resp, pdfBody := w.get(fmt.Sprintf("/prestatore/prospetto/%d", year))
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" || pdfBody != fmt.Sprintf("%%PDF-1.4 %s %d 1340", worker, year) {
+		t.Fatalf("PDF: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), pdfBody)
+	}
+	if resp, _ := w.get(fmt.Sprintf("/prestatore/prospetto/%d", year-3)); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a year without payments: %d, want 404", resp.StatusCode)
 	}
 }

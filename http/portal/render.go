@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -135,6 +136,7 @@ var templateFuncs = template.FuncMap{
 	"crumbs":      crumbs,
 	"detailLabel": func(k string) string { return label("detail", k) },
 	"detailValue": detailValue,
+	"detailPairs": detailPairs,
 	"icon":        func(name string) string { return "/assets/vendor/svg/sprites.svg#" + name },
 	"upper":       strings.ToUpper,
 	"hex":         func(b []byte) string { return hex.EncodeToString(b) },
@@ -358,4 +360,45 @@ func detailValue(key string, v any) string {
 		}
 	}
 	return fmt.Sprint(v)
+}
+
+// detailOrder is the order people read a history entry's details in; the
+// technical ids come last.
+var detailOrder = []string{
+	"deceased_cf", "date_of_death", "heir_kind", "will", "worker_cf", "activity", "start_date", "end_date",
+	"hours", "vouchers", "amount_cents", "iban", "paid_on", "bank_reference", "previous", "note", "reason",
+	"operator_cf", "service_id", "refund_id", "run_id",
+}
+
+type detailPair struct {
+	Key   string
+	Value any
+}
+
+// detailPairs lists a history entry's details in detailOrder, the unknown
+// ones after, by name; empty values are left out.
+func detailPairs(details map[string]any) []detailPair {
+	var out []detailPair
+	seen := map[string]bool{}
+	for _, k := range detailOrder {
+		if v, ok := details[k]; ok {
+			seen[k] = true
+			if v != nil && v != "" {
+				out = append(out, detailPair{k, v})
+			}
+		}
+	}
+	var rest []string
+	for k := range details {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		if v := details[k]; v != nil && v != "" {
+			out = append(out, detailPair{k, v})
+		}
+	}
+	return out
 }

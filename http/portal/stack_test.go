@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -52,7 +53,7 @@ func newStack(t *testing.T) *stack {
 	h.SetUnpaidBooklets(runner.PGQueries())
 	srv := httptest.NewServer(New(Config{
 		Commands: h, Queries: runner.Queries(), Documents: docs, Store: store,
-		Logger: logger, Dev: true, SessionKey: testKey,
+		Logger: logger, Dev: true, SessionKey: testKey, StatementPDF: fakePDF,
 	}))
 	t.Cleanup(srv.Close)
 	return &stack{srv: srv, commands: h, queries: runner.Queries(), store: store}
@@ -92,4 +93,10 @@ func (s *stack) deceasedWithBooklet(t *testing.T, cf string, cents int64, worker
 	s.run(t, "register worker", func(ctx context.Context) (commands.Result, error) {
 		return s.commands.RegisterWorker(ctx, as(worker, commands.RoleCitizen), commands.RegisterWorker{Category: "altro"})
 	})
+}
+
+// fakePDF stands in for the API's renderer (the portal must not import
+// http/api): enough to see which statement was rendered.
+func fakePDF(st projections.Statement, _ time.Time) ([]byte, error) {
+	return []byte(fmt.Sprintf("%%PDF-1.4 %s %d %d", st.WorkerCF, st.Year, st.Totals.PaidCents)), nil
 }

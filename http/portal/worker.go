@@ -73,6 +73,10 @@ func (p *Portal) workerStatementPDF(w http.ResponseWriter, r *http.Request) {
 		p.commandFailed(w, r, err)
 		return
 	}
+	if st.Totals.Services == 0 {
+		p.notFound(w, r) // the page offers no statement for a year without payments
+		return
+	}
 	pdf, err := p.cfg.StatementPDF(st, p.now())
 	if err != nil {
 		p.serverError(w, r, err)
