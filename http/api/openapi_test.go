@@ -79,7 +79,7 @@ func (r *recorder) add(method, path string, status int, ct string, body []byte) 
 }
 
 // check validates every response recorded and forgets them.
-func (r *recorder) check(t *testing.T) {
+func (r *recorder) check(t testing.TB) {
 	t.Helper()
 	doc, err := loadSpec()
 	if err != nil {

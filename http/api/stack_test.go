@@ -33,7 +33,7 @@ var testNow = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 // real HTTP server: migrations, the PostgreSQL event store, the command
 // handler, the live projectors and the API.
 type stack struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	logs   *bytes.Buffer
 	tokens sync.Map
@@ -45,13 +45,13 @@ type stack struct {
 // the PostgreSQL store reads the log below the cluster-wide transaction
 // horizon, so other tenants' long transactions (benchmarks, DROP DATABASE)
 // on a shared test server can hold the projectors back for seconds.
-func newStack(t *testing.T) *stack {
+func newStack(t testing.TB) *stack {
 	t.Helper()
 	return newStackWith(t, func(c *api.Config) { c.ReadWait = 30 * time.Second })
 }
 
 // newStackWith builds a stack with the API configuration changed by edit.
-func newStackWith(t *testing.T, edit func(*api.Config)) *stack {
+func newStackWith(t testing.TB, edit func(*api.Config)) *stack {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -153,7 +153,7 @@ func (s *stack) auditor() string  { return s.token("AUDIT-1", "auditor") }
 func (s *stack) system() string   { return s.token("F24-FEED", "system") }
 
 type response struct {
-	t      *testing.T
+	t      testing.TB
 	method string
 	path   string
 	status int
@@ -311,7 +311,7 @@ type world struct {
 
 // newWorld registers a user with deposits of depositCents and a worker with
 // an IBAN.
-func newWorld(t *testing.T, s *stack, depositCents int64) *world {
+func newWorld(t testing.TB, s *stack, depositCents int64) *world {
 	t.Helper()
 	w := &world{stack: s, user: s.cf(), worker: s.cf()}
 	w.userTok, w.workerTok = s.token(w.user), s.token(w.worker)
@@ -343,7 +343,7 @@ type deceasedWorld struct {
 	heir, heirTok, claimID string
 }
 
-func newDeceasedWorld(t *testing.T, s *stack, depositCents int64) *deceasedWorld {
+func newDeceasedWorld(t testing.TB, s *stack, depositCents int64) *deceasedWorld {
 	t.Helper()
 	w := newWorld(t, s, depositCents)
 	d := &deceasedWorld{world: w, heir: s.cf()}
