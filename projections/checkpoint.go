@@ -104,11 +104,13 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []eventstore.
 		return cp, 0, nil
 	}
 	if folded != nil && len(fresh) == len(events) {
-		err = folded.Flush(ctx, tx)
-	} else {
-		err = p.Apply(ctx, tx, fresh)
+		next, update := checkpointUpdate(cp, fresh[len(fresh)-1], len(fresh))
+		if err := flush(ctx, tx, folded, update); err != nil {
+			return Checkpoint{}, 0, err
+		}
+		return next, len(fresh), nil
 	}
-	if err != nil {
+	if err := p.Apply(ctx, tx, fresh); err != nil {
 		return Checkpoint{}, 0, err
 	}
 	cp, err = moveCheckpoint(ctx, tx, cp, fresh[len(fresh)-1], len(fresh))
@@ -118,11 +120,18 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []eventstore.
 	return cp, len(fresh), nil
 }
 
+// checkpointUpdate returns the checkpoint after n more events up to last, and
+// the statement that records it.
+func checkpointUpdate(cp Checkpoint, last eventstore.Event, n int) (Checkpoint, *pgx.QueuedQuery) {
+	cp = Checkpoint{Cursor: last.Cursor, Position: last.Position, Events: cp.Events + int64(n), RecordedAt: last.RecordedAt}
+	return cp, &pgx.QueuedQuery{SQL: `UPDATE checkpoint SET major = $1, minor = $2, position = $3, events = $4, recorded_at = $5`,
+		Arguments: []any{int64(cp.Cursor.Major), int64(cp.Cursor.Minor), cp.Position, cp.Events, cp.RecordedAt}}
+}
+
 // moveCheckpoint records in tx that n more events, up to last, are folded.
 func moveCheckpoint(ctx context.Context, tx pgx.Tx, cp Checkpoint, last eventstore.Event, n int) (Checkpoint, error) {
-	cp = Checkpoint{Cursor: last.Cursor, Position: last.Position, Events: cp.Events + int64(n), RecordedAt: last.RecordedAt}
-	if _, err := tx.Exec(ctx, `UPDATE checkpoint SET major = $1, minor = $2, position = $3, events = $4, recorded_at = $5`,
-		int64(cp.Cursor.Major), int64(cp.Cursor.Minor), cp.Position, cp.Events, cp.RecordedAt); err != nil {
+	cp, update := checkpointUpdate(cp, last, n)
+	if _, err := tx.Exec(ctx, update.SQL, update.Arguments...); err != nil {
 		return Checkpoint{}, fmt.Errorf("write checkpoint: %w", err)
 	}
 	return cp, nil

@@ -3,7 +3,6 @@ package projections
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -297,9 +296,8 @@ func updateStatus(b *pgx.Batch, table, key, column string, m map[string]string) 
 	queueChunked(b, `UPDATE `+table+` t SET `+column+` = x.v FROM unnest($1::text[], $2::text[]) AS x(k, v) WHERE t.`+key+` = x.k`, ids, values)
 }
 
-// Flush implements Accumulator.
-func (c *claimsBatch) Flush(ctx context.Context, tx pgx.Tx) error {
-	b := &pgx.Batch{}
+// Queue implements Accumulator.
+func (c *claimsBatch) Queue(b *pgx.Batch) error {
 	if n := len(c.claims); n > 0 {
 		ids, heirs, dec, dods, kinds, sts := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		wills := make([][]byte, n)
@@ -348,12 +346,6 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
 		queueChunked(b, `INSERT INTO history (claim_id, major, minor, at, operation, details)
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::text[], $6::jsonb[])`,
 			claims, majors, minors, ats, ops, details)
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("claims: %w", err)
 	}
 	return nil
 }

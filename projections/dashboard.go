@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -201,9 +200,8 @@ func (a *dashboardBatch) Fold(events []eventstore.Event) error {
 	return nil
 }
 
-// Flush implements Accumulator.
-func (a *dashboardBatch) Flush(ctx context.Context, tx pgx.Tx) error {
-	b := &pgx.Batch{}
+// Queue implements Accumulator.
+func (a *dashboardBatch) Queue(b *pgx.Batch) error {
 	if n := len(a.bookletOrder); n > 0 {
 		reg, closed := make([]bool, n), make([]bool, n)
 		dep, res, ref := make([]int64, n), make([]int64, n), make([]int64, n)
@@ -264,12 +262,6 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
 UPDATE services s SET status = x.status
 FROM unnest($1::text[], $2::text[]) AS x(service_id, status)
 WHERE s.service_id = x.service_id`, a.updateOrder, statuses)
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("dashboard: %w", err)
 	}
 	return nil
 }

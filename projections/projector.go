@@ -47,8 +47,10 @@ type Projector interface {
 // flushing after each batch.
 type Accumulator interface {
 	Fold(events []eventstore.Event) error
-	// Flush writes what was folded (in the transaction of Projector.Apply).
-	Flush(ctx context.Context, tx pgx.Tx) error
+	// Queue queues the statements that write what was folded; the runner
+	// sends them with its checkpoint in one round trip of the batch's
+	// transaction.
+	Queue(b *pgx.Batch) error
 }
 
 // BulkProjector is a projector whose folding accumulates across batches. A
@@ -66,7 +68,23 @@ func applyAccumulated(ctx context.Context, tx pgx.Tx, p BulkProjector, events []
 	if err := a.Fold(events); err != nil {
 		return err
 	}
-	return a.Flush(ctx, tx)
+	return flush(ctx, tx, a, nil)
+}
+
+// flush sends what a folded, and then (when not nil) the checkpoint's
+// update, in one round trip.
+func flush(ctx context.Context, tx pgx.Tx, a Accumulator, checkpoint *pgx.QueuedQuery) error {
+	b := &pgx.Batch{}
+	if err := a.Queue(b); err != nil {
+		return err
+	}
+	if checkpoint != nil {
+		b.QueuedQueries = append(b.QueuedQueries, checkpoint)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b).Close()
 }
 
 // DashboardContributor is implemented by a projector that adds its part to

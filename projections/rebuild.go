@@ -169,11 +169,8 @@ func (r *Runner) flushRebuild(ctx context.Context, p Projector, acc Accumulator,
 		if err != nil {
 			return err
 		}
-		if err := acc.Flush(ctx, tx); err != nil {
-			return err
-		}
-		_, err = moveCheckpoint(ctx, tx, cp, last, n)
-		return err
+		_, update := checkpointUpdate(cp, last, n)
+		return flush(ctx, tx, acc, update)
 	})
 	if err != nil {
 		return fmt.Errorf("projections: rebuild %s (up to event %d): %w", p.Name(), last.Position, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -239,10 +240,8 @@ func (r *Runner) applyLive(ctx context.Context, p Projector, events []eventstore
 				return err
 			}
 		}
-		return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-			if err := enterSchema(ctx, tx, p.Name(), SchemaOf(p.Name()), true); err != nil {
-				return err
-			}
+		// BEGIN, the projector's lock and its search_path in one round trip.
+		return pgx.BeginTxFunc(ctx, r.pool, pgx.TxOptions{BeginQuery: liveBegin(p.Name())}, func(tx pgx.Tx) error {
 			var err error
 			cp, _, err = applyInTx(ctx, tx, p, events, folded)
 			return err
@@ -256,6 +255,15 @@ func (r *Runner) applyLive(ctx context.Context, p Projector, events []eventstore
 	}
 	r.advance(p.Name(), cp)
 	return nil
+}
+
+// liveBegin is the statement that begins a live batch's transaction: it takes
+// the projector's advisory lock (the one a rebuild's swap takes) and points
+// search_path at its live schema.
+func liveBegin(name string) string {
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	return `BEGIN; SELECT pg_advisory_xact_lock(hashtext(` + quote("libretto.projection."+name) + `)); ` +
+		`SELECT set_config('search_path', ` + quote(SchemaOf(name)) + `, true)`
 }
 
 // stopOnFailure records a batch that failed through every retry as its

@@ -137,9 +137,8 @@ func (a *statementsBatch) Fold(events []eventstore.Event) error {
 	return nil
 }
 
-// Flush implements Accumulator.
-func (a *statementsBatch) Flush(ctx context.Context, tx pgx.Tx) error {
-	b := &pgx.Batch{}
+// Queue implements Accumulator.
+func (a *statementsBatch) Queue(b *pgx.Batch) error {
 	if len(a.registered) > 0 {
 		queueChunked(b, `INSERT INTO workers (worker_cf) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, a.registered)
 	}
@@ -170,12 +169,6 @@ ON CONFLICT (worker_cf, year, month, user_cf, inserted_by_heir) DO UPDATE SET
 	fees_cents = l.fees_cents + excluded.fees_cents,
 	paid_cents = l.paid_cents + excluded.paid_cents`,
 			workers, years, months, users, heir, services, hours, vouchers, gross, net, ivs, inail, fees, paid)
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("statements: %w", err)
 	}
 	return nil
 }
