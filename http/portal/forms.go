@@ -229,6 +229,16 @@ type fieldView struct {
 
 type option struct{ Value, Label string }
 
+// optionOrder is the order choices are offered in where the alphabet of
+// their codes would mislead (the common choice first).
+var optionOrder = map[string][]string{
+	"role_login": {"citizen", "operator", "auditor"},
+	"heir_kind":  {"legittimo", "testamentario"},
+	"category":   {"altro", "pensionato", "studente_under25", "disoccupato", "sostegno_reddito"},
+	"activity":   {"lavori_domestici", "assistenza_domiciliare", "insegnamento_privato"},
+	"channel":    {"PAGOPA", "F24"},
+}
+
 // newField builds a field for the partials: name, label, type, help and
 // then "key=value" options: required, min, max, step, pattern,
 // autocomplete, inputmode, maxlength, accept, and options=kind (the labels
@@ -257,11 +267,13 @@ func newField(f *Form, name, lbl, typ, help string, opts ...string) fieldView {
 		case "accept":
 			fv.Accept = v
 		case "options":
-			keys := make([]string, 0, len(labels[v]))
-			for code := range labels[v] {
-				keys = append(keys, code)
+			keys := optionOrder[v]
+			if keys == nil {
+				for code := range labels[v] {
+					keys = append(keys, code)
+				}
+				sort.Strings(keys)
 			}
-			sort.Strings(keys)
 			for _, code := range keys {
 				fv.Options = append(fv.Options, option{Value: code, Label: labels[v][code]})
 			}

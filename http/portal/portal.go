@@ -224,7 +224,14 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(ctx)
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-			if !p.checkCSRF(r, s) {
+			switch err := p.checkCSRF(r, s); {
+			case errors.Is(err, errTooLarge):
+				p.renderStatus(w, r, http.StatusRequestEntityTooLarge, "error", errorPage{
+					Title:   "File troppo grande",
+					Message: "Il modulo inviato supera la dimensione massima: il testamento può essere al massimo di 10 MB. Torna indietro e allega un file più piccolo.",
+				})
+				return
+			case err != nil:
 				p.renderStatus(w, r, http.StatusForbidden, "error", errorPage{
 					Title:   "Richiesta non valida",
 					Message: "La sessione è scaduta o il modulo è stato inviato da un'altra pagina. Torna indietro, ricarica la pagina e riprova.",

@@ -1,8 +1,10 @@
 package portal
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -315,5 +317,89 @@ func TestEuroFormat(t *testing.T) {
 		if got := euro(cents); got != want {
 			t.Errorf("euro(%d) = %q, want %q", cents, got, want)
 		}
+	}
+}
+
+func TestOversizedUploadIsRefusedWithItsReason(t *testing.T) {
+	t.Parallel()
+	srv := newTestPortal(t, nil)
+	b := newBrowser(t, srv)
+	b.login(seed.HeirLauraCF, commands.RoleCitizen)
+	tok := b.csrf("/")
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("csrf_token", tok)
+	fw, _ := mw.CreateFormFile("will", "testamento.pdf")
+	_, _ = fw.Write(append([]byte("%PDF-"), make([]byte, 12<<20)...))
+	mw.Close()
+	resp, err := b.client.Post(srv.URL+"/erede/pratiche", mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(page), "10 MB") {
+		t.Fatalf("status %d, want 413 naming the 10 MB limit", resp.StatusCode)
+	}
+}
+
+func TestIdentityFromOIDCClaims(t *testing.T) {
+	t.Parallel()
+	cfg := OIDCConfig{CFClaim: "fiscal_number", RolesClaim: "roles"}
+	tests := []struct {
+		name   string
+		claims map[string]any
+		cf     string
+		role   commands.Role
+		fails  bool
+	}{
+		{"SPID's TINIT- prefix is removed", map[string]any{"fiscal_number": "TINIT-" + seed.HeirLauraCF}, seed.HeirLauraCF, commands.RoleCitizen, false},
+		{"a lower-case CF is accepted", map[string]any{"fiscal_number": strings.ToLower(seed.HeirLauraCF)}, seed.HeirLauraCF, commands.RoleCitizen, false},
+		{"the operator role comes from the roles claim", map[string]any{"fiscal_number": seed.OperatorCF, "roles": []any{"operator"}}, seed.OperatorCF, commands.RoleOperator, false},
+		{"operator wins over auditor", map[string]any{"fiscal_number": seed.OperatorCF, "roles": []any{"auditor", "operator"}}, seed.OperatorCF, commands.RoleOperator, false},
+		{"a space-separated roles claim works", map[string]any{"fiscal_number": seed.AuditorCF, "roles": "auditor"}, seed.AuditorCF, commands.RoleAuditor, false},
+		{"the system role is never granted", map[string]any{"fiscal_number": seed.AuditorCF, "roles": []any{"system"}}, seed.AuditorCF, commands.RoleCitizen, false},
+		{"no codice fiscale, no login", map[string]any{"sub": "abc"}, "", "", true},
+		{"a wrong check character, no login", map[string]any{"fiscal_number": "BNCLRA70D45F205A"}, "", "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cf, role, err := identityFromClaims(tc.claims, cfg)
+			if (err != nil) != tc.fails || cf != tc.cf || role != tc.role {
+				t.Fatalf("got %q %q %v", cf, role, err)
+			}
+		})
+	}
+}
+
+func TestDevLoginDoesNotExistInProduction(t *testing.T) {
+	t.Parallel()
+	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, SessionKey: testKey,
+		OIDC: OIDCConfig{Issuer: "https://idp.invalid", ClientID: "portal", RedirectURL: "https://portal.invalid/accedi/callback"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	b := newBrowser(t, srv)
+	_, page := b.get("/accedi")
+	if !strings.Contains(page, "Entra con SPID / CIE") || strings.Contains(page, "Identità dimostrative") {
+		t.Fatal("the production login page must offer SPID / CIE and no demo identities")
+	}
+	// The page has no form; the session's token is in its cookie.
+	u, _ := url.Parse(srv.URL)
+	var s *session
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == sessionCookie {
+			s, _ = p.decodeSession(c.Value)
+		}
+	}
+	if s == nil {
+		t.Fatal("no session cookie")
+	}
+	resp, _ := b.post("/accedi", url.Values{"csrf_token": {s.CSRF}, "cf": {seed.OperatorCF}, "role": {"operator"}})
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("dev login in production: %d, want 404", resp.StatusCode)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -170,19 +171,30 @@ func takeFlash(r *http.Request) *flash {
 }
 
 // checkCSRF compares the form's token with the session's. Multipart forms
-// are parsed here too, within the request's byte limit.
-func (p *Portal) checkCSRF(r *http.Request, s *session) bool {
-	var token string
+// are parsed here too, within the request's byte limit; a body over it is
+// reported as errTooLarge.
+func (p *Portal) checkCSRF(r *http.Request, s *session) error {
+	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			return false
-		}
-		token = r.FormValue("csrf_token")
+		err = r.ParseMultipartForm(1 << 20)
 	} else {
-		token = r.PostFormValue("csrf_token")
+		err = r.ParseForm()
 	}
-	return token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.CSRF)) == 1
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return errTooLarge
+	}
+	token := r.PostFormValue("csrf_token")
+	if err != nil || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.CSRF)) != 1 {
+		return errBadToken
+	}
+	return nil
 }
+
+var (
+	errTooLarge = errors.New("portal: form too large")
+	errBadToken = errors.New("portal: missing or wrong CSRF token")
+)
 
 // redirect ends a successful POST (Post/Redirect/Get), saving the session.
 func (p *Portal) redirect(w http.ResponseWriter, r *http.Request, to string) {
