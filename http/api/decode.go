@@ -66,6 +66,10 @@ func (s *Server) meta(r *http.Request, key, hash string) commands.Meta {
 	}
 }
 
+// drainLimit is how much of an oversized body is read and dropped so that
+// the client receives its 413 rather than a reset connection.
+const drainLimit = 64 << 20
+
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -74,14 +78,17 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 				Detail: "send the body as application/json"}
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, &httpError{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
-				Detail: fmt.Sprintf("the body exceeds %d bytes", limit)}
-		}
 		return nil, badRequest("malformed_json", "", "the body could not be read")
+	}
+	if int64(len(body)) > limit {
+		// Read (and drop) the rest before answering: a client that writes
+		// its whole body before reading would otherwise see the connection
+		// reset instead of the 413. Beyond drainLimit the server closes.
+		_, _ = io.CopyN(io.Discard, r.Body, drainLimit)
+		return nil, &httpError{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
+			Detail: fmt.Sprintf("the body exceeds %d bytes", limit)}
 	}
 	return body, nil
 }
