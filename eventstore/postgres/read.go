@@ -79,8 +79,31 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 // readAll reads committed events after c, below the transaction-id horizon
 // (see the package documentation).
 const readAll = `SELECT ` + eventColumns + ` FROM events
-	WHERE (xid, position) > ($1, $2) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+	WHERE (xid, position) > ($1, $2) AND xid < $4::text::xid8
 	ORDER BY xid, position LIMIT $3`
+
+// horizon is the transaction id below which every transaction that could
+// write to this database's events table has finished. Transaction ids are
+// cluster-wide, so the server's own horizon (pg_snapshot_xmin) would let a
+// long transaction in any other database — a bulk load, a DROP DATABASE —
+// hold every subscription back. Only backends connected to this database can
+// insert events, so the horizon is the oldest transaction id among them, or
+// the next unassigned id when none holds one. It is computed in a statement
+// of its own, before the read's snapshot: a transaction it saw running is
+// excluded, and one it did not see had finished, so the read sees its rows.
+// Without the privilege to see other roles' backend_xid it falls back to the
+// server-wide horizon, which is always safe.
+const horizon = `WITH s AS (SELECT pg_current_snapshot() AS snap),
+	x AS (SELECT pg_snapshot_xmax(snap)::text::numeric AS xmax, pg_snapshot_xmin(snap)::text::numeric AS xmin FROM s)
+	SELECT CASE
+		WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+			OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')
+		THEN LEAST(x.xmax, COALESCE((
+			SELECT min(x.xmax - mod(mod(x.xmax, 4294967296) - a.backend_xid::text::numeric + 4294967296, 4294967296))
+			FROM pg_stat_activity a
+			WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL), x.xmax))
+		ELSE x.xmin END::text
+	FROM x`
 
 // ReadAll implements eventstore.Store. The cursor is (transaction id,
 // position); only transactions below the horizon are read.
@@ -88,7 +111,11 @@ func (s *Store) ReadAll(ctx context.Context, from eventstore.Cursor, limit int) 
 	if limit <= 0 {
 		limit = DefaultBatch
 	}
-	rows, err := s.pool.Query(ctx, readAll, from.Major, int64(from.Minor), limit)
+	var h string
+	if err := s.pool.QueryRow(ctx, horizon).Scan(&h); err != nil {
+		return nil, fmt.Errorf("eventstore read all: horizon: %w", err)
+	}
+	rows, err := s.pool.Query(ctx, readAll, from.Major, int64(from.Minor), limit, h)
 	if err != nil {
 		return nil, fmt.Errorf("eventstore read all: %w", err)
 	}
