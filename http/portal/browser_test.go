@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/commands/seed"
@@ -156,8 +157,9 @@ func TestHeirJourneyInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("conferma-rimborso")),
 	)
 	s.expect("the confirmation shows amount and IBAN", "#riepilogo-rimborso", "470,00 €", iban)
-	s.do("confirm the refund",
-		chromedp.Click(chromedp.ID("conferma-rimborso")),
+	s.do("confirm the refund with the keyboard",
+		chromedp.Focus(chromedp.ID("conferma-rimborso")),
+		chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS(".alert-success")),
 	)
 	s.expect("the refund is requested", "main", "Rimborso di 470,00 € richiesto", "Richiesto, in attesa di approvazione")
