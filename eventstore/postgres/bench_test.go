@@ -27,10 +27,12 @@ func perSecond(b *testing.B, n int, unit string) {
 }
 
 func BenchmarkAppendOne(b *testing.B) {
-	s := postgres.New(warmPool(b, 4))
+	pool := warmPool(b, 4)
+	s := postgres.New(pool)
 	ctx := context.Background()
 	events := storetest.Events("ServiceRecorded", b.N)
 	b.ReportAllocs()
+	cpu := startCPU(b, pool)
 	b.ResetTimer()
 	for i := range b.N {
 		_, err := s.Append(ctx, eventstore.StreamAppend{Stream: fmt.Sprintf("booklet-%d", i%1000), Expected: eventstore.Any, Events: events[i : i+1]})
@@ -39,6 +41,7 @@ func BenchmarkAppendOne(b *testing.B) {
 		}
 	}
 	perSecond(b, b.N, "events/s")
+	cpu.report(b, b.N)
 }
 
 // BenchmarkAppendTwoStreams is the shape of recording a service: one event
@@ -46,13 +49,15 @@ func BenchmarkAppendOne(b *testing.B) {
 // goroutines. Booklets are each goroutine's own; 64 workers are shared, so
 // appends also wait for each other's stream locks.
 func BenchmarkAppendTwoStreams(b *testing.B) {
-	benchmarkAppendTwoStreams(b, postgres.New(warmPool(b, 32)))
+	pool := warmPool(b, 32)
+	benchmarkAppendTwoStreams(b, pool, postgres.New(pool))
 }
 
 // BenchmarkAppendTwoStreamsGroupCommit is BenchmarkAppendTwoStreams with
 // concurrent appends sharing transactions.
 func BenchmarkAppendTwoStreamsGroupCommit(b *testing.B) {
-	benchmarkAppendTwoStreams(b, postgres.New(warmPool(b, 32), postgres.WithGroupCommit(0)))
+	pool := warmPool(b, 32)
+	benchmarkAppendTwoStreams(b, pool, postgres.New(pool, postgres.WithGroupCommit(0)))
 }
 
 // warmPool returns a pool whose connections are all open, so that the timed
@@ -73,8 +78,9 @@ func warmPool(b *testing.B, n int32) *pgxpool.Pool {
 	return pool
 }
 
-func benchmarkAppendTwoStreams(b *testing.B, s eventstore.Store) {
+func benchmarkAppendTwoStreams(b *testing.B, pool *pgxpool.Pool, s eventstore.Store) {
 	ctx := context.Background()
+	cpu := startCPU(b, pool)
 	var goroutine atomic.Int64
 	b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0))) // 32 goroutines
 	b.ReportAllocs()
@@ -94,10 +100,12 @@ func benchmarkAppendTwoStreams(b *testing.B, s eventstore.Store) {
 	})
 	perSecond(b, b.N, "appends/s")
 	perSecond(b, 2*b.N, "events/s")
+	cpu.report(b, 2*b.N)
 }
 
 func BenchmarkReadStream10k(b *testing.B) {
-	s := postgres.New(warmPool(b, 4))
+	pool := warmPool(b, 4)
+	s := postgres.New(pool)
 	ctx := context.Background()
 	const n = 10000
 	for v := 0; v < n; v += 1000 {
@@ -106,6 +114,7 @@ func BenchmarkReadStream10k(b *testing.B) {
 		}
 	}
 	b.ReportAllocs()
+	cpu := startCPU(b, pool)
 	b.ResetTimer()
 	for range b.N {
 		events, err := s.ReadStream(ctx, "booklet-long", eventstore.ReadOptions{})
@@ -114,13 +123,14 @@ func BenchmarkReadStream10k(b *testing.B) {
 		}
 	}
 	perSecond(b, b.N*n, "events/s")
+	cpu.report(b, b.N*n)
 }
 
 // BenchmarkReadAll1M reads the whole of a 1M-event log per iteration, in
 // batches of 1,000 and of 10,000. The log is seeded by INSERT … SELECT
 // generate_series (its hashes do not chain: reading does not check them).
 func BenchmarkReadAll1M(b *testing.B) {
-	pool := newPool(b, 4)
+	pool := warmPool(b, 4)
 	ctx := context.Background()
 	const n = 1_000_000
 	// Seeded in transactions of 20,000 rows: a long writing transaction
@@ -144,6 +154,7 @@ func BenchmarkReadAll1M(b *testing.B) {
 	for _, batch := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := startCPU(b, pool)
 			for range b.N {
 				var c eventstore.Cursor
 				total := 0
@@ -163,6 +174,7 @@ func BenchmarkReadAll1M(b *testing.B) {
 				}
 			}
 			perSecond(b, b.N*n, "events/s")
+			cpu.report(b, b.N*n)
 		})
 	}
 }
