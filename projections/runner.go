@@ -237,7 +237,10 @@ func (r *Runner) applyLive(ctx context.Context, p Projector, events []eventstore
 		if bp, ok := p.(BulkProjector); ok {
 			folded = bp.NewAccumulator()
 			if err := folded.Fold(events); err != nil {
-				return err
+				// Perhaps an event the checkpoint has passed: fold again in
+				// the transaction, the fresh events only; a real failure
+				// shows there.
+				folded = nil
 			}
 		}
 		// BEGIN, the projector's lock and its search_path in one round trip.
