@@ -83,3 +83,32 @@ func TestHorizonIgnoresOtherDatabasesButNotThisOne(t *testing.T) {
 		t.Fatalf("after the older transaction ended, read %d events, want 2", len(got))
 	}
 }
+
+// TestFullXID pins the widening of 32-bit backend xids against xmax, on
+// both sides of it and across an epoch.
+func TestFullXID(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t, 1)
+	const epoch = 4294967296
+	tests := []struct {
+		name        string
+		xmax, xid32 int64
+		want        int64
+	}{
+		{"an older running transaction", 1000, 990, 990},
+		{"the newest transaction, at xmax", 1000, 1000, 1000},
+		{"a transaction started after the latest completed one", 1000, 1003, 1003},
+		{"an older transaction of the previous epoch", epoch + 5, epoch - 3, epoch - 3},
+		{"a newer transaction of the next epoch", 2*epoch - 2, 4, 2*epoch + 4},
+	}
+	for _, tc := range tests {
+		var got int64
+		q := `SELECT (` + postgres.FullXIDForTest + `)::bigint FROM (SELECT $1::numeric AS xmax) AS x, (SELECT $2::bigint AS xid32) AS r`
+		if err := pool.QueryRow(t.Context(), q, tc.xmax, tc.xid32).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: full xid of %d at xmax %d = %d, want %d", tc.name, tc.xid32, tc.xmax, got, tc.want)
+		}
+	}
+}

@@ -86,24 +86,35 @@ const readAll = `SELECT ` + eventColumns + ` FROM events
 // write to this database's events table has finished. Transaction ids are
 // cluster-wide, so the server's own horizon (pg_snapshot_xmin) would let a
 // long transaction in any other database — a bulk load, a DROP DATABASE —
-// hold every subscription back. Only backends connected to this database can
-// insert events, so the horizon is the oldest transaction id among them, or
-// the next unassigned id when none holds one. It is computed in a statement
-// of its own, before the read's snapshot: a transaction it saw running is
-// excluded, and one it did not see had finished, so the read sees its rows.
-// Without the privilege to see other roles' backend_xid it falls back to the
-// server-wide horizon, which is always safe.
-const horizon = `WITH s AS (SELECT pg_current_snapshot() AS snap),
-	x AS (SELECT pg_snapshot_xmax(snap)::text::numeric AS xmax, pg_snapshot_xmin(snap)::text::numeric AS xmin FROM s)
+// hold every subscription back. Only backends connected to this database (and
+// its prepared transactions) can insert events, so the horizon is the oldest
+// transaction id among them, or the snapshot's xmax when none holds one. It is
+// computed in a statement of its own, before the read's snapshot: a
+// transaction it saw running is excluded, and one it did not see either had
+// finished (the read sees its rows) or had no id yet (its id will be above
+// xmax). Without the privilege to see other roles' backend_xid it falls back
+// to the server-wide horizon, which is always safe.
+//
+// backend_xid is a 32-bit xid; fullXID widens it to the xid8 nearest to the
+// snapshot's xmax. A running transaction may be above xmax (xmax is one past
+// the latest *completed* id), so the distance is signed.
+const horizon = `WITH x AS (
+		SELECT pg_snapshot_xmax(s)::text::numeric AS xmax, pg_snapshot_xmin(s)::text::numeric AS xmin
+		FROM pg_current_snapshot() AS s)
 	SELECT CASE
 		WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
 			OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')
-		THEN LEAST(x.xmax, COALESCE((
-			SELECT min(x.xmax - mod(mod(x.xmax, 4294967296) - a.backend_xid::text::numeric + 4294967296, 4294967296))
-			FROM pg_stat_activity a
-			WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL), x.xmax))
+		THEN LEAST(x.xmax, COALESCE((SELECT min(` + fullXID + `) FROM (
+				SELECT backend_xid AS xid32 FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL
+				UNION ALL
+				SELECT transaction FROM pg_prepared_xacts WHERE database = current_database()) AS running), x.xmax))
 		ELSE x.xmin END::text
 	FROM x`
+
+// fullXID is the xid8 of the 32-bit xid32 nearest to x.xmax: xmax plus the
+// signed 32-bit difference of their low halves (2^32 + 2^31 keeps mod's
+// argument positive).
+const fullXID = `x.xmax + mod(xid32::text::numeric - mod(x.xmax, 4294967296) + 6442450944, 4294967296) - 2147483648`
 
 // ReadAll implements eventstore.Store. The cursor is (transaction id,
 // position); only transactions below the horizon are read.
