@@ -15,10 +15,12 @@
 //
 // Instead every row records the id of the transaction that wrote it (xid8,
 // pg_current_xact_id()), and readers only look at rows whose transaction id
-// is below pg_snapshot_xmin(pg_current_snapshot()): every transaction below
-// that horizon has finished, so no row can ever appear below it again. Rows
-// below the horizon, ordered by (xid, position), form a prefix of the log that
-// only grows at its end, and (xid, position) is a cursor that skips nothing.
+// is below a horizon under which every transaction that could write events
+// has finished (pg_snapshot_xmin(pg_current_snapshot()), narrowed to this
+// database's backends: see horizon), so no row can ever appear below it
+// again. Rows below the horizon, ordered by (xid, position), form a prefix of
+// the log that only grows at its end, and (xid, position) is a cursor that
+// skips nothing.
 //
 // # Why the locks come first
 //
