@@ -9,6 +9,8 @@ BIN   := bin/libretto
 RACE_PKGS ?= ./...
 TEST_TIMEOUT ?= 30m
 BENCHTIME ?= 1s
+# How long make test fuzzes each fuzz target (go test -fuzz runs one at a time).
+FUZZTIME ?= 3s
 
 # The portal engineer's target that installs Bootstrap Italia for go:embed.
 -include http/portal/assets.mk
@@ -41,7 +43,11 @@ test-with-db:
 	@echo "make: go vet ./..." && $(GO) vet ./...
 	@$(MAKE) --no-print-directory fmt-check
 	@echo "make: go test -race -count=1 $(RACE_PKGS)"
-	@$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
+	@LIBRETTO_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
+	@echo "make: fuzz each target for $(FUZZTIME)"
+	@$(GO) test -run '^$$' -fuzz '^FuzzParseCF$$' -fuzztime $(FUZZTIME) ./domain
+	@$(GO) test -run '^$$' -fuzz '^FuzzParseIBAN$$' -fuzztime $(FUZZTIME) ./domain
+	@$(GO) test -run '^$$' -fuzz '^FuzzDecodeBody$$' -fuzztime $(FUZZTIME) ./http/api
 
 vet:
 	$(GO) vet ./...
@@ -58,11 +64,12 @@ bench: build
 bench-go: build
 	@$(WITH_DB) $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./...
 
-## soak: kill -9 the server under load for $(SOAK_SECONDS) s; every acknowledged command must survive (make test runs a 4 s form)
+## soak: kill -9 the server under load for $(SOAK_SECONDS) s; every acknowledged command must survive (make test runs a 4 s form);
+## and 10,000 random and mutated requests against the API (make test sends 1,500)
 SOAK_SECONDS ?= 300
 soak: build
-	@LIBRETTO_SOAK_SECONDS=$(SOAK_SECONDS) LIBRETTO_BIN=$(CURDIR)/$(BIN) \
-	$(WITH_DB) $(GO) test -run 'Kill9' -count=1 -v -timeout 60m ./cmd/libretto-bench
+	@LIBRETTO_SOAK_SECONDS=$(SOAK_SECONDS) LIBRETTO_PROPERTY_REQUESTS=10000 LIBRETTO_BIN=$(CURDIR)/$(BIN) \
+	$(WITH_DB) $(GO) test -run 'Kill9|TestRandomRequestsNeverFailTheServer' -count=1 -v -timeout 60m ./cmd/libretto-bench ./http/api
 
 ## lint: go vet, plus staticcheck when installed
 lint: vet fmt-check
