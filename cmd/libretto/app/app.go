@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -263,6 +264,9 @@ func openStore(ctx context.Context, cfg Config, pool *pgxpool.Pool, onClose func
 		onClose(func() { _ = s.Close() })
 		return s, nil
 	}
+	if cfg.GroupCommit > 0 {
+		return pgstore.New(pool, pgstore.WithGroupCommit(cfg.GroupCommit)), nil
+	}
 	return pgstore.New(pool), nil
 }
 
@@ -354,6 +358,16 @@ func (a *App) ListenAndServe(ctx context.Context) error {
 	l, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return err
+	}
+	if a.Config.PprofAddr != "" {
+		go func() {
+			a.log.Warn("serving pprof", "addr", a.Config.PprofAddr)
+			mux := http.NewServeMux()
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			err := (&http.Server{Addr: a.Config.PprofAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}).ListenAndServe()
+			a.log.Error("pprof stopped", "err", err)
+		}()
 	}
 	return a.Serve(ctx, l)
 }

@@ -59,6 +59,13 @@ type Config struct {
 	LogLevel string
 	// ShutdownTimeout bounds the graceful shutdown (default 15s).
 	ShutdownTimeout time.Duration
+	// GroupCommit, when positive, batches concurrent appends of the
+	// PostgreSQL store into shared transactions with that many committers
+	// (LIBRETTO_GROUP_COMMIT: a number, or true for the store's default).
+	GroupCommit int
+	// PprofAddr, when set, serves net/http/pprof there (LIBRETTO_PPROF,
+	// e.g. 127.0.0.1:6060): for profiling make bench, never exposed.
+	PprofAddr string
 }
 
 // FromEnv reads the configuration table of the README from the environment.
@@ -73,6 +80,10 @@ func FromEnv() Config {
 	}
 	seed, _ := strconv.ParseBool(os.Getenv("LIBRETTO_SEED"))
 	secure, _ := strconv.ParseBool(os.Getenv("LIBRETTO_SECURE_COOKIES"))
+	group, err := strconv.Atoi(os.Getenv("LIBRETTO_GROUP_COMMIT"))
+	if on, perr := strconv.ParseBool(os.Getenv("LIBRETTO_GROUP_COMMIT")); err != nil && perr == nil && on {
+		group = 2
+	}
 	return Config{
 		DatabaseURL:      os.Getenv("DATABASE_URL"),
 		Addr:             addr,
@@ -89,6 +100,8 @@ func FromEnv() Config {
 		NATSURL:          os.Getenv("NATS_URL"),
 		Seed:             seed,
 		LogLevel:         os.Getenv("LOG_LEVEL"),
+		GroupCommit:      group,
+		PprofAddr:        os.Getenv("LIBRETTO_PPROF"),
 	}
 }
 
