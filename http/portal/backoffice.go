@@ -266,10 +266,34 @@ type formData struct {
 	Form *Form
 }
 
+type reverseData struct {
+	Form     *Form
+	Search   *Form
+	Searched bool
+	Services []projections.DashboardService
+}
+
+// boReverseForm offers the reversal, and a search of a user's services
+// (?utilizzatore=CF) to find the one to reverse.
 func (p *Portal) boReverseForm(w http.ResponseWriter, r *http.Request) {
 	f := newForm()
 	f.Set("service_id", r.URL.Query().Get("prestazione"))
-	p.render(w, r, "bo_reverse", formData{Form: f})
+	d := reverseData{Form: f, Search: newForm()}
+	if cf := r.URL.Query().Get("utilizzatore"); cf != "" {
+		d.Search.Set("utilizzatore", cf)
+		cf = d.Search.CF("utilizzatore")
+		db, err := p.cfg.Queries.Dashboard(r.Context(), cf, p.today())
+		switch {
+		case isNotFound(err):
+			d.Search.Fail("utilizzatore", "Nessun libretto per questo codice fiscale.")
+		case err != nil:
+			p.serverError(w, r, err)
+			return
+		default:
+			d.Searched, d.Services = true, db.Services
+		}
+	}
+	p.render(w, r, "bo_reverse", d)
 }
 
 func (p *Portal) boReverse(w http.ResponseWriter, r *http.Request) {
@@ -290,7 +314,7 @@ func (p *Portal) boReverse(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_reverse", formData{Form: f})
+	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_reverse", reverseData{Form: f, Search: newForm()})
 }
 
 func (p *Portal) boPayrollForm(w http.ResponseWriter, r *http.Request) {

@@ -257,21 +257,21 @@ func TestUserRecordsAndRevokesAServiceAndTheWorkerDownloadsTheStatement(t *testi
 	b.login(user, commands.RoleCitizen)
 	service := url.Values{"worker_cf": {worker}, "activity": {"assistenza_domiciliare"}, "start_date": {today}, "end_date": {today},
 		"hours": {"2"}, "vouchers": {"2"}, "declaration": {"1"}}
-	for i := 0; i < 2; i++ {
+	for i := 0; i < 3; i++ {
 		if resp, body := b.submit("/libretto/prestazioni/nuova", "/libretto/prestazioni", service); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("record service: %d\n%s", resp.StatusCode, body)
 		}
 	}
 	_, dash := b.get("/libretto")
-	if !strings.Contains(dash, "60,00 €") || strings.Count(dash, "/revoca\"") != 2 {
-		t.Fatalf("dashboard after two services of 20 € on 100 €: want 60,00 € available and two revoke links\n%s", dash)
+	if !strings.Contains(dash, "40,00 €") || strings.Count(dash, "/revoca\"") != 3 {
+		t.Fatalf("dashboard after three services of 20 € on 100 €: want 40,00 € available and three revoke links\n%s", dash)
 	}
 	revoke := regexp.MustCompile(`href="(/libretto/prestazioni/[^"]+/revoca)"`).FindStringSubmatch(dash)[1]
 	if resp, body := b.submit(revoke, revoke, url.Values{}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("revoke: %d\n%s", resp.StatusCode, body)
 	}
 	_, dash = b.get("/libretto")
-	if !strings.Contains(dash, "Revocata") || !strings.Contains(dash, "80,00 €") {
+	if !strings.Contains(dash, "Revocata") || !strings.Contains(dash, "60,00 €") {
 		t.Fatal("the revoked service is not shown as revoked with its 20 € back")
 	}
 
@@ -284,6 +284,21 @@ func TestUserRecordsAndRevokesAServiceAndTheWorkerDownloadsTheStatement(t *testi
 
 	op := newBrowser(t, st.srv)
 	op.login(seed.OperatorCF, commands.RoleOperator)
+	_, search := op.get("/backoffice/storno?utilizzatore=" + strings.ToLower(user))
+	links := regexp.MustCompile(`href="/backoffice/storno\?prestazione=([^"]+)"`).FindAllStringSubmatch(search, -1)
+	if len(links) != 2 {
+		t.Fatalf("the operator's search shows %d reversible services, want 2", len(links))
+	}
+	reverse := "/backoffice/storno?prestazione=" + links[0][1]
+	if resp, body := op.submit(reverse, "/backoffice/storno", url.Values{"service_id": {links[0][1]}, "reason": {""}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-reason-error"`) {
+		t.Fatalf("a reversal without reason: %d", resp.StatusCode)
+	}
+	if resp, body := op.submit(reverse, "/backoffice/storno", url.Values{"service_id": {links[0][1]}, "reason": {"Comunicata due volte"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reverse: %d\n%s", resp.StatusCode, body)
+	}
+	if _, dash = b.get("/libretto"); !strings.Contains(dash, "Stornata dall&#39;INPS") || !strings.Contains(dash, "80,00 €") {
+		t.Fatal("the user does not see the reversed service with its 20 € back")
+	}
 	resp, body := op.submit("/backoffice/pagamenti", "/backoffice/pagamenti", url.Values{"run_date": {today}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("payroll: %d\n%s", resp.StatusCode, body)
