@@ -22,11 +22,7 @@ func (h *Handler) InsertPriorService(ctx context.Context, m Meta, c InsertPriorS
 		if err != nil {
 			return Result{}, err
 		}
-		deceased, err := storedCF(cl.DeceasedCF())
-		if err != nil {
-			return Result{}, err
-		}
-		b, err := u.booklet(ctx, deceased)
+		_, b, err := u.deceasedBooklet(ctx, cl)
 		if err != nil {
 			return Result{}, err
 		}

@@ -1,10 +1,6 @@
 package commands
 
-import (
-	"context"
-
-	"github.com/inps/libretto/domain"
-)
+import "context"
 
 // MarkRefundPaid records the bank transfer of an approved refund: the
 // reserved amount becomes refunded on the booklet.
@@ -18,13 +14,6 @@ func (h *Handler) MarkRefundPaid(ctx context.Context, m Meta, c MarkRefundPaid) 
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.ClaimStream(cl.ID()), claim); err != nil {
-			return Result{}, err
-		}
-		if err := u.addTo(domain.BookletStream(cl.DeceasedCF()), booklet); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
-		return Result{Position: pos, ID: c.RefundID}, err
+		return u.commitClaimAndBooklet(ctx, cl.ID(), cl.DeceasedCF(), claim, booklet, c.RefundID)
 	})
 }

@@ -1,10 +1,6 @@
 package commands
 
-import (
-	"context"
-
-	"github.com/inps/libretto/domain"
-)
+import "context"
 
 // RejectHeir is an operator rejecting a claim: the claim is rejected and
 // detached from the booklet, and a pending refund of it is rejected with its
@@ -15,11 +11,7 @@ func (h *Handler) RejectHeir(ctx context.Context, m Meta, c RejectHeir) (Result,
 		if err != nil {
 			return Result{}, err
 		}
-		deceased, err := storedCF(cl.DeceasedCF())
-		if err != nil {
-			return Result{}, err
-		}
-		b, err := u.booklet(ctx, deceased)
+		deceased, b, err := u.deceasedBooklet(ctx, cl)
 		if err != nil {
 			return Result{}, err
 		}
@@ -27,13 +19,6 @@ func (h *Handler) RejectHeir(ctx context.Context, m Meta, c RejectHeir) (Result,
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.ClaimStream(cl.ID()), claim); err != nil {
-			return Result{}, err
-		}
-		if err := u.addTo(domain.BookletStream(deceased.String()), booklet); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
-		return Result{Position: pos, ID: cl.ID()}, err
+		return u.commitClaimAndBooklet(ctx, cl.ID(), deceased.String(), claim, booklet, cl.ID())
 	})
 }

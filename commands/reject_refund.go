@@ -18,14 +18,7 @@ func (h *Handler) RejectRefund(ctx context.Context, m Meta, c RejectRefund) (Res
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.ClaimStream(cl.ID()), claim); err != nil {
-			return Result{}, err
-		}
-		if err := u.addTo(domain.BookletStream(cl.DeceasedCF()), booklet); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
-		return Result{Position: pos, ID: c.RefundID}, err
+		return u.commitClaimAndBooklet(ctx, cl.ID(), cl.DeceasedCF(), claim, booklet, c.RefundID)
 	})
 }
 
@@ -39,11 +32,7 @@ func (u *unit) refundAggregates(ctx context.Context, refundID string) (*domain.C
 	if err != nil {
 		return nil, nil, err
 	}
-	deceased, err := storedCF(cl.DeceasedCF())
-	if err != nil {
-		return nil, nil, err
-	}
-	b, err := u.booklet(ctx, deceased)
+	_, b, err := u.deceasedBooklet(ctx, cl)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -15,11 +15,7 @@ func (h *Handler) RequestRefund(ctx context.Context, m Meta, c RequestRefund) (R
 		if err != nil {
 			return Result{}, err
 		}
-		deceased, err := storedCF(cl.DeceasedCF())
-		if err != nil {
-			return Result{}, err
-		}
-		b, err := u.booklet(ctx, deceased)
+		deceased, b, err := u.deceasedBooklet(ctx, cl)
 		if err != nil {
 			return Result{}, err
 		}

@@ -15,23 +15,8 @@ func (h *Handler) ReverseService(ctx context.Context, m Meta, c ReverseService) 
 		if err != nil {
 			return Result{}, err
 		}
-		userCF, err := storedCF(loc.UserCF)
+		b, rec, err := u.recordedService(ctx, loc)
 		if err != nil {
-			return Result{}, err
-		}
-		b, err := u.booklet(ctx, userCF)
-		if err != nil {
-			return Result{}, err
-		}
-		rec, _, ok := b.Service(c.ServiceID)
-		if !ok {
-			return Result{}, domain.NotFoundError("no such service")
-		}
-		workerCF, err := storedCF(rec.WorkerCF)
-		if err != nil {
-			return Result{}, err
-		}
-		if _, err := u.worker(ctx, workerCF); err != nil {
 			return Result{}, err
 		}
 		if rec.ClaimID != "" {

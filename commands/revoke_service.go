@@ -17,23 +17,8 @@ func (h *Handler) RevokeService(ctx context.Context, m Meta, c RevokeService) (R
 		if loc.UserCF != u.m.ActorCF {
 			return Result{}, domain.NotFoundError("no such service")
 		}
-		userCF, err := storedCF(loc.UserCF)
+		b, rec, err := u.recordedService(ctx, loc)
 		if err != nil {
-			return Result{}, err
-		}
-		b, err := u.booklet(ctx, userCF)
-		if err != nil {
-			return Result{}, err
-		}
-		rec, _, ok := b.Service(c.ServiceID)
-		if !ok {
-			return Result{}, domain.NotFoundError("no such service")
-		}
-		workerCF, err := storedCF(rec.WorkerCF)
-		if err != nil {
-			return Result{}, err
-		}
-		if _, err := u.worker(ctx, workerCF); err != nil {
 			return Result{}, err
 		}
 		booklet, worker, err := b.RevokeService(c.ServiceID, u.today)

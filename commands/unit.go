@@ -185,6 +185,57 @@ func (u *unit) heirClaim(ctx context.Context, id string) (*domain.Claim, error) 
 	return c, nil
 }
 
+// deceasedBooklet loads the booklet of a claim's deceased.
+func (u *unit) deceasedBooklet(ctx context.Context, cl *domain.Claim) (domain.CF, *domain.Booklet, error) {
+	deceased, err := storedCF(cl.DeceasedCF())
+	if err != nil {
+		return domain.CF{}, nil, err
+	}
+	b, err := u.booklet(ctx, deceased)
+	if err != nil {
+		return domain.CF{}, nil, err
+	}
+	return deceased, b, nil
+}
+
+// commitClaimAndBooklet appends a claim's events and those of the booklet
+// of userCF in one commit; the result names id.
+func (u *unit) commitClaimAndBooklet(ctx context.Context, claimID, userCF string, claim, booklet []domain.Pending, id string) (Result, error) {
+	if err := u.addTo(domain.ClaimStream(claimID), claim); err != nil {
+		return Result{}, err
+	}
+	if err := u.addTo(domain.BookletStream(userCF), booklet); err != nil {
+		return Result{}, err
+	}
+	pos, err := u.commit(ctx)
+	return Result{Position: pos, ID: id}, err
+}
+
+// recordedService loads the booklet a located service is on, the service's
+// record and its worker; NotFound when the booklet does not hold it.
+func (u *unit) recordedService(ctx context.Context, loc domain.ServiceLocated) (*domain.Booklet, domain.ServiceRecorded, error) {
+	userCF, err := storedCF(loc.UserCF)
+	if err != nil {
+		return nil, domain.ServiceRecorded{}, err
+	}
+	b, err := u.booklet(ctx, userCF)
+	if err != nil {
+		return nil, domain.ServiceRecorded{}, err
+	}
+	rec, _, ok := b.Service(loc.ServiceID)
+	if !ok {
+		return nil, domain.ServiceRecorded{}, domain.NotFoundError("no such service")
+	}
+	workerCF, err := storedCF(rec.WorkerCF)
+	if err != nil {
+		return nil, domain.ServiceRecorded{}, err
+	}
+	if _, err := u.worker(ctx, workerCF); err != nil {
+		return nil, domain.ServiceRecorded{}, err
+	}
+	return b, rec, nil
+}
+
 // load returns the aggregate of stream, from the cache when possible, folded
 // up to the stream's current version.
 func (u *unit) load(ctx context.Context, stream string, fresh func() versionedApplier) (versionedApplier, error) {
