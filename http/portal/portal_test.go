@@ -403,3 +403,21 @@ func TestDevLoginDoesNotExistInProduction(t *testing.T) {
 		t.Fatalf("dev login in production: %d, want 404", resp.StatusCode)
 	}
 }
+
+func TestPagesWorkWithoutTheVendorFiles(t *testing.T) {
+	t.Parallel()
+	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.hasVendor = false // as on a fresh clone before `make portal-assets`
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	resp, body := newBrowser(t, srv).get("/accedi")
+	if resp.StatusCode != http.StatusOK || strings.Contains(body, "/assets/vendor/") || !strings.Contains(body, `class="no-vendor"`) {
+		t.Fatalf("without Bootstrap Italia the page must link no vendor file and use the plain fallback (status %d)", resp.StatusCode)
+	}
+	if resp, _ := newBrowser(t, srv).get("/assets/portal.css"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the portal's own CSS: %d", resp.StatusCode)
+	}
+}
