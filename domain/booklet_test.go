@@ -10,6 +10,15 @@ func serviceIn(workerCF, start, end string, hours float64, vouchers int) domain.
 	return domain.ServiceInput{WorkerCF: workerCF, Activity: "assistenza_domiciliare", StartDate: start, EndDate: end, Hours: hours, Vouchers: vouchers, Declared: true}
 }
 
+// fundedAfter is a funded booklet after one January service of workerCF whose
+// pay counts userCap towards the user cap and net towards the
+// one-worker-for-one-user cap.
+func fundedAfter(workerCF string, userCap, net int64) []domain.Event {
+	s := recordedService("big", workerCF, "2026-01-15", 1)
+	s.UserCapCents, s.NetCents = userCap, net
+	return []domain.Event{opened(user), deposit(100000), s}
+}
+
 func TestRecordService(t *testing.T) {
 	t.Parallel()
 	funded := []domain.Event{opened(user), deposit(100000)}
@@ -63,52 +72,33 @@ func TestRecordService(t *testing.T) {
 		{name: "a service spanning new year counts in the year it ends", booklet: funded, worker: []domain.Event{registered(worker, iban, ""), booked(2026, 500000)}, in: serviceIn(worker, "2025-12-31", "2026-01-01", 1, 1), today: "2026-01-10", code: domain.CodeCapExceeded, facts: map[string]any{"cap": "worker"}},
 		{name: "a released booking no longer counts towards the worker cap", booklet: funded, worker: []domain.Event{registered(worker, iban, ""), domain.WorkerServiceBooked{ServiceID: "x", UserCF: user2, Year: 2026, NetCents: 500000}, domain.WorkerServiceReleased{ServiceID: "x"}}, in: serviceIn(worker, "2026-02-02", "2026-02-02", 1, 1), today: "2026-02-10"},
 		{
-			name: "the user cap of 1000000 across workers is refused when crossed",
-			booklet: []domain.Event{opened(user), deposit(100000), func() domain.Event {
-				s := recordedService("big", worker2, "2026-01-15", 1)
-				s.UserCapCents = 999400
-				return s
-			}()},
-			in: serviceIn(worker, "2026-02-02", "2026-02-02", 1, 1), today: "2026-02-10",
+			name:    "the user cap of 1000000 across workers is refused when crossed",
+			booklet: fundedAfter(worker2, 999400, 800),
+			in:      serviceIn(worker, "2026-02-02", "2026-02-02", 1, 1), today: "2026-02-10",
 			code: domain.CodeCapExceeded, facts: map[string]any{"cap": "user", "limit_cents": int64(1000000), "used_cents": int64(999400), "remaining_cents": int64(600)},
 		},
 		{
-			name: "a pensioner's pay counts at 75% towards the user cap",
-			booklet: []domain.Event{opened(user), deposit(100000), func() domain.Event {
-				s := recordedService("big", worker2, "2026-01-15", 1)
-				s.UserCapCents = 999400
-				return s
-			}()},
-			worker: []domain.Event{registered(worker, iban, "pensionato")},
-			in:     serviceIn(worker, "2026-02-02", "2026-02-02", 1, 1), today: "2026-02-10",
+			name:    "a pensioner's pay counts at 75% towards the user cap",
+			booklet: fundedAfter(worker2, 999400, 800),
+			worker:  []domain.Event{registered(worker, iban, "pensionato")},
+			in:      serviceIn(worker, "2026-02-02", "2026-02-02", 1, 1), today: "2026-02-10",
 		},
 		{
-			name: "the one-worker-for-one-user cap of 250000 is refused when crossed",
-			booklet: []domain.Event{opened(user), deposit(100000), func() domain.Event {
-				s := recordedService("big", worker, "2026-01-15", 1)
-				s.NetCents = 249600
-				return s
-			}()},
-			in: serviceIn(worker, "2026-02-02", "2026-02-02", 1, 1), today: "2026-02-10",
+			name:    "the one-worker-for-one-user cap of 250000 is refused when crossed",
+			booklet: fundedAfter(worker, 800, 249600),
+			in:      serviceIn(worker, "2026-02-02", "2026-02-02", 1, 1), today: "2026-02-10",
 			code: domain.CodeCapExceeded, facts: map[string]any{"cap": "worker_for_user", "limit_cents": int64(250000), "used_cents": int64(249600), "remaining_cents": int64(400)},
 		},
 		{
-			name: "the one-worker-for-one-user cap counts only that worker",
-			booklet: []domain.Event{opened(user), deposit(100000), func() domain.Event {
-				s := recordedService("big", worker2, "2026-01-15", 1)
-				s.NetCents = 249600
-				return s
-			}()},
-			in: serviceIn(worker, "2026-02-02", "2026-02-02", 1, 1), today: "2026-02-10",
+			name:    "the one-worker-for-one-user cap counts only that worker",
+			booklet: fundedAfter(worker2, 800, 249600),
+			in:      serviceIn(worker, "2026-02-02", "2026-02-02", 1, 1), today: "2026-02-10",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := domain.NewBooklet(domain.MustCF(user))
-			if tt.booklet != nil {
-				b = bookletOf(user, tt.booklet...)
-			}
+			b := bookletOf(user, tt.booklet...) // no events: never opened
 			wevents := tt.worker
 			if wevents == nil {
 				wevents = []domain.Event{registered(worker, iban, "")}

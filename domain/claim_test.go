@@ -41,10 +41,7 @@ func TestRegisterHeir(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := domain.NewBooklet(domain.MustCF(user))
-			if tt.booklet != nil {
-				b = bookletOf(user, tt.booklet...)
-			}
+			b := bookletOf(user, tt.booklet...) // no events: never opened
 			bk, cl, err := b.RegisterHeir(claimID, domain.MustCF(tt.heir), tt.in, date("2026-02-10"))
 			wantCode(t, err, tt.code)
 			if err != nil {
