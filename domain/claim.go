@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -319,6 +320,9 @@ func (c *Claim) MarkRefundPaid(b *Booklet, refundID, paidOn, bankRef string, ope
 	}
 	if on.After(today) {
 		return nil, nil, RuleError(CodeFutureDate, "paid_on", "a refund cannot be paid in the future")
+	}
+	if strings.TrimSpace(bankRef) == "" {
+		return nil, nil, RuleError(CodeBankReferenceRequired, "bank_reference", "the payment names the bank reference of the transfer")
 	}
 	if r.status != RefundApprovedState {
 		return nil, nil, ConflictError(CodeInvalidState, "only an approved refund can be paid").With("status", r.status.String())

@@ -50,7 +50,8 @@ const (
 	CodeSelfEmployment         = "worker_is_user"
 	CodeIdempotencyKeyReused   = "idempotency_key_reused"
 	CodeConcurrency            = "concurrency_conflict"
-	CodeReasonRequired         = "reason_required" // a compensating command without its reason
+	CodeReasonRequired         = "reason_required"         // a compensating command without its reason
+	CodeBankReferenceRequired  = "bank_reference_required" // a refund marked paid without the transfer's reference
 )
 
 // Error is a typed domain error: a stable code, the field it concerns (a JSON
