@@ -9,8 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/big"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -101,18 +104,88 @@ func unmarshalStrict(body []byte, v any) error {
 	if trimmed[0] != '{' {
 		return badRequest("malformed_json", "", "the body must be a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := decodeOne(trimmed, v)
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && strings.HasPrefix(typeErr.Value, "number") {
+		// 3.0 or 3e0 where an integer is expected: clients that hold every
+		// number as a float send those. Accept them when integral.
+		if norm, ok := integralNumbers(trimmed); ok && decodeOne(norm, v) == nil {
+			return nil
+		}
+	}
+	if errors.Is(err, errTrailing) {
+		return badRequest("malformed_json", "", "the body holds more than one JSON value")
+	}
+	if err != nil {
 		return decodeError(err)
 	}
+	return nil
+}
+
+var errTrailing = errors.New("trailing data after the JSON value")
+
+// decodeOne decodes exactly one JSON value into v, strictly.
+func decodeOne(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
 	if dec.More() {
-		return badRequest("malformed_json", "", "the body holds more than one JSON value")
+		return errTrailing
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return badRequest("malformed_json", "", "the body holds more than one JSON value")
+		return errTrailing
 	}
 	return nil
+}
+
+// integralNumbers rewrites every JSON number written with a fraction or an
+// exponent whose value is an integer that fits int64 (3.0, 3e2, 1.5e1) as
+// that integer; other numbers stay as they are. ok is false when body is not
+// one JSON value.
+func integralNumbers(body []byte) ([]byte, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false
+	}
+	out, err := json.Marshal(integralize(v))
+	if err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+func integralize(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = integralize(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = integralize(e)
+		}
+	case json.Number:
+		if !strings.ContainsAny(string(x), ".eE") {
+			return x
+		}
+		// ParseFloat first bounds the work: big.Rat would expand 1e999999999.
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<63 {
+			return x
+		}
+		r, ok := new(big.Rat).SetString(string(x))
+		if ok && r.IsInt() && r.Num().IsInt64() {
+			return json.Number(r.Num().String())
+		}
+	}
+	return v
 }
 
 func decodeError(err error) error {

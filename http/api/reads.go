@@ -286,6 +286,9 @@ func (s *Server) getDashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	today := s.cfg.Now().In(rome).Format(time.DateOnly)
 	d, err := s.q.Dashboard(r.Context(), cf, today)
+	if errors.Is(err, projections.ErrNotFound) {
+		d, err = s.dashboardWithoutBooklet(r.Context(), cf, today)
+	}
 	if err != nil {
 		s.Problem(w, r, err)
 		return
@@ -300,4 +303,43 @@ func (s *Server) getDashboard(w http.ResponseWriter, r *http.Request) {
 		d.Spending = []projections.MonthSpend{}
 	}
 	s.JSON(w, http.StatusOK, d)
+}
+
+// BookletNone is the dashboard's booklet status for a person who has not
+// opened a Libretto Famiglia: every amount is zero.
+const BookletNone = "none"
+
+// dashboardWithoutBooklet answers the dashboard of a person INPS knows
+// through the Portale delle Famiglie (ISEE, children, applications,
+// payments) or as an heir, but who has no booklet: a zero booklet with
+// status "none", no services, no cap used. Nothing known at all is 404.
+func (s *Server) dashboardWithoutBooklet(ctx context.Context, cf, today string) (projections.Dashboard, error) {
+	year, _ := strconv.Atoi(today[:4])
+	d := projections.Dashboard{
+		UserCF:   cf,
+		Booklet:  projections.Booklet{Status: BookletNone},
+		Services: []projections.DashboardService{},
+		Caps:     projections.Caps{Year: year, UserCapCents: domain.UserCap, PerWorker: []projections.WorkerCap{}},
+		Spending: []projections.MonthSpend{},
+	}
+	known := false
+	if fq, ok := s.q.(projections.FamilyQueries); ok {
+		f, err := fq.Family(ctx, cf, today)
+		if err != nil {
+			return projections.Dashboard{}, err
+		}
+		d.Family = &f
+		known = f.ISEE != nil || len(f.Children) > 0 || len(f.Applications) > 0 || len(f.Payments) > 0
+	}
+	if !known {
+		claims, err := s.q.ClaimsByHeir(ctx, cf)
+		if err != nil && !errors.Is(err, projections.ErrNotFound) {
+			return projections.Dashboard{}, err
+		}
+		known = len(claims) > 0
+	}
+	if !known {
+		return projections.Dashboard{}, notFound("no booklet and no family data for this person")
+	}
+	return d, nil
 }
