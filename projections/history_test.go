@@ -200,6 +200,13 @@ func (h *history) pick(s []string) string { return s[h.rnd.IntN(len(s))] }
 
 func (h *history) date() string { return h.now.Format("2006-01-02") }
 
+// steps writes n random commands' events.
+func (h *history) steps(n int) {
+	for range n {
+		h.step()
+	}
+}
+
 // step writes one random command's events.
 func (h *history) step() {
 	r := h.rnd.IntN(100)

@@ -109,21 +109,50 @@ func compareDumps(t *testing.T, what string, want, got map[string][]string) {
 	}
 }
 
-func TestLiveReadModelsEqualTheirRebuild(t *testing.T) {
-	t.Parallel()
+// newMemoryHistory returns a pool on a fresh database for the read models and
+// an in-memory store holding the first steps commands of the seeded history.
+func newMemoryHistory(t testing.TB, seed uint64, steps int) (*pgxpool.Pool, *memory.Store, *history) {
+	t.Helper()
 	pool := newPool(t)
 	store := memory.New()
-	h := newHistory(t, store, 42)
-	for range 400 {
-		h.step()
+	h := newHistory(t, store, seed)
+	h.steps(steps)
+	return pool, store, h
+}
+
+// rebuildMatches rebuilds every read model and compares it with want, the
+// dump taken from the live tables.
+func rebuildMatches(t *testing.T, r *Runner, pool *pgxpool.Pool, what string, want map[string][]string) {
+	t.Helper()
+	if err := r.Rebuild(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
 	}
+	compareDumps(t, what, want, dump(t, pool, r.Names()))
+}
+
+// caughtUp checks that every projector has applied events events, with no
+// lag and without stopping.
+func caughtUp(t *testing.T, r *Runner, events int64) {
+	t.Helper()
+	st, err := r.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		if s.Events != events || s.LagEvents != 0 || s.Stopped != "" {
+			t.Errorf("%+v: want %d events, no lag", s, events)
+		}
+	}
+}
+
+func TestLiveReadModelsEqualTheirRebuild(t *testing.T) {
+	t.Parallel()
+	pool, store, h := newMemoryHistory(t, 42, 400)
 	r := NewRunner(pool, store, quietLogger())
 	r.BatchSize = 7 // many small batches, some cut across atomic appends
 	startRunner(t, r)
 	// Keep writing while the projectors catch up.
-	for range 1200 {
-		h.step()
-	}
+	h.steps(1200)
 	waitFor(t, r, h.last)
 	live := dump(t, pool, r.Names())
 	if len(live["rm_dashboard.services"]) == 0 || len(live["rm_claims.history"]) == 0 || len(live["rm_statements.lines"]) == 0 {
@@ -141,18 +170,13 @@ func TestLiveReadModelsEqualTheirRebuild(t *testing.T) {
 	compareDumps(t, "rebuild", live, rebuilt)
 
 	// The live projectors go on from the swapped checkpoint.
-	for range 200 {
-		h.step()
-	}
+	h.steps(200)
 	waitFor(t, r, h.last)
 	after := dump(t, pool, r.Names())
 	// Small reads and many flushes: rows written by one flush change in a
 	// later one.
 	r.RebuildBatch, r.RebuildFlush = 37, 300
-	if err := r.Rebuild(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	compareDumps(t, "after swap", after, dump(t, pool, r.Names()))
+	rebuildMatches(t, r, pool, "after swap", after)
 	if err := r.Ready(); err != nil {
 		t.Errorf("ready: %v", err)
 	}
@@ -181,12 +205,7 @@ func (c *cutting) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Even
 
 func TestCancellingAProjectorMidBatchCountsNothingTwice(t *testing.T) {
 	t.Parallel()
-	pool := newPool(t)
-	store := memory.New()
-	h := newHistory(t, store, 7)
-	for range 800 {
-		h.step()
-	}
+	pool, store, h := newMemoryHistory(t, 7, 800)
 	for _, n := range []int32{1, 3} {
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
@@ -208,29 +227,13 @@ func TestCancellingAProjectorMidBatchCountsNothingTwice(t *testing.T) {
 	startRunner(t, r)
 	waitFor(t, r, h.last)
 	live := dump(t, pool, r.Names())
-	if err := r.Rebuild(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	compareDumps(t, "restart", live, dump(t, pool, r.Names()))
-	st, err := r.Status(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range st {
-		if s.Events != h.events || s.LagEvents != 0 {
-			t.Errorf("%s: %d events applied, lag %d; want %d, 0", s.Name, s.Events, s.LagEvents, h.events)
-		}
-	}
+	rebuildMatches(t, r, pool, "restart", live)
+	caughtUp(t, r, h.events)
 }
 
 func TestAPoisonEventStopsItsProjectorLoudly(t *testing.T) {
 	t.Parallel()
-	pool := newPool(t)
-	store := memory.New()
-	h := newHistory(t, store, 3)
-	for range 50 {
-		h.step()
-	}
+	pool, store, h := newMemoryHistory(t, 3, 50)
 	// A ServiceRecorded whose hours are not a number: the dashboard cannot
 	// fold it; the claims projector ignores the type.
 	poison, err := store.Append(context.Background(), eventstore.StreamAppend{Stream: domain.BookletStream("USR000000000000"), Expected: eventstore.Any,
@@ -238,9 +241,7 @@ func TestAPoisonEventStopsItsProjectorLoudly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 50 {
-		h.step()
-	}
+	h.steps(50)
 	r := NewRunner(pool, store, quietLogger())
 	r.Retry.MaxRetries = 1
 	r.Retry.InitialInterval = time.Millisecond
@@ -279,14 +280,10 @@ func TestAPoisonEventStopsItsProjectorLoudly(t *testing.T) {
 
 func TestWaitForWakesWhenTheProjectorsPass(t *testing.T) {
 	t.Parallel()
-	pool := newPool(t)
-	store := memory.New()
-	h := newHistory(t, store, 11)
+	pool, store, h := newMemoryHistory(t, 11, 0)
 	r := NewRunner(pool, store, quietLogger())
 	startRunner(t, r)
-	for range 20 {
-		h.step()
-	}
+	h.steps(20)
 	target := h.last + 1 // not written yet
 	done := make(chan error, 1)
 	go func() {
@@ -345,9 +342,7 @@ func TestLiveReadModelsEqualTheirRebuildOverPostgresWithConcurrentWriters(t *tes
 		histories[i].prefix = string(rune('A' + i))
 		go func(h *history) {
 			defer func() { done <- struct{}{} }()
-			for range 300 {
-				h.step()
-			}
+			h.steps(300)
 		}(histories[i])
 	}
 	var events int64
@@ -359,29 +354,13 @@ func TestLiveReadModelsEqualTheirRebuildOverPostgresWithConcurrentWriters(t *tes
 		events += h.events
 	}
 	live := dump(t, pool, r.Names())
-	if err := r.Rebuild(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	compareDumps(t, "rebuild", live, dump(t, pool, r.Names()))
-	st, err := r.Status(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range st {
-		if s.Events != events || s.LagEvents != 0 || s.Stopped != "" {
-			t.Errorf("%+v: want %d events, no lag", s, events)
-		}
-	}
+	rebuildMatches(t, r, pool, "rebuild", live)
+	caughtUp(t, r, events)
 }
 
 func TestAnInterruptedRebuildCanRunAgain(t *testing.T) {
 	t.Parallel()
-	pool := newPool(t)
-	store := memory.New()
-	h := newHistory(t, store, 5)
-	for range 600 {
-		h.step()
-	}
+	pool, store, h := newMemoryHistory(t, 5, 600)
 	r := NewRunner(pool, store, quietLogger())
 	startRunner(t, r)
 	waitFor(t, r, h.last)
@@ -414,12 +393,7 @@ func TestAnInterruptedRebuildCanRunAgain(t *testing.T) {
 
 // Not parallel: it changes flushChunk while the parallel tests wait.
 func TestRowsSplitAcrossStatementsFoldTheSame(t *testing.T) {
-	pool := newPool(t)
-	store := memory.New()
-	h := newHistory(t, store, 9)
-	for range 500 {
-		h.step()
-	}
+	pool, store, h := newMemoryHistory(t, 9, 500)
 	r := NewRunner(pool, store, quietLogger())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -430,9 +404,6 @@ func TestRowsSplitAcrossStatementsFoldTheSame(t *testing.T) {
 	live := dump(t, pool, r.Names())
 	defer func(n int) { flushChunk = n }(flushChunk)
 	flushChunk = 3
-	if err := r.Rebuild(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	compareDumps(t, "rebuild in chunks of 3 rows", live, dump(t, pool, r.Names()))
+	rebuildMatches(t, r, pool, "rebuild in chunks of 3 rows", live)
 	cancel()
 }
