@@ -63,7 +63,7 @@ func TestACitizenCannotTouchAnotherPersonsResources(t *testing.T) {
 	if de := wantCode(t, err, domain.CodeNotFound); de.Kind != domain.KindNotFound {
 		t.Fatal("another person's service is 404")
 	}
-	claim := f.must(f.h.RegisterHeir(ctx(), citizen(heirCF), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "legittimo"}))
+	claim := f.must(f.h.RegisterHeir(ctx(), citizen(heirCF), heirOfMario()))
 	_, err = f.h.RequestRefund(ctx(), citizen(heir2CF), commands.RequestRefund{ClaimID: claim.ID, IBAN: ibanOK})
 	wantCode(t, err, domain.CodeNotFound)
 	_, err = f.h.InsertPriorService(ctx(), citizen(heir2CF), commands.InsertPriorService{ClaimID: claim.ID, WorkerCF: laura, Activity: "lavori_domestici", StartDate: "2026-02-01", EndDate: "2026-02-01", Hours: 1, Vouchers: 1, NoKnownEmployment: true})
@@ -163,7 +163,7 @@ func (f *fixture) deceased() string {
 	f.user(mario, 10000)
 	f.worker(laura, ibanOK, "")
 	f.must(f.h.RecordService(ctx(), citizen(mario), service(laura, 2)))
-	return f.must(f.h.RegisterHeir(ctx(), citizen(heirCF), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "legittimo"})).ID
+	return f.must(f.h.RegisterHeir(ctx(), citizen(heirCF), heirOfMario())).ID
 }
 
 func TestRefundLifecycle(t *testing.T) {
@@ -223,7 +223,7 @@ func TestRejectHeirRejectsTheRefundAndFreesTheSlot(t *testing.T) {
 	wantCode(t, err, domain.CodeInvalidState)
 	_, err = f.h.ApproveRefund(ctx(), operator(), commands.ApproveRefund{RefundID: ref.ID})
 	wantCode(t, err, domain.CodeInvalidState)
-	other := f.must(f.h.RegisterHeir(ctx(), citizen(heir2CF), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "legittimo"}))
+	other := f.must(f.h.RegisterHeir(ctx(), citizen(heir2CF), heirOfMario()))
 	again := f.must(f.h.RequestRefund(ctx(), citizen(heir2CF), commands.RequestRefund{ClaimID: other.ID, IBAN: ibanOK}))
 	if again.AmountCents != 8000 {
 		t.Fatalf("the released reservation is refundable again: %d", again.AmountCents)
@@ -264,7 +264,7 @@ func TestCorrectDateOfDeathReachesEveryClaim(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	c1 := f.deceased()
-	c2 := f.must(f.h.RegisterHeir(ctx(), citizen(heir2CF), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "legittimo"})).ID
+	c2 := f.must(f.h.RegisterHeir(ctx(), citizen(heir2CF), heirOfMario())).ID
 	f.must(f.h.CorrectDateOfDeath(ctx(), operator(), commands.CorrectDateOfDeath{DeceasedCF: mario, DateOfDeath: "2026-02-18", Reason: "death certificate"}))
 	for _, c := range []string{c1, c2} {
 		snap, _, err := f.h.ReplayClaim(ctx(), c, time.Now().Add(time.Hour))
@@ -387,8 +387,8 @@ func TestARetryAfterALostResultRebuildsIt(t *testing.T) {
 	if err != nil || again != svc {
 		t.Fatalf("the last voucher is not refused to the request that took it: %+v %v (first %+v)", again, err, svc)
 	}
-	claim := f.must(f.h.RegisterHeir(ctx(), keyed(heirCF, commands.RoleCitizen, "c"), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "legittimo"}))
-	if again, err := restarted().RegisterHeir(ctx(), keyed(heirCF, commands.RoleCitizen, "c"), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "legittimo"}); err != nil || again != claim {
+	claim := f.must(f.h.RegisterHeir(ctx(), keyed(heirCF, commands.RoleCitizen, "c"), heirOfMario()))
+	if again, err := restarted().RegisterHeir(ctx(), keyed(heirCF, commands.RoleCitizen, "c"), heirOfMario()); err != nil || again != claim {
 		t.Fatalf("claim %+v %v, first %+v", again, err, claim)
 	}
 	f.must(f.h.RecordDeposit(ctx(), system(), commands.RecordDeposit{UserCF: mario, AmountCents: 3000, Channel: "F24", PaidOn: "2026-02-01"}))

@@ -76,6 +76,11 @@ func (f *fixture) worker(cf, iban, category string) {
 	f.must(f.h.RegisterWorker(ctx(), citizen(cf), commands.RegisterWorker{IBAN: iban, Category: category}))
 }
 
+// heirOfMario registers a legitimate heir of mario, dead on 2026-02-20.
+func heirOfMario() commands.RegisterHeir {
+	return commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "legittimo"}
+}
+
 func service(worker string, vouchers int) commands.RecordService {
 	return commands.RecordService{WorkerCF: worker, Activity: "lavori_domestici", StartDate: "2026-02-10", EndDate: "2026-02-10", Hours: 1, Vouchers: vouchers, NoRecentEmployment: true}
 }

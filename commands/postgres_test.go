@@ -85,7 +85,7 @@ func TestPostgresTwoHeirsRaceForTheRefund(t *testing.T) {
 	f.user(mario, 5000)
 	var claims [2]string
 	for i, h := range []string{heirCF, heir2CF} {
-		claims[i] = f.must(f.h.RegisterHeir(ctx(), citizen(h), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "legittimo"})).ID
+		claims[i] = f.must(f.h.RegisterHeir(ctx(), citizen(h), heirOfMario())).ID
 	}
 	results := make([]error, 2)
 	var wg sync.WaitGroup

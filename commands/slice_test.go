@@ -20,7 +20,7 @@ func TestVerticalSlice(t *testing.T) {
 	if got := evs[len(evs)-1].Type; got != domain.TypeServiceRecorded {
 		t.Fatalf("last booklet event %s", got)
 	}
-	claim := f.must(f.h.RegisterHeir(ctx(), citizen(heirCF), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "legittimo"}))
+	claim := f.must(f.h.RegisterHeir(ctx(), citizen(heirCF), heirOfMario()))
 	ref := f.must(f.h.RequestRefund(ctx(), citizen(heirCF), commands.RequestRefund{ClaimID: claim.ID, IBAN: ibanOK}))
 	if ref.AmountCents != 8000 {
 		t.Fatalf("refund %d, want 8000", ref.AmountCents)
