@@ -96,3 +96,22 @@ func TestDashboardOfAFamilyWithoutABooklet(t *testing.T) {
 		s.get("/families/"+family+"/dashboard", s.token(s.cf())).problem(http.StatusNotFound, "not_found")
 	})
 }
+
+func TestIdempotencyKeyRepeatLaidOutOtherwiseIsTheSameRequest(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	w := newWorld(t, s, 0)
+	compact := `{"user_cf":"` + w.user + `","amount_cents":5000,"channel":"F24","paid_on":"2026-03-01"}`
+	spaced := "{\n  \"paid_on\": \"2026-03-01\",\n  \"channel\": \"F24\",\n  \"amount_cents\": 5000.0,\n  \"user_cf\": \"" + w.user + "\"\n}"
+	first := s.post("/deposits", s.system(), compact, "Idempotency-Key", "dep-1").want(http.StatusCreated)
+	again := s.post("/deposits", s.system(), spaced, "Idempotency-Key", "dep-1").want(http.StatusCreated)
+	if string(first.raw) != string(again.raw) {
+		t.Fatalf("the repeat answered %s, the first %s", again.raw, first.raw)
+	}
+	events := s.get("/audit/streams/booklet-"+w.user+"?"+first.pos(), s.auditor()).want(http.StatusOK).list("events")
+	if n := len(events); n != 2 { // BookletOpened, one DepositRecorded
+		t.Fatalf("%d events on the booklet after a repeated deposit", n)
+	}
+	s.post("/deposits", s.system(), strings.Replace(compact, "5000", "6000", 1), "Idempotency-Key", "dep-1").
+		problem(http.StatusUnprocessableEntity, "idempotency_key_reused")
+}

@@ -31,7 +31,7 @@ const IdempotencyKeyHeader = "Idempotency-Key"
 // it has already written the problem and returns false.
 //
 // An empty body decodes as {}. The request hash covers the method, the path
-// and the body, so one key reused on another resource is refused too.
+// and the decoded body, so one key reused on another resource is refused too.
 func (s *Server) Decode(w http.ResponseWriter, r *http.Request, limit int64, v any) (commands.Meta, bool) {
 	body, err := readBody(w, r, limit)
 	if err == nil {
@@ -46,9 +46,16 @@ func (s *Server) Decode(w http.ResponseWriter, r *http.Request, limit int64, v a
 		s.Problem(w, r, badRequest("invalid_idempotency_key", IdempotencyKeyHeader, "the Idempotency-Key must be at most 255 characters"))
 		return commands.Meta{}, false
 	}
+	// The hash covers the request as decoded, not its bytes: a client that
+	// retries with the same values laid out otherwise (spacing, key order,
+	// 3.0 for 3) repeats the same request.
+	canonical, err := json.Marshal(v)
+	if err != nil {
+		canonical = body
+	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s %s\n", r.Method, r.URL.Path)
-	h.Write(body)
+	h.Write(canonical)
 	return s.meta(r, key, hex.EncodeToString(h.Sum(nil))), true
 }
 
