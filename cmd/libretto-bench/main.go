@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 func main() {
@@ -88,7 +90,18 @@ func run(ctx context.Context) error {
 		return err
 	}
 
-	srv, err := startServer(ctx, bin, db.url)
+	// BENCH_PROFILE=file: the server serves pprof and the bench saves a
+	// CPU profile of the load's window there (go tool pprof bin/libretto file).
+	var env []string
+	profile := os.Getenv("BENCH_PROFILE")
+	pprofAddr := ""
+	if profile != "" {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return err
+		}
+		env = append(env, "LIBRETTO_PPROF="+pprofAddr)
+	}
+	srv, err := startServer(ctx, bin, db.url, env...)
 	if err != nil {
 		return err
 	}
@@ -101,7 +114,20 @@ func run(ctx context.Context) error {
 		return err
 	}
 	logf("load: RecordService and InsertPriorService, %d clients, %s", opts.Clients, opts.Duration)
+	xactBefore := commits(ctx, db.url)
+	profiled := make(chan error, 1)
+	if profile != "" {
+		go func() { profiled <- cpuProfile(ctx, pprofAddr, profile, max(1, seconds-2)) }()
+	}
 	st := runLoad(ctx, cl, pop, opts, true)
+	if profile != "" {
+		if err := <-profiled; err != nil {
+			logf("profile: %v", err)
+		} else {
+			logf("CPU profile of the server under load in %s", profile)
+		}
+	}
+	xacts := commits(ctx, db.url) - xactBefore
 	res.CommandsPerS = float64(st.ok) / st.elapsed.Seconds()
 	if res.PgbenchInsertTPS > 0 {
 		res.Ratio = res.CommandsPerS / res.PgbenchInsertTPS
@@ -134,6 +160,9 @@ func run(ctx context.Context) error {
 	row("ratio commands / pgbench", fmt.Sprintf("%.2f", res.Ratio))
 	row("command latency p50 / p99", fmt.Sprintf("%.1f / %.1f ms", res.CommandP50Ms, res.CommandP99Ms))
 	row("errors (non-201 or transport)", fmt.Sprintf("%d %s", res.Errors, st.errorSummary()))
+	if st.ok > 0 {
+		row("PostgreSQL transactions per command", fmt.Sprintf("%.1f (commits in the load window, projectors and lag reads included)", float64(xacts)/float64(st.ok)))
+	}
 	row("projection lag p50 / p99", fmt.Sprintf("%.1f / %.1f ms (%d samples, %d missing)", ms(percentile(st.lags, 0.5)), res.ProjectionLagP99Ms, len(st.lags), st.lagMissing))
 	row("rebuild (all projections)", fmt.Sprintf("%.0f events/s  (%d events in %.1f s; seeded %d in %.1f s)", res.RebuildEventsPerS, rb.events, rb.took.Seconds(), rb.seeded, rb.seedTook.Seconds()))
 	row("server peak RSS (VmHWM)", fmt.Sprintf("%.1f MiB", res.ServerRSSMiB))
@@ -141,6 +170,18 @@ func run(ctx context.Context) error {
 	line, _ := json.Marshal(res)
 	fmt.Println(string(line))
 	return nil
+}
+
+// commits is the database's committed transactions so far (pg_stat_database).
+func commits(ctx context.Context, dbURL string) int64 {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close(ctx)
+	var n int64
+	_ = conn.QueryRow(ctx, `SELECT pg_stat_clear_snapshot(), xact_commit FROM pg_stat_database WHERE datname = current_database()`).Scan(nil, &n)
+	return n
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
