@@ -26,18 +26,8 @@ func (h *Handler) InsertPriorService(ctx context.Context, m Meta, c InsertPriorS
 		if err != nil {
 			return Result{}, err
 		}
-		w, err := u.worker(ctx, s.Worker)
-		if err != nil {
-			return Result{}, err
-		}
-		id := u.newID()
-		if events, ok, err := u.replayed(ctx, domain.ServiceLocator(id)); ok || err != nil {
-			return Result{Position: lastPosition(events), ID: id}, err
-		}
-		d, err := cl.InsertPriorService(b, w, id, s, u.today)
-		if err != nil {
-			return Result{}, err
-		}
-		return u.commitService(ctx, d, cl.ID())
+		return u.newService(ctx, s, cl.ID(), func(w *domain.Worker, id string) (domain.ServiceDecision, error) {
+			return cl.InsertPriorService(b, w, id, s, u.today)
+		})
 	})
 }

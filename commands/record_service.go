@@ -25,20 +25,30 @@ func (h *Handler) RecordService(ctx context.Context, m Meta, c RecordService) (R
 		if err != nil {
 			return Result{}, err
 		}
-		w, err := u.worker(ctx, s.Worker)
-		if err != nil {
-			return Result{}, err
-		}
-		id := u.newID()
-		if events, ok, err := u.replayed(ctx, domain.ServiceLocator(id)); ok || err != nil {
-			return Result{Position: lastPosition(events), ID: id}, err
-		}
-		d, err := b.RecordService(w, id, s, u.today)
-		if err != nil {
-			return Result{}, err
-		}
-		return u.commitService(ctx, d, "")
+		return u.newService(ctx, s, "", func(w *domain.Worker, id string) (domain.ServiceDecision, error) {
+			return b.RecordService(w, id, s, u.today)
+		})
 	})
+}
+
+// newService loads the worker of s, gives the service its id and appends
+// what decide makes of them; a retry whose first attempt already appended
+// the service gets that attempt's result instead of a second decision.
+// claimID names the claim of a prior service, "" for the user's own.
+func (u *unit) newService(ctx context.Context, s domain.Service, claimID string, decide func(w *domain.Worker, id string) (domain.ServiceDecision, error)) (Result, error) {
+	w, err := u.worker(ctx, s.Worker)
+	if err != nil {
+		return Result{}, err
+	}
+	id := u.newID()
+	if events, ok, err := u.replayed(ctx, domain.ServiceLocator(id)); ok || err != nil {
+		return Result{Position: lastPosition(events), ID: id}, err
+	}
+	d, err := decide(w, id)
+	if err != nil {
+		return Result{}, err
+	}
+	return u.commitService(ctx, d, claimID)
 }
 
 // commitService appends a decided service to the booklet, the worker, the
