@@ -1,10 +1,6 @@
 package commands
 
-import (
-	"context"
-
-	"github.com/inps/libretto/domain"
-)
+import "context"
 
 // ReverseService is an operator compensating a recorded, unpaid service:
 // booklet, worker and (for a prior service) claim get events naming the
@@ -28,16 +24,8 @@ func (h *Handler) ReverseService(ctx context.Context, m Meta, c ReverseService) 
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.BookletStream(loc.UserCF), booklet); err != nil {
+		if err := u.addTakenBack(loc.UserCF, rec, booklet, worker, claim); err != nil {
 			return Result{}, err
-		}
-		if err := u.addTo(domain.WorkerStream(rec.WorkerCF), worker); err != nil {
-			return Result{}, err
-		}
-		if rec.ClaimID != "" {
-			if err := u.addTo(domain.ClaimStream(rec.ClaimID), claim); err != nil {
-				return Result{}, err
-			}
 		}
 		pos, err := u.commit(ctx)
 		return Result{Position: pos, ID: c.ServiceID}, err

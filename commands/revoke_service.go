@@ -25,10 +25,7 @@ func (h *Handler) RevokeService(ctx context.Context, m Meta, c RevokeService) (R
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.BookletStream(loc.UserCF), booklet); err != nil {
-			return Result{}, err
-		}
-		if err := u.addTo(domain.WorkerStream(rec.WorkerCF), worker); err != nil {
+		if err := u.addTakenBack(loc.UserCF, rec, booklet, worker, nil); err != nil {
 			return Result{}, err
 		}
 		pos, err := u.commit(ctx)

@@ -236,6 +236,22 @@ func (u *unit) recordedService(ctx context.Context, loc domain.ServiceLocated) (
 	return b, rec, nil
 }
 
+// addTakenBack proposes the events that take back a recorded service (a
+// revocation or a reversal): on the booklet of userCF, on the service's
+// worker and, when there are any, on the claim of a prior service.
+func (u *unit) addTakenBack(userCF string, rec domain.ServiceRecorded, booklet, worker, claim []domain.Pending) error {
+	if err := u.addTo(domain.BookletStream(userCF), booklet); err != nil {
+		return err
+	}
+	if err := u.addTo(domain.WorkerStream(rec.WorkerCF), worker); err != nil {
+		return err
+	}
+	if len(claim) == 0 {
+		return nil
+	}
+	return u.addTo(domain.ClaimStream(rec.ClaimID), claim)
+}
+
 // load returns the aggregate of stream, from the cache when possible, folded
 // up to the stream's current version.
 func (u *unit) load(ctx context.Context, stream string, fresh func() versionedApplier) (versionedApplier, error) {
