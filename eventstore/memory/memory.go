@@ -15,6 +15,7 @@ import (
 	"sort"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -142,8 +143,8 @@ func validate(appends []eventstore.StreamAppend) (int, error) {
 				return 0, fmt.Errorf("%w: %s appears twice in one append", eventstore.ErrDuplicateEvent, e.ID)
 			}
 			ids[e.ID] = true
-			if !json.Valid(e.Data) {
-				return 0, fmt.Errorf("eventstore: event %s (%s) data is not valid JSON", e.ID, e.Type)
+			if !json.Valid(e.Data) || !utf8.Valid(e.Data) {
+				return 0, fmt.Errorf("eventstore: event %s (%s) data is not valid UTF-8 JSON", e.ID, e.Type)
 			}
 			n++
 		}

@@ -40,3 +40,11 @@ func TestIdempotencyContract(t *testing.T) {
 func TestDocumentsContract(t *testing.T) {
 	storetest.RunDocuments(t, func(t *testing.T) storetest.Documents { return NewDocuments() })
 }
+
+func TestDataThatIsNotUTF8IsRefused(t *testing.T) {
+	e := storetest.Event("E", 0)
+	e.Data = []byte("{\"s\": \"caff\xe8\"}") // Latin-1: PostgreSQL's json refuses it too
+	if _, err := New().Append(context.Background(), eventstore.StreamAppend{Stream: "s", Events: []eventstore.EventData{e}}); err == nil {
+		t.Error("accepted")
+	}
+}

@@ -7,13 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/inps/libretto/eventstore"
 )
 
-func jsonValid(b []byte) bool { return json.Valid(b) }
+// jsonValid is what PostgreSQL's json type accepts: valid JSON in UTF-8.
+func jsonValid(b []byte) bool { return json.Valid(b) && utf8.Valid(b) }
 
 // scanEvent scans a row of eventColumns.
 func scanEvent(row pgx.Row, e *eventstore.Event) error {

@@ -171,7 +171,7 @@ func validate(appends []eventstore.StreamAppend) (int, error) {
 			}
 			ids[e.ID] = true
 			if !jsonValid(e.Data) {
-				return 0, fmt.Errorf("eventstore: event %s (%s) data is not valid JSON", e.ID, e.Type)
+				return 0, fmt.Errorf("eventstore: event %s (%s) data is not valid UTF-8 JSON", e.ID, e.Type)
 			}
 			n++
 		}
