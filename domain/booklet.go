@@ -1,6 +1,10 @@
 package domain
 
-import "github.com/google/uuid"
+import (
+	"strings"
+
+	"github.com/google/uuid"
+)
 
 // BookletStatus is a booklet's life: active, owner_deceased (closed is kept
 // for the read model's vocabulary; no command closes a booklet yet).
@@ -287,7 +291,7 @@ func (b *Booklet) ReverseService(id, reason string, operator string) (booklet, w
 	if s.state != ServiceRecordedState {
 		return nil, nil, nil, ConflictError(CodeInvalidState, "only a recorded, unpaid service can be reversed").With("state", s.state.String())
 	}
-	if reason == "" {
+	if strings.TrimSpace(reason) == "" {
 		return nil, nil, nil, RuleError(CodeReasonRequired, "reason", "a reversal needs a reason")
 	}
 	booklet = []Pending{{Data: ServiceReversed{ServiceID: id, Reason: reason, OperatorCF: operator}, Causation: s.event}}

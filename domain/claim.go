@@ -222,7 +222,7 @@ func (c *Claim) RejectHeir(b *Booklet, reason string, operator string) (claim, b
 	if err := c.live(); err != nil {
 		return nil, nil, err
 	}
-	if reason == "" {
+	if strings.TrimSpace(reason) == "" {
 		return nil, nil, RuleError(CodeReasonRequired, "reason", "a rejection needs a reason")
 	}
 	claim = []Pending{{Data: HeirRejected{Reason: reason, OperatorCF: operator}, Causation: c.registered}}
@@ -297,7 +297,7 @@ func (c *Claim) RejectRefund(b *Booklet, refundID, reason string, operator strin
 	if r.status != RefundRequestedState && r.status != RefundApprovedState {
 		return nil, nil, ConflictError(CodeInvalidState, "only a requested or approved refund can be rejected").With("status", r.status.String())
 	}
-	if reason == "" {
+	if strings.TrimSpace(reason) == "" {
 		return nil, nil, RuleError(CodeReasonRequired, "reason", "a rejection needs a reason")
 	}
 	claim = []Pending{{Data: RefundRejected{RefundID: refundID, Reason: reason, OperatorCF: operator}, Causation: r.event}}
@@ -379,7 +379,7 @@ func (b *Booklet) CorrectDateOfDeath(claims []*Claim, date, reason string, opera
 	if dod.After(today) {
 		return nil, nil, RuleError(CodeFutureDate, "date_of_death", "the date of death cannot be in the future")
 	}
-	if reason == "" {
+	if strings.TrimSpace(reason) == "" {
 		return nil, nil, RuleError(CodeReasonRequired, "reason", "a correction needs a reason")
 	}
 	if !b.exists {
