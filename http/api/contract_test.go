@@ -3,7 +3,11 @@ package api_test
 import (
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/inps/libretto/http/api"
 )
 
 // Contract tests found by walking the API as a client would (SPEC §5–§6).
@@ -114,4 +118,85 @@ func TestIdempotencyKeyRepeatLaidOutOtherwiseIsTheSameRequest(t *testing.T) {
 	}
 	s.post("/deposits", s.system(), strings.Replace(compact, "5000", "6000", 1), "Idempotency-Key", "dep-1").
 		problem(http.StatusUnprocessableEntity, "idempotency_key_reused")
+}
+
+func TestACompensationNeedsAReasonThatIsNotBlank(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	d := newDeceasedWorld(t, s, 10000)
+	w := newWorld(t, s, 10000)
+	svc := s.post("/services", w.userTok, service(w.worker, 1, 1)).want(http.StatusCreated).str("service_id")
+	refund := s.post("/heir-claims/"+d.claimID+"/refund", d.heirTok, map[string]any{"iban": testIBAN}).want(http.StatusCreated).str("refund_id")
+	for _, path := range []string{
+		"/backoffice/services/" + svc + "/reverse",
+		"/backoffice/refunds/" + refund + "/reject",
+		"/backoffice/heir-claims/" + d.claimID + "/reject",
+		"/backoffice/deceased/" + d.user + "/date-of-death",
+	} {
+		body := map[string]any{"reason": "  \t "}
+		if strings.Contains(path, "date-of-death") {
+			body["date_of_death"] = "2026-03-05"
+		}
+		s.post(path, s.operator(), body).problem(http.StatusUnprocessableEntity, "reason_required")
+	}
+}
+
+func TestRevokingAServiceEndsOnTheThirdOfTheNextMonth(t *testing.T) {
+	t.Parallel()
+	var now atomic.Value
+	now.Store(testNow)
+	s := newStackWith(t, func(c *api.Config) {
+		c.ReadWait = 30 * time.Second
+		c.Now = func() time.Time { return now.Load().(time.Time) }
+	})
+	w := newWorld(t, s, 10000)
+	a := s.post("/services", w.userTok, service(w.worker, 1, 1)).want(http.StatusCreated).str("service_id")
+	b := s.post("/services", w.userTok, service(w.worker, 1, 1)).want(http.StatusCreated).str("service_id")
+
+	// Tokens expire by the same clock: mint fresh ones after moving it.
+	fresh := func(subject, role string) string {
+		return s.post("/dev/token", "", map[string]any{"subject": subject, "roles": []string{role}}).want(http.StatusOK).str("token")
+	}
+	now.Store(time.Date(2026, 4, 3, 21, 0, 0, 0, time.UTC)) // 23:00 on 3 April in Rome
+	s.post("/services/"+a+"/revoke", fresh(w.user, "citizen"), nil).want(http.StatusOK)
+	now.Store(time.Date(2026, 4, 3, 22, 30, 0, 0, time.UTC)) // 00:30 on 4 April in Rome
+	s.post("/services/"+b+"/revoke", fresh(w.user, "citizen"), nil).problem(http.StatusUnprocessableEntity, "deadline_passed")
+	// The operator may still reverse it.
+	s.post("/backoffice/services/"+b+"/reverse", fresh("OPERATORE-2", "operator"), map[string]any{"reason": "mai resa"}).want(http.StatusOK)
+}
+
+func TestReversingAndRejectingReleaseMoneyAndCaps(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	w := newWorld(t, s, 400000)
+	full := s.post("/services", w.userTok, service(w.worker, 312, 300)).want(http.StatusCreated) // 249600 of the 250000 pair cap
+	s.post("/services", w.userTok, service(w.worker, 1, 1)).problem(http.StatusUnprocessableEntity, "cap_exceeded")
+	rev := s.post("/backoffice/services/"+full.str("service_id")+"/reverse", s.operator(), map[string]any{"reason": "errore"}).want(http.StatusOK)
+	dash := s.get("/families/"+w.user+"/dashboard?"+rev.pos(), w.userTok).want(http.StatusOK)
+	if b := dash.obj("booklet"); b["committed_cents"] != 0.0 || b["available_cents"] != 400000.0 {
+		t.Fatalf("booklet after the reversal: %v", b)
+	}
+	if c := dash.obj("caps"); c["user_net_cents"] != 0.0 || len(c["per_worker"].([]any)) != 0 {
+		t.Fatalf("caps after the reversal: %v", c)
+	}
+	s.post("/services", w.userTok, service(w.worker, 312, 300)).want(http.StatusCreated)
+
+	d := newDeceasedWorld(t, s, 7000)
+	ref := s.post("/heir-claims/"+d.claimID+"/refund", d.heirTok, map[string]any{"iban": testIBAN}).want(http.StatusCreated)
+	if ref.num("amount_cents") != 7000 {
+		t.Fatalf("refund of %d", ref.num("amount_cents"))
+	}
+	b := s.get("/families/"+d.user+"/dashboard?"+ref.pos(), s.operator()).want(http.StatusOK).obj("booklet")
+	if b["reserved_cents"] != 7000.0 || b["available_cents"] != 0.0 {
+		t.Fatalf("booklet with a requested refund: %v", b)
+	}
+	rej := s.post("/backoffice/refunds/"+ref.str("refund_id")+"/reject", s.operator(), map[string]any{"reason": "IBAN non intestato"}).want(http.StatusOK)
+	b = s.get("/families/"+d.user+"/dashboard?"+rej.pos(), s.auditor()).want(http.StatusOK).obj("booklet")
+	if b["reserved_cents"] != 0.0 || b["available_cents"] != 7000.0 {
+		t.Fatalf("booklet after the rejected refund: %v", b)
+	}
+	claim := s.get("/heir-claims/"+d.claimID, d.heirTok).want(http.StatusOK)
+	if st := claim.obj("refund")["status"]; st != "rejected" {
+		t.Fatalf("refund status %v", st)
+	}
 }
