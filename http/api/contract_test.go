@@ -200,3 +200,52 @@ func TestReversingAndRejectingReleaseMoneyAndCaps(t *testing.T) {
 		t.Fatalf("refund status %v", st)
 	}
 }
+
+func TestEachAnnualCapIsEnforcedWithReducedCounting(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	user := newWorld(t, s, 2000000)
+	workers := []string{user.worker}
+	for range 3 {
+		cf := s.cf()
+		s.post("/workers", s.token(cf), nil).want(http.StatusCreated)
+		workers = append(workers, cf)
+	}
+	student := s.cf()
+	s.post("/workers", s.token(student), map[string]any{"category": "studente_under25"}).want(http.StatusCreated)
+
+	capOf := func(r *response) string { return r.obj("facts")["cap"].(string) }
+	for _, w := range workers {
+		s.post("/services", user.userTok, service(w, 312, 300)).want(http.StatusCreated) // 249600 each
+	}
+	// 998400 used, 1600 left. Pay to a student counts at 75%: 3 vouchers
+	// (2400 net) count 1800 and cross the user cap, 2 vouchers count 1200.
+	if c := capOf(s.post("/services", user.userTok, service(student, 3, 3)).problem(http.StatusUnprocessableEntity, "cap_exceeded")); c != "user" {
+		t.Fatalf("cap %q, want user", c)
+	}
+	last := s.post("/services", user.userTok, service(student, 2, 2)).want(http.StatusCreated)
+	caps := s.get("/families/"+user.user+"/dashboard?"+last.pos(), user.userTok).want(http.StatusOK).obj("caps")
+	if caps["user_net_cents"] != 999600.0 {
+		t.Fatalf("user cap usage %v, want 999600 (998400 + 75%% of 1600)", caps["user_net_cents"])
+	}
+	// One worker for one user: 249600 used, one more voucher crosses 250000.
+	if c := capOf(s.post("/services", user.userTok, service(workers[1], 1, 1)).problem(http.StatusUnprocessableEntity, "cap_exceeded")); c != "worker_for_user" && c != "user" {
+		t.Fatalf("cap %q", c)
+	}
+
+	// The worker across all users: 249600 from the first user, 249600 from
+	// a second, 800 from a third reaches 500000 exactly; one more voucher crosses it.
+	second := newWorld(t, s, 400000)
+	s.post("/services", second.userTok, service(workers[0], 312, 300)).want(http.StatusCreated)
+	third := newWorld(t, s, 10000)
+	s.post("/services", third.userTok, service(workers[0], 1, 1)).want(http.StatusCreated)
+	if c := capOf(s.post("/services", third.userTok, service(workers[0], 1, 1)).problem(http.StatusUnprocessableEntity, "cap_exceeded")); c != "worker" {
+		t.Fatalf("cap %q, want worker", c)
+	}
+	// One worker for one user on its own.
+	fourth := newWorld(t, s, 400000)
+	s.post("/services", fourth.userTok, service(fourth.worker, 312, 300)).want(http.StatusCreated)
+	if c := capOf(s.post("/services", fourth.userTok, service(fourth.worker, 1, 1)).problem(http.StatusUnprocessableEntity, "cap_exceeded")); c != "worker_for_user" {
+		t.Fatalf("cap %q, want worker_for_user", c)
+	}
+}
