@@ -1,11 +1,15 @@
 package api
 
 import (
+	"errors"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain"
 )
 
 // Request bodies. Field names are SPEC §5's; unknown fields are refused.
@@ -310,6 +314,38 @@ func (s *Server) postCorrectDateOfDeath(w http.ResponseWriter, r *http.Request) 
 	}
 	res, err := s.cmd.CorrectDateOfDeath(r.Context(), m, commands.CorrectDateOfDeath{
 		DeceasedCF: chi.URLParam(r, "cf"), DateOfDeath: b.DateOfDeath, Reason: b.Reason,
+	})
+	s.Done(w, r, "CorrectDateOfDeath", http.StatusOK, positionResponse{Position: res.Position}, err)
+}
+
+var endOfTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// postCorrectClaimDateOfDeath is the correction reached from a claim, as the
+// operator meets the mismatch: it corrects the claim's deceased's date on
+// the booklet and every claim. The claim is read from the event store, so a
+// claim registered an instant ago is found.
+func (s *Server) postCorrectClaimDateOfDeath(w http.ResponseWriter, r *http.Request) {
+	var b dateOfDeathBody
+	m, ok := s.Decode(w, r, MaxBody, &b)
+	if !ok {
+		return
+	}
+	id := chi.URLParam(r, "id")
+	if _, err := uuid.Parse(id); err != nil {
+		s.Done(w, r, "CorrectDateOfDeath", 0, nil, notFound("no such claim"))
+		return
+	}
+	// Every event of the claim, whatever the clocks say.
+	claim, _, err := s.cmd.ReplayClaim(r.Context(), id, endOfTime)
+	if err != nil {
+		if de := (*domain.Error)(nil); errors.As(err, &de) && de.Kind == domain.KindNotFound {
+			err = notFound("no such claim")
+		}
+		s.Done(w, r, "CorrectDateOfDeath", 0, nil, err)
+		return
+	}
+	res, err := s.cmd.CorrectDateOfDeath(r.Context(), m, commands.CorrectDateOfDeath{
+		DeceasedCF: claim.DeceasedCF, DateOfDeath: b.DateOfDeath, Reason: b.Reason,
 	})
 	s.Done(w, r, "CorrectDateOfDeath", http.StatusOK, positionResponse{Position: res.Position}, err)
 }

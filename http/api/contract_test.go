@@ -249,3 +249,28 @@ func TestEachAnnualCapIsEnforcedWithReducedCounting(t *testing.T) {
 		t.Fatalf("cap %q, want worker_for_user", c)
 	}
 }
+
+func TestAMismatchedDateOfDeathIsCorrectedThenTheSecondClaimSucceeds(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	d := newDeceasedWorld(t, s, 10000) // date of death 2026-03-06
+	second := s.token(s.cf())
+	claim := map[string]any{"deceased_cf": d.user, "date_of_death": "2026-03-05", "heir_kind": "legittimo"}
+	s.post("/heir-claims", second, claim).problem(http.StatusConflict, "date_of_death_mismatch")
+
+	correction := map[string]any{"date_of_death": "2026-03-05", "reason": "certificato di morte"}
+	s.post("/backoffice/heir-claims/"+d.claimID+"/date-of-death", d.heirTok, correction).problem(http.StatusForbidden, "forbidden")
+	s.post("/backoffice/heir-claims/"+d.claimID+"/date-of-death", s.auditor(), correction).problem(http.StatusForbidden, "forbidden")
+	s.post("/backoffice/heir-claims/00000000-0000-0000-0000-000000000000/date-of-death", s.operator(), correction).problem(http.StatusNotFound, "not_found")
+	s.post("/backoffice/heir-claims/"+d.claimID+"/date-of-death", s.operator(), map[string]any{"date_of_death": "2026-03-05"}).
+		problem(http.StatusUnprocessableEntity, "reason_required")
+	fixed := s.post("/backoffice/heir-claims/"+d.claimID+"/date-of-death", s.operator(), correction).want(http.StatusOK)
+
+	s.post("/heir-claims", second, claim).want(http.StatusCreated)
+	if got := s.get("/heir-claims/"+d.claimID+"?"+fixed.pos(), d.heirTok).want(http.StatusOK).str("date_of_death"); got != "2026-03-05" {
+		t.Fatalf("the first claim shows %s", got)
+	}
+	// The route by the deceased's CF corrects the same way.
+	s.post("/backoffice/deceased/"+d.user+"/date-of-death", s.operator(), map[string]any{"date_of_death": "2026-03-04", "reason": "rettifica"}).
+		want(http.StatusOK)
+}

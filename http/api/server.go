@@ -239,6 +239,7 @@ func (s *Server) routes() chi.Router {
 			r.Post("/refunds/{id}/paid", s.postRefundPaid)
 			r.Post("/services/{id}/reverse", s.postReverseService)
 			r.Post("/deceased/{cf}/date-of-death", s.postCorrectDateOfDeath)
+			r.Post("/heir-claims/{id}/date-of-death", s.postCorrectClaimDateOfDeath)
 			r.Post("/payroll-runs", s.postPayrollRun)
 			r.Get("/worklist", s.getWorklist)
 		})
