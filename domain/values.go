@@ -178,8 +178,11 @@ type Hours struct{ hundredths int64 }
 
 // ParseHours checks hours > 0 with at most two decimals (invalid_hours).
 func ParseHours(h float64) (Hours, error) {
-	if math.IsNaN(h) || math.IsInf(h, 0) || h <= 0 || h > 10000 {
+	if math.IsNaN(h) || math.IsInf(h, 0) || h <= 0 {
 		return Hours{}, RuleError(CodeInvalidHours, "hours", "hours must be more than zero")
+	}
+	if h > 10000 {
+		return Hours{}, RuleError(CodeInvalidHours, "hours", "hours must be at most 10000")
 	}
 	c := math.Round(h * 100)
 	if math.Abs(h*100-c) > 1e-6 {
