@@ -274,3 +274,15 @@ func TestAMismatchedDateOfDeathIsCorrectedThenTheSecondClaimSucceeds(t *testing.
 	s.post("/backoffice/deceased/"+d.user+"/date-of-death", s.operator(), map[string]any{"date_of_death": "2026-03-04", "reason": "rettifica"}).
 		want(http.StatusOK)
 }
+
+func TestHoursOutOfRangeSayWhy(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	w := newWorld(t, s, 10000)
+	for hours, want := range map[float64]string{0: "more than zero", -1: "more than zero", 1e10: "at most 10000"} {
+		r := s.post("/services", w.userTok, service(w.worker, 1, hours)).problem(http.StatusUnprocessableEntity, "invalid_hours")
+		if !strings.Contains(r.str("detail"), want) {
+			t.Fatalf("hours %v: %q does not say %q", hours, r.str("detail"), want)
+		}
+	}
+}
