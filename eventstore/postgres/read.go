@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -51,6 +52,11 @@ func collectEvents(rows pgx.Rows, capacity int) ([]eventstore.Event, error) {
 
 // ReadStream implements eventstore.Store.
 func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.ReadOptions) ([]eventstore.Event, error) {
+	if !utf8.ValidString(stream) || strings.IndexByte(stream, 0) >= 0 {
+		// PostgreSQL text cannot hold such a name (SQLSTATE 22021), so no
+		// stream has it: not found, as the memory store answers.
+		return nil, fmt.Errorf("%w: %q", eventstore.ErrStreamNotFound, stream)
+	}
 	var until *time.Time
 	if !opts.Until.IsZero() {
 		until = &opts.Until

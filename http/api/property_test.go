@@ -171,7 +171,7 @@ func TestRandomRequestsNeverFailTheServer(t *testing.T) {
 		}
 		status := send(t, client, s.srv.URL, r)
 		if status >= 500 {
-			t.Fatalf("request %d: %s → %d", i, r, status)
+			t.Fatalf("request %d: %s → %d\nserver log:\n%s", i, r, status, lastLines(s.logs.String(), 3))
 		}
 		if status >= 200 && status < 300 {
 			accepted++
@@ -217,6 +217,12 @@ func send(t *testing.T, c *http.Client, base string, r propRequest) int {
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, res.Body)
 	return res.StatusCode
+}
+
+// lastLines is the last n lines of log.
+func lastLines(log string, n int) string {
+	lines := strings.Split(strings.TrimRight(log, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 func js(v any) []byte {
