@@ -44,8 +44,11 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 		m.ActorCF = cf.String() // upper-case, trimmed: ownership compares it with stored CFs
 	}
 	scope := m.ActorCF + ":" + name
+	// A key belongs to its caller, across commands: the same key sent with
+	// another command is a reuse (the request hash differs), not a new key.
+	keyScope := m.ActorCF
 	if m.IdempotencyKey != "" && h.idempotency != nil {
-		stored, hash, found, err := h.idempotency.Lookup(ctx, scope, m.IdempotencyKey)
+		stored, hash, found, err := h.idempotency.Lookup(ctx, keyScope, m.IdempotencyKey)
 		if err != nil {
 			return Result{}, fmt.Errorf("commands: idempotency lookup: %w", err)
 		}
@@ -73,7 +76,7 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 		}
 		if m.IdempotencyKey != "" && h.idempotency != nil {
 			b, _ := json.Marshal(res)
-			if err := h.idempotency.Save(ctx, scope, m.IdempotencyKey, m.RequestHash, b); err != nil {
+			if err := h.idempotency.Save(ctx, keyScope, m.IdempotencyKey, m.RequestHash, b); err != nil {
 				return Result{}, fmt.Errorf("commands: idempotency save: %w", err)
 			}
 		}
