@@ -286,3 +286,14 @@ func TestHoursOutOfRangeSayWhy(t *testing.T) {
 		}
 	}
 }
+
+func TestIdempotencyKeyReusedOnAnotherCommandIsRefused(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	tok := s.token(s.cf())
+	s.post("/users", tok, nil, "Idempotency-Key", "k-1").want(http.StatusCreated)
+	s.post("/workers", tok, nil, "Idempotency-Key", "k-1").problem(http.StatusUnprocessableEntity, "idempotency_key_reused")
+	// Keys belong to their caller: another person may use the same one.
+	s.post("/users", s.token(s.cf()), nil, "Idempotency-Key", "k-1").want(http.StatusCreated)
+	s.post("/workers", tok, nil, "Idempotency-Key", "k-2").want(http.StatusCreated)
+}
