@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Rome without relying on the host's zoneinfo
 
@@ -405,7 +406,8 @@ func (u *unit) locateRefund(ctx context.Context, id string) (domain.RefundLocate
 func (u *unit) readLocator(ctx context.Context, stream string, into any) error {
 	events, err := u.h.store.ReadStream(ctx, stream, eventstore.ReadOptions{})
 	if errors.Is(err, eventstore.ErrStreamNotFound) || (err == nil && len(events) == 0) {
-		return domain.NotFoundError("no such " + stream)
+		kind, _, _ := strings.Cut(stream, "-") // "service-<id>" says "no such service"
+		return domain.NotFoundError("no such " + kind)
 	}
 	if err != nil {
 		return fmt.Errorf("commands: read %s: %w", stream, err)
