@@ -297,3 +297,24 @@ func TestIdempotencyKeyReusedOnAnotherCommandIsRefused(t *testing.T) {
 	s.post("/users", s.token(s.cf()), nil, "Idempotency-Key", "k-1").want(http.StatusCreated)
 	s.post("/workers", tok, nil, "Idempotency-Key", "k-2").want(http.StatusCreated)
 }
+
+func TestAnUnknownIdIsNotFoundWithoutInternalNames(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	w := newWorld(t, s, 0)
+	for path, tok := range map[string]string{
+		"/services/00000000-0000-0000-0000-000000000000/revoke":             w.userTok,
+		"/services/not-a-uuid/revoke":                                       w.userTok,
+		"/backoffice/services/00000000-0000-0000-0000-000000000000/reverse": s.operator(),
+		"/backoffice/refunds/00000000-0000-0000-0000-000000000000/reject":   s.operator(),
+	} {
+		var body any
+		if strings.HasPrefix(path, "/backoffice/") {
+			body = map[string]any{"reason": "x"}
+		}
+		r := s.post(path, tok, body).problem(http.StatusNotFound, "not_found")
+		if d := r.str("detail"); strings.Contains(d, "-") {
+			t.Fatalf("%s: detail %q names an internal stream", path, d)
+		}
+	}
+}
