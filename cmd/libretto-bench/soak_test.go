@@ -65,7 +65,11 @@ func TestEveryAcknowledgedCommandSurvivesKill9(t *testing.T) {
 	t.Cleanup(srv.stop)
 	cl := newClient(srv.base)
 	cl.http.Timeout = 10 * time.Second
-	o := loadOptions{Clients: 16, Booklets: 60, Workers: 12}
+	// A population that grows with the run, so that the annual caps
+	// (625 one-voucher services per worker, 1,250 per user) still leave
+	// room at its end and the long form keeps recording, not refusing.
+	k := max(1, soakSeconds()/20)
+	o := loadOptions{Clients: 16, Booklets: 60 * k, Workers: 12 * k}
 	pop, err := setup(ctx, cl, o, 0)
 	if err != nil {
 		t.Fatal(err)
