@@ -318,3 +318,20 @@ func TestAnUnknownIdIsNotFoundWithoutInternalNames(t *testing.T) {
 		}
 	}
 }
+
+func TestANULCharacterInTextIsRefusedBeforeItReachesTheReadModels(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	d := newDeceasedWorld(t, s, 10000)
+	r := s.post("/backoffice/heir-claims/"+d.claimID+"/reject", s.operator(), map[string]any{"reason": "a\u0000b"}).
+		problem(http.StatusBadRequest, "invalid_character")
+	if !strings.Contains(string(r.raw), `"field":"reason"`) {
+		t.Fatalf("the problem does not name reason: %s", r.raw)
+	}
+	s.post("/workers", s.token(s.cf()), map[string]any{"iban": testIBAN, "category": "altro\u0000"}).problem(http.StatusBadRequest, "invalid_character")
+	// The read models keep up: a later command is read back.
+	ok := s.post("/backoffice/heir-claims/"+d.claimID+"/reject", s.operator(), map[string]any{"reason": "non erede"}).want(http.StatusOK)
+	if st := s.get("/heir-claims/"+d.claimID+"?"+ok.pos(), d.heirTok).want(http.StatusOK).str("status"); st != "rejected" {
+		t.Fatalf("claim status %s", st)
+	}
+}

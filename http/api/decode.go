@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,9 @@ func (s *Server) Decode(w http.ResponseWriter, r *http.Request, limit int64, v a
 	body, err := readBody(w, r, limit)
 	if err == nil {
 		err = unmarshalStrict(body, v)
+	}
+	if err == nil {
+		err = noNUL(reflect.ValueOf(v), "")
 	}
 	if err != nil {
 		s.Problem(w, r, err)
@@ -235,4 +239,49 @@ func jsonKind(goKind string) string {
 		return "array"
 	}
 	return "object"
+}
+
+// noNUL refuses a NUL character in any string of a decoded body: it is valid
+// JSON but no person writes it, and PostgreSQL text and jsonb cannot hold it,
+// so it would stop the projector that stores the text.
+func noNUL(v reflect.Value, path string) error {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return noNUL(v.Elem(), path)
+		}
+	case reflect.String:
+		if strings.ContainsRune(v.String(), 0) {
+			field := strings.TrimPrefix(path, ".")
+			return &httpError{Status: http.StatusBadRequest, Code: "invalid_character", Field: field,
+				Detail: field + " holds a NUL character"}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			if err := noNUL(v.Field(i), path+"."+name); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return nil // bytes (a will) may hold anything
+		}
+		for i := range v.Len() {
+			if err := noNUL(v.Index(i), path); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			if err := noNUL(v.MapIndex(k), path+"."+k.String()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
