@@ -335,3 +335,17 @@ func TestANULCharacterInTextIsRefusedBeforeItReachesTheReadModels(t *testing.T) 
 		t.Fatalf("claim status %s", st)
 	}
 }
+
+func TestStatementOfAYearWithoutPaymentsAndOfAStranger(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	w := newWorld(t, s, 0)
+	st := s.get("/workers/"+w.worker+"/statements/2025", w.workerTok).want(http.StatusOK)
+	if tot := st.obj("totals"); tot["paid_cents"] != 0.0 || tot["services"] != 0.0 || len(st.list("by_user")) != 0 || len(st.list("by_month")) != 0 {
+		t.Fatalf("a year without payments: %s", st.raw)
+	}
+	s.get("/workers/"+w.worker+"/statements/2025", s.auditor(), "Accept", "application/pdf").want(http.StatusOK)
+	// A CF that never registered as a worker is unknown, even to an operator.
+	s.get("/workers/"+w.user+"/statements/2026", s.operator()).problem(http.StatusNotFound, "not_found")
+	s.get("/workers/"+s.cf()+"/statements/2026", s.auditor()).problem(http.StatusNotFound, "not_found")
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/projections"
 )
 
@@ -235,8 +236,9 @@ func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := s.q.Statement(r.Context(), cf, year)
 	if errors.Is(err, projections.ErrNotFound) {
-		// A year without payments has an empty statement.
-		st, err = projections.Statement{WorkerCF: cf, Year: year}, nil
+		// A registered worker's year without payments has an empty
+		// statement; a CF that never registered as a worker is unknown.
+		st, err = projections.Statement{WorkerCF: cf, Year: year}, s.workerExists(r.Context(), cf)
 	}
 	if err != nil {
 		s.Problem(w, r, err)
@@ -342,4 +344,14 @@ func (s *Server) dashboardWithoutBooklet(ctx context.Context, cf, today string) 
 		return projections.Dashboard{}, notFound("no booklet and no family data for this person")
 	}
 	return d, nil
+}
+
+// workerExists answers nil when cf registered as a worker, 404 otherwise.
+// It reads the worker's stream, and only for statements without payments.
+func (s *Server) workerExists(ctx context.Context, cf string) error {
+	evs, err := s.store.ReadStream(ctx, domain.WorkerStream(cf), eventstore.ReadOptions{})
+	if errors.Is(err, eventstore.ErrStreamNotFound) || (err == nil && len(evs) == 0) {
+		return notFound("no such worker")
+	}
+	return err
 }
