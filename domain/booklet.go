@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
@@ -239,11 +240,18 @@ type DepositInput struct {
 	PaidOn      string
 }
 
+// MaxDepositCents bounds one deposit (10 million euro, far above the caps'
+// 12,500 euro a year), so that no sum of deposits overflows int64 cents.
+const MaxDepositCents int64 = 1_000_000_000
+
 // RecordDeposit adds funds: a positive multiple of 1000 cents, by F24 or
 // pagoPA, paid on a date not in the future, to an open booklet.
 func (b *Booklet) RecordDeposit(in DepositInput, today Date) ([]Pending, error) {
 	if in.AmountCents <= 0 || in.AmountCents%VoucherCents != 0 {
 		return nil, RuleError(CodeInvalidAmount, "amount_cents", "a deposit is a positive multiple of 1000 cents").With("amount_cents", in.AmountCents)
+	}
+	if in.AmountCents > MaxDepositCents {
+		return nil, RuleError(CodeInvalidAmount, "amount_cents", fmt.Sprintf("a deposit is at most %d cents", MaxDepositCents)).With("amount_cents", in.AmountCents)
 	}
 	ch, err := ParseChannel(in.Channel)
 	if err != nil {

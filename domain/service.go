@@ -63,12 +63,21 @@ func ParseService(in ServiceInput) (Service, error) {
 	if err != nil {
 		return Service{}, err
 	}
+	if in.Vouchers > maxServiceVouchers {
+		// Far beyond any cap, and beyond what int64 cents can multiply.
+		return Service{}, RuleError(CodeCapExceeded, "vouchers", fmt.Sprintf("%d vouchers cross the %s cap of %d cents", in.Vouchers, "worker_for_user", WorkerForUserCap)).
+			With("cap", "worker_for_user").With("limit_cents", WorkerForUserCap)
+	}
 	if int64(in.Vouchers) < hours.Ceil() {
 		return Service{}, RuleError(CodeVouchersBelowHours, "vouchers", fmt.Sprintf("one voucher pays at most one hour: %v hours need at least %d vouchers", hours.Float(), hours.Ceil())).
 			With("min_vouchers", hours.Ceil())
 	}
 	return Service{Worker: worker, Activity: act, Start: start, End: end, Hours: hours, Vouchers: in.Vouchers, Declared: in.Declared}, nil
 }
+
+// maxServiceVouchers bounds a service's vouchers before any sum: 312 already
+// fill the cap of one worker for one user, so more are refused anyway.
+const maxServiceVouchers = 1 << 20
 
 // ServiceDecision is what recording a service appends: the booklet's
 // ServiceRecorded, the worker's WorkerServiceBooked and, for a prior
