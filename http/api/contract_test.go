@@ -349,3 +349,26 @@ func TestStatementOfAYearWithoutPaymentsAndOfAStranger(t *testing.T) {
 	s.get("/workers/"+w.user+"/statements/2026", s.operator()).problem(http.StatusNotFound, "not_found")
 	s.get("/workers/"+s.cf()+"/statements/2026", s.auditor()).problem(http.StatusNotFound, "not_found")
 }
+
+func TestHugeNumbersCannotOverflowMoney(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	w := newWorld(t, s, 10000)
+	for _, amount := range []int64{9223372036854775000, 1_000_001_000} {
+		s.post("/deposits", s.system(), map[string]any{"user_cf": w.user, "amount_cents": amount, "channel": "F24", "paid_on": "2026-03-01"}).
+			problem(http.StatusUnprocessableEntity, "invalid_amount")
+	}
+	s.post("/deposits", s.system(), map[string]any{"user_cf": w.user, "amount_cents": 1_000_000_000, "channel": "F24", "paid_on": "2026-03-01"}).
+		want(http.StatusCreated)
+	// 2^62 vouchers times 1000 cents wraps int64 to zero: it must still be refused.
+	for _, v := range []int64{4611686018427387904, 9223372036854775, 1 << 21} {
+		body := service(w.worker, 1, 1)
+		body["vouchers"] = v
+		s.post("/services", w.userTok, body).problem(http.StatusUnprocessableEntity, "cap_exceeded")
+	}
+	last := s.post("/services", w.userTok, service(w.worker, 1, 1)).want(http.StatusCreated)
+	b := s.get("/families/"+w.user+"/dashboard?"+last.pos(), w.userTok).want(http.StatusOK).obj("booklet")
+	if b["deposited_cents"] != 1_000_010_000.0 || b["committed_cents"] != 1000.0 {
+		t.Fatalf("booklet: %v", b)
+	}
+}
