@@ -37,8 +37,9 @@ var requestBodies = []struct {
 }
 
 // FuzzDecodeBody feeds any bytes to the strict decoder of any request body.
-// It never panics; a refusal is a 400 problem with one of the decoder's
-// codes; an accepted body survives a round trip (encode, decode strictly
+// Decoding is what Server.Decode does after reading the body: the strict
+// unmarshal, then the NUL check. It never panics; a refusal is a 400
+// problem with one of the decoder's codes; an accepted body survives a round trip (encode, decode strictly
 // again, the same value).
 //
 //	go test -run '^$' -fuzz FuzzDecodeBody -fuzztime 30s ./http/api
@@ -66,11 +67,14 @@ func FuzzDecodeBody(f *testing.F) {
 		f.Add(uint8(0), []byte(bad))
 		f.Add(uint8(3), []byte(bad))
 	}
-	codes := map[string]bool{"malformed_json": true, "invalid_type": true, "unknown_field": true, "invalid_base64": true}
+	codes := map[string]bool{"malformed_json": true, "invalid_type": true, "unknown_field": true, "invalid_base64": true, "invalid_character": true}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		b := requestBodies[int(which)%len(requestBodies)]
 		v := b.new()
 		err := unmarshalStrict(body, v)
+		if err == nil {
+			err = noNUL(reflect.ValueOf(v), "") // as Decode does next
+		}
 		if err != nil {
 			var he *httpError
 			if !errors.As(err, &he) {
