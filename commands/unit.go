@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -303,6 +304,13 @@ func expect(version int64) eventstore.ExpectedVersion {
 	return eventstore.Exact(version)
 }
 
+// nulEscape is how encoding/json writes U+0000, which PostgreSQL's jsonb and
+// text refuse.
+var nulEscape = []byte(`\u0000`)
+
+// codeInvalidCharacter matches the API's code for the same refusal.
+const codeInvalidCharacter = "invalid_character"
+
 // add proposes events for stream at the expected version; nothing when the
 // aggregate decided no event for it.
 func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []domain.Pending) error {
@@ -314,6 +322,11 @@ func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []
 		raw, err := json.Marshal(p.Data)
 		if err != nil {
 			return fmt.Errorf("commands: encode %s: %w", p.Data.EventType(), err)
+		}
+		if bytes.Contains(raw, nulEscape) {
+			// Every entry point (API, portal, feeds) ends here: an event the
+			// read models' jsonb cannot hold would stop a projector for good.
+			return domain.RuleError(codeInvalidCharacter, "", "text may not contain the NUL character")
 		}
 		data[i] = eventstore.EventData{
 			ID:            u.ids.next(),
