@@ -117,7 +117,13 @@ func titleOf(status int) string {
 // with the request id, which the body repeats.
 func (s *Server) Problem(w http.ResponseWriter, r *http.Request, err error) {
 	p := ProblemFor(err)
-	if p.Status >= 500 {
+	if p.Status >= 500 && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away (a closed connection, a load generator
+		// stopping): nobody reads this answer and nothing failed on our side.
+		p.RequestID = requestIDOf(r.Context())
+		s.log.InfoContext(r.Context(), "request cancelled by the client",
+			"request_id", p.RequestID, "route", routeOf(r))
+	} else if p.Status >= 500 {
 		p.RequestID = requestIDOf(r.Context())
 		s.log.ErrorContext(r.Context(), "request failed",
 			"request_id", p.RequestID, "route", routeOf(r), "status", p.Status, "error", maskCFs(err.Error()))
