@@ -10,12 +10,10 @@ package memory
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -53,7 +51,7 @@ func (s *Store) Append(ctx context.Context, appends ...eventstore.StreamAppend) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	n, err := validate(appends)
+	n, err := eventstore.Validate(appends)
 	if err != nil {
 		return nil, err
 	}
@@ -119,37 +117,6 @@ func (s *Store) Append(ctx context.Context, appends ...eventstore.StreamAppend) 
 	close(s.wake)
 	s.wake = make(chan struct{})
 	return out, nil
-}
-
-// validate rejects appends no store could accept and returns the number of
-// events they carry.
-func validate(appends []eventstore.StreamAppend) (int, error) {
-	n := 0
-	streams := make(map[string]bool, len(appends))
-	ids := map[uuid.UUID]bool{}
-	for _, a := range appends {
-		if a.Stream == "" {
-			return 0, fmt.Errorf("eventstore: empty stream name")
-		}
-		if streams[a.Stream] {
-			return 0, fmt.Errorf("eventstore: stream %s appears twice in one append", a.Stream)
-		}
-		streams[a.Stream] = true
-		for _, e := range a.Events {
-			if e.ID == uuid.Nil {
-				return 0, fmt.Errorf("eventstore: event of type %s in %s has no id", e.Type, a.Stream)
-			}
-			if ids[e.ID] {
-				return 0, fmt.Errorf("%w: %s appears twice in one append", eventstore.ErrDuplicateEvent, e.ID)
-			}
-			ids[e.ID] = true
-			if !json.Valid(e.Data) || !utf8.Valid(e.Data) {
-				return 0, fmt.Errorf("eventstore: event %s (%s) data is not valid UTF-8 JSON", e.ID, e.Type)
-			}
-			n++
-		}
-	}
-	return n, nil
 }
 
 // normalize gives an event the form it has after a round trip through

@@ -35,7 +35,7 @@ type request struct {
 // insert and COMMIT (with the notification riding along, see queueNotify).
 // With WithGroupCommit, concurrent appends share that transaction.
 func (s *Store) Append(ctx context.Context, appends ...eventstore.StreamAppend) ([]eventstore.Event, error) {
-	n, err := validate(appends)
+	n, err := eventstore.Validate(appends)
 	if err != nil {
 		return nil, err
 	}

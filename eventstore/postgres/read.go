@@ -3,7 +3,6 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,9 +13,6 @@ import (
 
 	"github.com/inps/libretto/eventstore"
 )
-
-// jsonValid is what PostgreSQL's json type accepts: valid JSON in UTF-8.
-func jsonValid(b []byte) bool { return json.Valid(b) && utf8.Valid(b) }
 
 // scanEvent scans a row of eventColumns.
 func scanEvent(row pgx.Row, e *eventstore.Event) error {

@@ -34,13 +34,11 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/inps/libretto/eventstore"
@@ -146,37 +144,6 @@ func rollback(ctx context.Context, conn *pgxpool.Conn) {
 	if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
 		_ = conn.Conn().Close(ctx)
 	}
-}
-
-// validate rejects appends no store could accept and returns the number of
-// events they carry.
-func validate(appends []eventstore.StreamAppend) (int, error) {
-	n := 0
-	streams := make(map[string]bool, len(appends))
-	ids := map[uuid.UUID]bool{}
-	for _, a := range appends {
-		if a.Stream == "" {
-			return 0, fmt.Errorf("eventstore: empty stream name")
-		}
-		if streams[a.Stream] {
-			return 0, fmt.Errorf("eventstore: stream %s appears twice in one append", a.Stream)
-		}
-		streams[a.Stream] = true
-		for _, e := range a.Events {
-			if e.ID == uuid.Nil {
-				return 0, fmt.Errorf("eventstore: event of type %s in %s has no id", e.Type, a.Stream)
-			}
-			if ids[e.ID] {
-				return 0, fmt.Errorf("%w: %s appears twice in one append", eventstore.ErrDuplicateEvent, e.ID)
-			}
-			ids[e.ID] = true
-			if !jsonValid(e.Data) {
-				return 0, fmt.Errorf("eventstore: event %s (%s) data is not valid UTF-8 JSON", e.ID, e.Type)
-			}
-			n++
-		}
-	}
-	return n, nil
 }
 
 // normalize gives an event the form it has after a round trip through
