@@ -308,9 +308,6 @@ func expect(version int64) eventstore.ExpectedVersion {
 // text refuse.
 var nulEscape = []byte(`\u0000`)
 
-// codeInvalidCharacter matches the API's code for the same refusal.
-const codeInvalidCharacter = "invalid_character"
-
 // add proposes events for stream at the expected version; nothing when the
 // aggregate decided no event for it.
 func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []domain.Pending) error {
@@ -326,7 +323,7 @@ func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []
 		if bytes.Contains(raw, nulEscape) {
 			// Every entry point (API, portal, feeds) ends here: an event the
 			// read models' jsonb cannot hold would stop a projector for good.
-			return domain.RuleError(codeInvalidCharacter, "", "text may not contain the NUL character")
+			return domain.RuleError(domain.CodeInvalidCharacter, "", "text may not contain the NUL character")
 		}
 		data[i] = eventstore.EventData{
 			ID:            u.ids.next(),

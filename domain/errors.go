@@ -50,6 +50,7 @@ const (
 	CodeSelfEmployment         = "worker_is_user"
 	CodeIdempotencyKeyReused   = "idempotency_key_reused"
 	CodeConcurrency            = "concurrency_conflict"
+	CodeInvalidCharacter       = "invalid_character"       // text holding U+0000, which PostgreSQL cannot store
 	CodeReasonRequired         = "reason_required"         // a compensating command without its reason
 	CodeBankReferenceRequired  = "bank_reference_required" // a refund marked paid without the transfer's reference
 )

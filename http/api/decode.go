@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain"
 )
 
 // IdempotencyKeyHeader names the header a client repeats a POST under.
@@ -253,7 +254,7 @@ func noNUL(v reflect.Value, path string) error {
 	case reflect.String:
 		if strings.ContainsRune(v.String(), 0) {
 			field := strings.TrimPrefix(path, ".")
-			return &httpError{Status: http.StatusBadRequest, Code: "invalid_character", Field: field,
+			return &httpError{Status: http.StatusBadRequest, Code: domain.CodeInvalidCharacter, Field: field,
 				Detail: field + " holds a NUL character"}
 		}
 	case reflect.Struct:
