@@ -35,7 +35,7 @@ const IdempotencyKeyHeader = "Idempotency-Key"
 // An empty body decodes as {}. The request hash covers the method, the path
 // and the decoded body, so one key reused on another resource is refused too.
 func (s *Server) Decode(w http.ResponseWriter, r *http.Request, limit int64, v any) (commands.Meta, bool) {
-	body, err := readBody(w, r, limit)
+	body, err := readBody(r, limit)
 	if err == nil {
 		err = unmarshalStrict(body, v)
 	}
@@ -85,7 +85,7 @@ func (s *Server) meta(r *http.Request, key, hash string) commands.Meta {
 // the client receives its 413 rather than a reset connection.
 const drainLimit = 64 << 20
 
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || !isJSONMedia(mt) {

@@ -14,6 +14,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -223,9 +224,13 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), sessionKey{}, s)
 		r = r.WithContext(ctx)
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			body := r.Body
+			r.Body = http.MaxBytesReader(w, body, maxFormBytes)
 			switch err := p.checkCSRF(r, s); {
 			case errors.Is(err, errTooLarge):
+				// Read (and drop) the rest first: a browser still sending its
+				// upload would otherwise see a reset connection, not this page.
+				_, _ = io.CopyN(io.Discard, body, drainLimit)
 				p.renderStatus(w, r, http.StatusRequestEntityTooLarge, "error", errorPage{
 					Title:   "File troppo grande",
 					Message: "Il modulo inviato supera la dimensione massima: il testamento può essere al massimo di 10 MB. Torna indietro e allega un file più piccolo.",
@@ -250,6 +255,10 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // maxFormBytes bounds every form; the will upload is the largest (10 MiB).
 const maxFormBytes = 11 << 20
+
+// drainLimit is how much of an oversized form is read and dropped so that
+// the browser receives the 413 page rather than a reset connection.
+const drainLimit = 64 << 20
 
 var crossOrigin = http.NewCrossOriginProtection()
 
