@@ -65,8 +65,18 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 			return res, nil
 		}
 	}
+	trust := h.checkReads()
 	for try := 0; ; try++ {
-		res, err := h.attempt(ctx, m, scope, fn)
+		// The first attempt decides on cached aggregates as they are, without
+		// reading the store. Its commit checks their versions, so a stale one
+		// fails it with a conflict; a refusal is not checked by any commit,
+		// so it is decided again on what the store holds before it stands.
+		res, trusted, err := h.attempt(ctx, m, scope, trust, fn)
+		trust = false
+		if trusted && err != nil && ctx.Err() == nil {
+			try--
+			continue
+		}
 		if errors.Is(err, eventstore.ErrConcurrency) && try < h.maxRetries {
 			if err := pause(ctx, try); err != nil {
 				return Result{}, err
@@ -87,11 +97,13 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 }
 
 // attempt runs fn once with a fresh unit and gives back, even on a panic,
-// every aggregate it checked out of the cache.
-func (h *Handler) attempt(ctx context.Context, m Meta, scope string, fn func(ctx context.Context, u *unit) (Result, error)) (Result, error) {
-	u := &unit{h: h, m: m, today: domain.DateOf(m.Now, rome), ids: idSource{scope: scope, key: m.IdempotencyKey}}
+// every aggregate it checked out of the cache. trusted reports whether fn
+// decided on a cached aggregate without reading the store.
+func (h *Handler) attempt(ctx context.Context, m Meta, scope string, trust bool, fn func(ctx context.Context, u *unit) (Result, error)) (res Result, trusted bool, err error) {
+	u := &unit{h: h, m: m, today: domain.DateOf(m.Now, rome), ids: idSource{scope: scope, key: m.IdempotencyKey}, trustCache: trust}
 	defer u.release()
-	return fn(ctx, u)
+	res, err = fn(ctx, u)
+	return res, u.trusted, err
 }
 
 // pause waits a jittered, growing interval before a retry.
@@ -132,7 +144,19 @@ type unit struct {
 	loaded  map[string]versionedApplier
 	tokens  map[string]chan struct{} // cache check-outs to give back
 	appends []eventstore.StreamAppend
+	// trustCache lets load take a cached aggregate without reading the
+	// events after its version: commit then checks the version of every
+	// loaded stream, so a stale one fails the append and the retry reads.
+	trustCache bool
+	trusted    bool // a load took a cached aggregate on trust
 }
+
+// checkReads reports whether commits can check the versions of the streams
+// a command read but does not write, in the same atomic append: then a
+// command's decision holds against everything it read, and a cached
+// aggregate can be used without reading the store first. A saga (saga.go)
+// cannot check a stream it does not write, so there every load reads.
+func (h *Handler) checkReads() bool { return eventstore.MultiStreamAtomic(h.store) }
 
 // versionedApplier is a folded aggregate.
 type versionedApplier interface {
@@ -276,6 +300,10 @@ func (u *unit) load(ctx context.Context, stream string, fresh func() versionedAp
 	}
 	u.loaded[stream] = agg
 	u.tokens[stream] = token
+	if v != nil && u.trustCache {
+		u.trusted = true
+		return agg, nil
+	}
 	events, err := u.h.store.ReadStream(ctx, stream, eventstore.ReadOptions{From: agg.Version() + 1})
 	if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
 		return nil, fmt.Errorf("commands: read %s: %w", stream, err)
@@ -359,6 +387,9 @@ func (u *unit) locate(stream string, e domain.Event) error {
 // of the last event. The loaded aggregates are folded forward with what was
 // stored, so the cache holds them at their new versions.
 func (u *unit) commit(ctx context.Context) (int64, error) {
+	if u.h.checkReads() {
+		u.checkUnwritten()
+	}
 	stored, err := u.h.appendAtomically(ctx, u.appends) // a saga where the store is not atomic (saga.go)
 	if err != nil {
 		if errors.Is(err, eventstore.ErrConcurrency) {
@@ -378,6 +409,21 @@ func (u *unit) commit(ctx context.Context) (int64, error) {
 		}
 	}
 	return pos, nil
+}
+
+// checkUnwritten adds, for every loaded stream the command does not write,
+// an append of no events that only checks the version it was folded to: the
+// decision then rests on state that was still current when it committed.
+func (u *unit) checkUnwritten() {
+	written := make(map[string]bool, len(u.appends))
+	for _, a := range u.appends {
+		written[a.Stream] = true
+	}
+	for stream, a := range u.loaded {
+		if !written[stream] {
+			u.appends = append(u.appends, eventstore.StreamAppend{Stream: stream, Expected: expect(a.Version())})
+		}
+	}
 }
 
 // release puts every loaded aggregate back into the cache.

@@ -92,7 +92,9 @@ type EventData struct {
 	CausationID   uuid.UUID // uuid.Nil when nothing caused it but the request
 }
 
-// StreamAppend is the part of an atomic append that goes to one stream.
+// StreamAppend is the part of an atomic append that goes to one stream. One
+// with no events writes nothing but still checks Expected: in a multi-stream
+// atomic append it makes the whole append depend on a stream it only read.
 type StreamAppend struct {
 	Stream   string
 	Expected ExpectedVersion

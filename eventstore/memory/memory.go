@@ -90,6 +90,9 @@ func (s *Store) Append(ctx context.Context, appends ...eventstore.StreamAppend) 
 	recorded := s.now().UTC().Truncate(time.Microsecond)
 	out := make([]eventstore.Event, 0, n)
 	for _, a := range appends {
+		if len(a.Events) == 0 {
+			continue // only checked: a stream with no event does not exist
+		}
 		idx := s.streams[a.Stream]
 		var prev []byte
 		if len(idx) > 0 {

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"racing appenders: exactly one wins each version", testRacingAppenders},
 		{"atomic two-stream append writes nothing when one expectation fails", testAtomicFailure},
 		{"atomic two-stream append writes both streams", testAtomicSuccess},
+		{"a stream appended with no events is only checked", testCheckOnly},
 		{"repeating an append is a no-op returning the stored events", testDuplicateRepeat},
 		{"an append reusing some stored event ids is refused", testDuplicatePartial},
 		{"invalid appends are refused", testInvalid},
@@ -315,6 +316,45 @@ func testAtomicFailure(t *testing.T, s eventstore.Store) {
 	}
 	if after.Events != head.Events {
 		t.Errorf("log grew from %d to %d events", head.Events, after.Events)
+	}
+}
+
+func testCheckOnly(t *testing.T, s eventstore.Store) {
+	if !eventstore.MultiStreamAtomic(s) {
+		return // a saga cannot check a stream it does not write
+	}
+	ctx := ctxT(t)
+	mustAppend(t, s, one("worker-W", eventstore.NoStream, Event("WorkerRegistered", 0)))
+	stale := []eventstore.ExpectedVersion{eventstore.NoStream, eventstore.Exact(2)}
+	for _, exp := range stale {
+		_, err := s.Append(ctx,
+			one("booklet-B", eventstore.NoStream, Event("ServiceRecorded", 1)),
+			eventstore.StreamAppend{Stream: "worker-W", Expected: exp},
+		)
+		if !errors.Is(err, eventstore.ErrConcurrency) {
+			t.Fatalf("checking worker-W at %s: err = %v, want ErrConcurrency", exp, err)
+		}
+	}
+	if _, err := s.ReadStream(ctx, "booklet-B", eventstore.ReadOptions{}); !errors.Is(err, eventstore.ErrStreamNotFound) {
+		t.Errorf("booklet-B was written although its check failed: %v", err)
+	}
+	got := mustAppend(t, s,
+		one("booklet-B", eventstore.NoStream, Event("ServiceRecorded", 1)),
+		eventstore.StreamAppend{Stream: "worker-W", Expected: eventstore.Exact(1)},
+		eventstore.StreamAppend{Stream: "claim-C", Expected: eventstore.NoStream},
+	)
+	if len(got) != 1 || got[0].Stream != "booklet-B" {
+		t.Fatalf("append returned %+v, want the booklet's event only", got)
+	}
+	w, err := s.ReadStream(ctx, "worker-W", eventstore.ReadOptions{})
+	if err != nil || len(w) != 1 {
+		t.Errorf("worker-W has %d events (%v), want 1", len(w), err)
+	}
+	if _, err := s.ReadStream(ctx, "claim-C", eventstore.ReadOptions{}); !errors.Is(err, eventstore.ErrStreamNotFound) {
+		t.Errorf("a checked stream was created: %v", err)
+	}
+	if got, err := s.Append(ctx, eventstore.StreamAppend{Stream: "worker-W", Expected: eventstore.Exact(1)}); err != nil || len(got) != 0 {
+		t.Errorf("a check alone = %v, %v; want nothing and no error", got, err)
 	}
 }
 
