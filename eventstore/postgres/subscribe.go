@@ -27,18 +27,22 @@ const (
 var ErrClosed = errors.New("eventstore: subscription closed")
 
 // Subscribe implements eventstore.Store: a catch-up subscription reading the
-// log in batches below the horizon, then waiting for notifications.
+// log in batches below the horizon, then waiting for notifications. The
+// subscriptions of one Store share their reads (see tail), so the events'
+// Data and Hash must be treated as read-only.
 func (s *Store) Subscribe(ctx context.Context, from eventstore.Cursor) (eventstore.Subscription, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.startListening(ctx)
-	return &subscription{store: s, cursor: from, done: make(chan struct{})}, nil
+	t := s.startListening(ctx)
+	return &subscription{store: s, tail: t, cursor: from, done: make(chan struct{})}, nil
 }
 
 type subscription struct {
 	store     *Store
+	tail      *tail
 	cursor    eventstore.Cursor
+	seen      uint64 // the last shared read used (tailRead.seq)
 	done      chan struct{}
 	closeOnce sync.Once
 }
@@ -54,28 +58,43 @@ func (sub *subscription) Next(ctx context.Context, max int) ([]eventstore.Event,
 			return nil, ErrClosed
 		default:
 		}
-		// Take the wake channel before reading: a notification that arrives
-		// during the read closes it, and the wait below returns at once.
-		wake := sub.store.wakeChan()
-		events, err := sub.store.ReadAll(ctx, sub.cursor, max)
-		if err != nil {
-			return nil, err
-		}
+		// begin takes the wake channel before any read: a notification that
+		// arrives during the read closes it, and the wait below returns at once.
+		events, r, lead := sub.tail.begin(sub.cursor, max, sub.seen)
 		if len(events) > 0 {
 			sub.cursor = events[len(events)-1].Cursor
 			return events, nil
 		}
-		held, err := sub.store.pending(ctx, sub.cursor)
-		if err != nil {
-			return nil, err
+		if lead {
+			sub.tail.run(ctx, r, sub.cursor, max)
+		} else {
+			select {
+			case <-r.done:
+			case <-sub.done:
+				return nil, ErrClosed
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if r.err != nil {
+			if lead {
+				return nil, r.err
+			}
+			continue // another's read failed (its context may have ended): read again
+		}
+		sub.seen = r.seq
+		if len(r.events) > 0 {
+			events := r.result(max)
+			sub.cursor = events[len(events)-1].Cursor
+			return events, nil
 		}
 		wait := fallbackPoll
-		if held {
+		if r.held {
 			wait, delay = delay, min(2*delay, maxHeldBackPoll)
 		}
 		timer := time.NewTimer(wait)
 		select {
-		case <-wake:
+		case <-r.wake:
 		case <-timer.C:
 		case <-sub.done:
 		case <-ctx.Done():
@@ -94,6 +113,11 @@ func (sub *subscription) Close() error {
 	return nil
 }
 
+// tails holds each Store's shared reads while it has subscriptions, so that
+// the memo's memory goes with the last of them. Entries are added and removed
+// under the Store's mu, with its listener count.
+var tails sync.Map // *Store → *tail
+
 func (s *Store) wakeChan() <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -109,14 +133,18 @@ func (s *Store) broadcast() {
 
 // startListening starts the shared LISTEN connection for the first
 // subscription and waits (briefly) until it listens, so that a new
-// subscription does not depend on the fallback poll.
-func (s *Store) startListening(ctx context.Context) {
+// subscription does not depend on the fallback poll. It returns the shared
+// reads of the Store's subscriptions.
+func (s *Store) startListening(ctx context.Context) *tail {
 	s.mu.Lock()
 	s.listeners++
 	if s.listeners > 1 {
+		t, _ := tails.Load(s)
 		s.mu.Unlock()
-		return
+		return t.(*tail)
 	}
+	t := newTail(s)
+	tails.Store(s, t)
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
 	s.stopped = make(chan struct{})
@@ -128,6 +156,7 @@ func (s *Store) startListening(ctx context.Context) {
 	case <-ctx.Done():
 	case <-time.After(5 * time.Second):
 	}
+	return t
 }
 
 func (s *Store) stopListening() {
@@ -137,6 +166,7 @@ func (s *Store) stopListening() {
 		s.mu.Unlock()
 		return
 	}
+	tails.Delete(s)
 	stop, stopped := s.stop, s.stopped
 	s.mu.Unlock()
 	stop()
