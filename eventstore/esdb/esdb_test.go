@@ -29,6 +29,17 @@ func TestContractDouble(t *testing.T) {
 	})
 }
 
+// TestSubscriptionsContractDouble runs the several-subscriptions contract
+// against the protocol test double.
+func TestSubscriptionsContractDouble(t *testing.T) {
+	t.Parallel()
+	storetest.RunSubscriptions(t, func(t *testing.T) eventstore.Store {
+		srv := esdbtest.Start(t)
+		srv.WriteSystemEventEvery(3)
+		return open(t, srv.URL())
+	})
+}
+
 // TestContractLive runs the contract suite against a real EventStoreDB when
 // EVENTSTORE_URL names one (README, "EventStoreDB"). The suite wants an
 // empty log per test; on one shared server each test gets a namespace: its

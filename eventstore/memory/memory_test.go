@@ -12,6 +12,10 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) eventstore.Store { return New() })
 }
 
+func TestSubscriptionsContract(t *testing.T) {
+	storetest.RunSubscriptions(t, func(t *testing.T) eventstore.Store { return New() })
+}
+
 func TestVerifyFindsAlteredEvent(t *testing.T) {
 	ctx := context.Background()
 	s := New()

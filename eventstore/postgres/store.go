@@ -64,6 +64,7 @@ type Store struct {
 	listeners int
 	stop      context.CancelFunc
 	stopped   chan struct{}
+	tail      *tail // the subscriptions' shared reads (tail.go), while there are any
 
 	group *group // nil unless WithGroupCommit
 }

@@ -113,11 +113,6 @@ func (sub *subscription) Close() error {
 	return nil
 }
 
-// tails holds each Store's shared reads while it has subscriptions, so that
-// the memo's memory goes with the last of them. Entries are added and removed
-// under the Store's mu, with its listener count.
-var tails sync.Map // *Store → *tail
-
 func (s *Store) wakeChan() <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -139,12 +134,12 @@ func (s *Store) startListening(ctx context.Context) *tail {
 	s.mu.Lock()
 	s.listeners++
 	if s.listeners > 1 {
-		t, _ := tails.Load(s)
+		t := s.tail
 		s.mu.Unlock()
-		return t.(*tail)
+		return t
 	}
 	t := newTail(s)
-	tails.Store(s, t)
+	s.tail = t // dropped with the last subscription, and its memory with it
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
 	s.stopped = make(chan struct{})
@@ -166,7 +161,7 @@ func (s *Store) stopListening() {
 		s.mu.Unlock()
 		return
 	}
-	tails.Delete(s)
+	s.tail = nil
 	stop, stopped := s.stop, s.stopped
 	s.mu.Unlock()
 	stop()
