@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/inps/libretto/eventstore"
 )
@@ -64,6 +65,11 @@ func (s *Store) Append(ctx context.Context, appends ...eventstore.StreamAppend) 
 	}
 }
 
+// pgUUID passes id as the 16 bytes it is: a uuid.UUID goes through its
+// driver.Valuer, a string PostgreSQL parses back (a twentieth of an append's
+// CPU in a profile of make bench).
+func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
+
 type head struct {
 	version int64
 	hash    []byte
@@ -99,12 +105,12 @@ func (s *Store) commitOnce(ctx context.Context, reqs []*request) (retry bool) {
 	defer rollback(ctx, conn) // a no-op unless a statement failed inside a transaction
 
 	var streams []string
-	var ids []uuid.UUID
+	var ids []pgtype.UUID
 	for _, r := range reqs {
 		for _, a := range r.appends {
 			streams = append(streams, a.Stream)
 			for _, e := range a.Events {
-				ids = append(ids, e.ID)
+				ids = append(ids, pgUUID(e.ID))
 			}
 		}
 	}
@@ -196,8 +202,8 @@ func (s *Store) commitOnce(ctx context.Context, reqs []*request) (retry bool) {
 		chunk := rows[start:min(start+maxInsertRows, len(rows))]
 		args := make([]any, 0, len(chunk)*insertColumns)
 		for _, e := range chunk {
-			args = append(args, e.Stream, e.Version, e.ID, e.Type, e.SchemaVersion, e.Data, e.OccurredAt,
-				e.RecordedAt, e.Actor.ID, e.Actor.Role, e.CorrelationID, e.CausationID, e.Hash)
+			args = append(args, e.Stream, e.Version, pgUUID(e.ID), e.Type, e.SchemaVersion, e.Data, e.OccurredAt,
+				e.RecordedAt, e.Actor.ID, e.Actor.Role, pgUUID(e.CorrelationID), pgUUID(e.CausationID), e.Hash)
 		}
 		b.Queue(insertSQL(len(chunk)), args...)
 	}
