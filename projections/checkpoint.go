@@ -86,12 +86,7 @@ func scanCheckpoint(row pgx.Row) (Checkpoint, error) {
 // it locks the checkpoint, drops the events at or before it, applies the rest
 // and moves the checkpoint, all in tx. It returns the new checkpoint and how
 // many events were applied.
-//
-// folded, when not nil, is an accumulator that already folded all of events
-// before the transaction began: when none of them is behind the checkpoint
-// (the usual case) it is flushed as it is, so that the transaction holds its
-// locks and transaction id only while writing.
-func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []eventstore.Event, folded Accumulator) (Checkpoint, int, error) {
+func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []eventstore.Event) (Checkpoint, int, error) {
 	cp, err := readCheckpoint(ctx, tx, true)
 	if err != nil {
 		return Checkpoint{}, 0, err
@@ -102,13 +97,6 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []eventstore.
 	}
 	if len(fresh) == 0 {
 		return cp, 0, nil
-	}
-	if folded != nil && len(fresh) == len(events) {
-		next, update := checkpointUpdate(cp, fresh[len(fresh)-1], len(fresh))
-		if err := flush(ctx, tx, folded, update); err != nil {
-			return Checkpoint{}, 0, err
-		}
-		return next, len(fresh), nil
 	}
 	if err := p.Apply(ctx, tx, fresh); err != nil {
 		return Checkpoint{}, 0, err

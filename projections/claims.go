@@ -166,20 +166,28 @@ func (claimsProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore
 	return applyAccumulated(ctx, tx, claimsProjector{}, events)
 }
 
+// Handles implements Selective: the types claimsFolds folds.
+func (claimsProjector) Handles(eventType string) bool {
+	_, ok := claimsFolds[eventType]
+	return ok
+}
+
 // Fold implements Accumulator.
 func (c *claimsBatch) Fold(events []eventstore.Event) error {
 	for _, e := range events {
-		if err := c.fold(e); err != nil {
-			return err
+		if fold, ok := claimsFolds[e.Type]; ok {
+			if err := fold(c, e, streamID(e.Stream, "claim")); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func (c *claimsBatch) fold(e eventstore.Event) error {
-	claimID := streamID(e.Stream, "claim")
-	switch e.Type {
-	case domain.TypeHeirRegistered:
+// claimsFolds is how the claims projector folds each event type it knows,
+// keyed by type; Handles answers from it, so the two cannot drift apart.
+var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID string) error{
+	domain.TypeHeirRegistered: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.HeirRegistered
 		if err := decode(e, &v); err != nil {
 			return err
@@ -200,21 +208,24 @@ func (c *claimsBatch) fold(e eventstore.Event) error {
 		c.claims = append(c.claims, r)
 		c.newClaim[claimID] = r
 		return c.record(claimID, e, OpHeirRegistered, details)
-	case domain.TypeHeirValidated:
+	},
+	domain.TypeHeirValidated: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.HeirValidated
 		if err := decode(e, &v); err != nil {
 			return err
 		}
 		c.setClaimStatus(claimID, "validated")
 		return c.record(claimID, e, OpHeirValidated, map[string]any{"note": v.Note, "operator_cf": v.OperatorCF})
-	case domain.TypeHeirRejected:
+	},
+	domain.TypeHeirRejected: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.HeirRejected
 		if err := decode(e, &v); err != nil {
 			return err
 		}
 		c.setClaimStatus(claimID, "rejected")
 		return c.record(claimID, e, OpHeirRejected, map[string]any{"reason": v.Reason, "operator_cf": v.OperatorCF})
-	case domain.TypeClaimDateOfDeathCorrected:
+	},
+	domain.TypeClaimDateOfDeathCorrected: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.ClaimDateOfDeathCorrected
 		if err := decode(e, &v); err != nil {
 			return err
@@ -224,7 +235,9 @@ func (c *claimsBatch) fold(e eventstore.Event) error {
 		} else {
 			c.claimDoD[claimID] = v.DateOfDeath
 		}
-	case domain.TypeRefundRequested:
+		return nil
+	},
+	domain.TypeRefundRequested: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.RefundRequested
 		if err := decode(e, &v); err != nil {
 			return err
@@ -233,28 +246,32 @@ func (c *claimsBatch) fold(e eventstore.Event) error {
 		c.refunds = append(c.refunds, r)
 		c.newRefund[v.RefundID] = r
 		return c.record(claimID, e, OpRefundRequested, map[string]any{"refund_id": v.RefundID, "amount_cents": v.AmountCents, "iban": v.IBAN})
-	case domain.TypeRefundApproved:
+	},
+	domain.TypeRefundApproved: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.RefundApproved
 		if err := decode(e, &v); err != nil {
 			return err
 		}
 		c.setRefundStatus(v.RefundID, "approved")
 		return c.record(claimID, e, OpRefundApproved, map[string]any{"refund_id": v.RefundID, "operator_cf": v.OperatorCF})
-	case domain.TypeRefundRejected:
+	},
+	domain.TypeRefundRejected: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.RefundRejected
 		if err := decode(e, &v); err != nil {
 			return err
 		}
 		c.setRefundStatus(v.RefundID, "rejected")
 		return c.record(claimID, e, OpRefundRejected, map[string]any{"refund_id": v.RefundID, "reason": v.Reason, "operator_cf": v.OperatorCF})
-	case domain.TypeRefundPaid:
+	},
+	domain.TypeRefundPaid: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.RefundPaid
 		if err := decode(e, &v); err != nil {
 			return err
 		}
 		c.setRefundStatus(v.RefundID, "paid")
 		return c.record(claimID, e, OpRefundPaid, map[string]any{"refund_id": v.RefundID, "paid_on": v.PaidOn, "bank_reference": v.BankReference, "operator_cf": v.OperatorCF})
-	case domain.TypePriorServiceInserted:
+	},
+	domain.TypePriorServiceInserted: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.PriorServiceInserted
 		if err := decode(e, &v); err != nil {
 			return err
@@ -266,22 +283,23 @@ func (c *claimsBatch) fold(e eventstore.Event) error {
 		return c.record(claimID, e, OpPriorServiceInserted, map[string]any{
 			"service_id": v.ServiceID, "worker_cf": v.WorkerCF, "activity": v.Activity,
 			"start_date": v.StartDate, "end_date": v.EndDate, "hours": v.Hours, "vouchers": v.Vouchers})
-	case domain.TypePriorServiceReversed:
+	},
+	domain.TypePriorServiceReversed: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.PriorServiceReversed
 		if err := decode(e, &v); err != nil {
 			return err
 		}
 		c.setPriorStatus(v.ServiceID, StatusReversed)
 		return c.record(claimID, e, OpPriorServiceReversed, map[string]any{"service_id": v.ServiceID, "reason": v.Reason, "operator_cf": v.OperatorCF})
-	case domain.TypePriorServicePaid:
+	},
+	domain.TypePriorServicePaid: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.PriorServicePaid
 		if err := decode(e, &v); err != nil {
 			return err
 		}
 		c.setPriorStatus(v.ServiceID, StatusPaid)
 		return c.record(claimID, e, OpPriorServicePaid, map[string]any{"service_id": v.ServiceID, "run_id": v.RunID, "paid_on": v.PaidOn})
-	}
-	return nil
+	},
 }
 
 // updateStatus queues one update of the status column of many rows.

@@ -111,93 +111,130 @@ func (a *dashboardBatch) setStatus(serviceID, status string) {
 	a.updates[serviceID] = status
 }
 
+// Handles implements Selective: the types dashboardFolds folds.
+func (dashboardProjector) Handles(eventType string) bool {
+	_, ok := dashboardFolds[eventType]
+	return ok
+}
+
 // Fold implements Accumulator.
 func (a *dashboardBatch) Fold(events []eventstore.Event) error {
 	for _, e := range events {
-		userCF := streamID(e.Stream, "booklet")
-		switch e.Type {
-		case domain.TypeUserRegistered:
-			a.delta(userCF).registered = true
-		case domain.TypeDepositRecorded:
-			var v domain.DepositRecorded
-			if err := decode(e, &v); err != nil {
+		if fold, ok := dashboardFolds[e.Type]; ok {
+			if err := fold(a, e, streamID(e.Stream, "booklet")); err != nil {
 				return err
 			}
-			a.delta(userCF).deposited += v.AmountCents
-		case domain.TypeServiceRecorded:
-			v := &domain.ServiceRecorded{}
-			if err := decode(e, v); err != nil {
-				return err
-			}
-			if v.UserCF == "" {
-				v.UserCF = userCF
-			}
-			a.addedAt[v.ServiceID] = len(a.added)
-			a.added = append(a.added, v)
-			a.recordedAt = append(a.recordedAt, e.OccurredAt)
-			a.addedStatus = append(a.addedStatus, StatusRecorded)
-		case domain.TypeServiceRevoked:
-			var v domain.ServiceRevoked
-			if err := decode(e, &v); err != nil {
-				return err
-			}
-			a.setStatus(v.ServiceID, StatusRevoked)
-		case domain.TypeServiceReversed:
-			var v domain.ServiceReversed
-			if err := decode(e, &v); err != nil {
-				return err
-			}
-			a.setStatus(v.ServiceID, StatusReversed)
-		case domain.TypeServicePaid:
-			var v domain.ServicePaid
-			if err := decode(e, &v); err != nil {
-				return err
-			}
-			a.setStatus(v.ServiceID, StatusPaid)
-		case domain.TypeHeirClaimAttached:
-			var v domain.HeirClaimAttached
-			if err := decode(e, &v); err != nil {
-				return err
-			}
-			d := a.delta(userCF)
-			d.attached++
-			if d.dodForce == nil && d.dodIfUnset == nil {
-				dod := v.DateOfDeath
-				d.dodIfUnset = &dod
-			}
-		case domain.TypeHeirClaimDetached:
-			a.delta(userCF).attached--
-		case domain.TypeDateOfDeathCorrected:
-			var v domain.DateOfDeathCorrected
-			if err := decode(e, &v); err != nil {
-				return err
-			}
-			dod := v.DateOfDeath
-			a.delta(userCF).dodForce = &dod
-		case domain.TypeRefundReserved:
-			var v domain.RefundReserved
-			if err := decode(e, &v); err != nil {
-				return err
-			}
-			a.delta(userCF).reserved += v.AmountCents
-		case domain.TypeRefundReservationFreed:
-			var v domain.RefundReservationReleased
-			if err := decode(e, &v); err != nil {
-				return err
-			}
-			a.delta(userCF).reserved -= v.AmountCents
-		case domain.TypeRefundDisbursed:
-			var v domain.RefundDisbursed
-			if err := decode(e, &v); err != nil {
-				return err
-			}
-			d := a.delta(userCF)
-			d.reserved -= v.AmountCents
-			d.refunded += v.AmountCents
 		}
 	}
-
 	return nil
+}
+
+// dashboardFolds is how the dashboard projector folds each event type it
+// knows, keyed by type; Handles answers from it, so the two cannot drift
+// apart.
+var dashboardFolds = map[string]func(a *dashboardBatch, e eventstore.Event, userCF string) error{
+	domain.TypeUserRegistered: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		a.delta(userCF).registered = true
+		return nil
+	},
+	domain.TypeDepositRecorded: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		var v domain.DepositRecorded
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		a.delta(userCF).deposited += v.AmountCents
+		return nil
+	},
+	domain.TypeServiceRecorded: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		v := &domain.ServiceRecorded{}
+		if err := decode(e, v); err != nil {
+			return err
+		}
+		if v.UserCF == "" {
+			v.UserCF = userCF
+		}
+		a.addedAt[v.ServiceID] = len(a.added)
+		a.added = append(a.added, v)
+		a.recordedAt = append(a.recordedAt, e.OccurredAt)
+		a.addedStatus = append(a.addedStatus, StatusRecorded)
+		return nil
+	},
+	domain.TypeServiceRevoked: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		var v domain.ServiceRevoked
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		a.setStatus(v.ServiceID, StatusRevoked)
+		return nil
+	},
+	domain.TypeServiceReversed: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		var v domain.ServiceReversed
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		a.setStatus(v.ServiceID, StatusReversed)
+		return nil
+	},
+	domain.TypeServicePaid: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		var v domain.ServicePaid
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		a.setStatus(v.ServiceID, StatusPaid)
+		return nil
+	},
+	domain.TypeHeirClaimAttached: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		var v domain.HeirClaimAttached
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		d := a.delta(userCF)
+		d.attached++
+		if d.dodForce == nil && d.dodIfUnset == nil {
+			dod := v.DateOfDeath
+			d.dodIfUnset = &dod
+		}
+		return nil
+	},
+	domain.TypeHeirClaimDetached: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		a.delta(userCF).attached--
+		return nil
+	},
+	domain.TypeDateOfDeathCorrected: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		var v domain.DateOfDeathCorrected
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		dod := v.DateOfDeath
+		a.delta(userCF).dodForce = &dod
+		return nil
+	},
+	domain.TypeRefundReserved: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		var v domain.RefundReserved
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		a.delta(userCF).reserved += v.AmountCents
+		return nil
+	},
+	domain.TypeRefundReservationFreed: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		var v domain.RefundReservationReleased
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		a.delta(userCF).reserved -= v.AmountCents
+		return nil
+	},
+	domain.TypeRefundDisbursed: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		var v domain.RefundDisbursed
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		d := a.delta(userCF)
+		d.reserved -= v.AmountCents
+		d.refunded += v.AmountCents
+		return nil
+	},
 }
 
 // Queue implements Accumulator.

@@ -42,6 +42,18 @@ type Projector interface {
 	Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error
 }
 
+// Selective is implemented by a projector that folds only some event types.
+// A live batch holding none of them costs it no transaction: the runner
+// moves its progress in memory and records the checkpoint with its next
+// transaction, or within SkipFlushDelay. Every built-in projector is
+// selective.
+type Selective interface {
+	// Handles reports whether Apply folds events of this type. Apply must
+	// fold every other type to nothing (no row, no error), whatever the
+	// payload: those events may reach Apply only in a batch with others.
+	Handles(eventType string) bool
+}
+
 // Accumulator folds events in memory and writes the rows they make in one go.
 // Folding several batches and flushing once must write the same rows as
 // flushing after each batch.

@@ -146,7 +146,7 @@ func (r *Runner) applyRebuild(ctx context.Context, p Projector, events []eventst
 		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 			return err
 		}
-		_, _, err := applyInTx(ctx, tx, p, events, nil)
+		_, _, err := applyInTx(ctx, tx, p, events)
 		return err
 	})
 	if err != nil {
@@ -211,7 +211,7 @@ func (r *Runner) swap(ctx context.Context, p Projector) error {
 			if n == 0 {
 				return fmt.Errorf("live checkpoint %s is past the end of the log", FormatCursor(target.Cursor))
 			}
-			if _, _, err := applyInTx(ctx, tx, p, events[:n], nil); err != nil {
+			if _, _, err := applyInTx(ctx, tx, p, events[:n]); err != nil {
 				return err
 			}
 		}

@@ -39,11 +39,19 @@ type Runner struct {
 	// Retry is the backoff a failing batch is retried with before its
 	// projector stops. Set it before Start.
 	Retry middleware.Retry
+	// SkipFlush is how long after skipping a batch (see Selective) a
+	// projector records its checkpoint at the latest, when no batch it folds
+	// has recorded it first (default 200 ms). The checkpoint rows, which
+	// Status and other processes' WaitFor read, lag by no more than that.
+	// Set it before Start.
+	SkipFlush time.Duration
 
 	mu       sync.Mutex
 	started  bool
 	states   map[string]*projectorState
+	live     map[string]*liveState
 	progress chan struct{} // closed and replaced whenever a projector moves
+	done     chan struct{} // closed once started projectors have stopped
 }
 
 type projectorState struct {
@@ -72,11 +80,15 @@ func NewRunner(pool *pgxpool.Pool, store eventstore.Store, logger *slog.Logger, 
 			MaxInterval:     3 * time.Second,
 			Multiplier:      2,
 		},
-		states:   map[string]*projectorState{},
-		progress: make(chan struct{}),
+		SkipFlush: 200 * time.Millisecond,
+		states:    map[string]*projectorState{},
+		live:      map[string]*liveState{},
+		progress:  make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	for _, p := range r.projectors {
 		r.states[p.Name()] = &projectorState{}
+		r.live[p.Name()] = &liveState{}
 	}
 	return r
 }
@@ -126,6 +138,12 @@ func (r *Runner) Start(ctx context.Context) error {
 	}
 	r.started = true
 	r.mu.Unlock()
+	running := false
+	defer func() {
+		if !running {
+			close(r.done)
+		}
+	}()
 
 	if err := r.Setup(ctx); err != nil {
 		return err
@@ -135,6 +153,10 @@ func (r *Runner) Start(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("projections: %s: %w", p.Name(), err)
 		}
+		ls := r.live[p.Name()]
+		ls.mu.Lock()
+		ls.cp, ls.known = cp, true
+		ls.mu.Unlock()
 		r.advance(p.Name(), cp)
 	}
 
@@ -161,9 +183,11 @@ func (r *Runner) Start(ctx context.Context) error {
 		},
 	}
 	for _, p := range r.projectors {
-		router.AddConsumerHandler(p.Name(), p.Name(), sub, r.handler(p))
+		router.AddConsumerHandler(p.Name(), p.Name(), sub, r.handler(ctx, p))
 	}
+	running = true
 	go func() {
+		defer close(r.done)
 		if err := router.Run(ctx); err != nil {
 			r.logger.Error("projections: router stopped", "err", err)
 		}
@@ -172,6 +196,19 @@ func (r *Runner) Start(ctx context.Context) error {
 			s.running = false
 		}
 		r.mu.Unlock()
+		// Leave the checkpoint rows where the projectors are, so that a
+		// clean restart re-reads nothing and Status shows no lag.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		for _, p := range r.projectors {
+			ls := r.live[p.Name()]
+			ls.mu.Lock()
+			ls.disarm()
+			if err := r.recordSkipped(fctx, p, ls); err != nil {
+				r.logger.Warn("projections: record the checkpoint of skipped batches on stop", "projector", p.Name(), "err", err)
+			}
+			ls.mu.Unlock()
+		}
 	}()
 	select {
 	case <-router.Running():
@@ -184,6 +221,20 @@ func (r *Runner) Start(ctx context.Context) error {
 	}
 	r.mu.Unlock()
 	return nil
+}
+
+// Wait blocks until the projectors that Start runs have stopped, after its
+// ctx ended, and have recorded the checkpoints of the batches they skipped
+// (see Selective). It returns at once when Start was not called. Call it
+// before closing the pool, or the last skipped batches are re-read (and
+// fold to nothing) at the next start.
+func (r *Runner) Wait() {
+	r.mu.Lock()
+	started := r.started
+	r.mu.Unlock()
+	if started {
+		<-r.done
+	}
 }
 
 // StoppedError is a projector stopped by an event it could not apply.
@@ -203,22 +254,97 @@ func (e *StoppedError) Error() string {
 
 func (e *StoppedError) Unwrap() error { return e.Err }
 
+// liveState is what a projector's live path keeps between batches. mu is
+// held while a batch, or the checkpoint of skipped batches, is written, so
+// the handler and the flush timer take turns.
+type liveState struct {
+	mu sync.Mutex
+	// cp is the checkpoint row as this process last wrote or read it, and
+	// known says it was. When the row still holds it, a batch that follows
+	// it needs no read of the row (applyAfter).
+	cp    Checkpoint
+	known bool
+	// skipped holds the events of batches the projector skipped (none of
+	// their types is one it folds), after cp and not yet in its row.
+	skipped []eventstore.Event
+	timer   *time.Timer // records skipped's checkpoint; nil when disarmed
+	gen     uint64      // tells a disarmed timer's late callback to do nothing
+}
+
+// maxSkipped bounds the events a projector skips before it records its
+// checkpoint anyway: the memory they hold and what a crash makes it re-read.
+const maxSkipped = 10000
+
+func (ls *liveState) disarm() {
+	if ls.timer != nil {
+		ls.timer.Stop()
+		ls.timer = nil
+		ls.gen++
+	}
+}
+
+// handlesNone reports whether p is selective and folds none of events.
+func handlesNone(p Projector, events []eventstore.Event) bool {
+	sel, ok := p.(Selective)
+	if !ok {
+		return false
+	}
+	for _, e := range events {
+		if sel.Handles(e.Type) {
+			return false
+		}
+	}
+	return true
+}
+
 // handler folds one batch message into p's live tables. When a batch of
 // several events fails it applies them one per transaction, so that the
 // events before the culprit are kept and the error names the culprit.
-func (r *Runner) handler(p Projector) message.NoPublishHandlerFunc {
+//
+// A batch holding no event p folds opens no transaction: it moves p's
+// progress in memory at once (WaitFor in this process wakes) and its events
+// wait in skipped until the next batch p folds writes the checkpoint over
+// them, or until the timer (SkipFlush) writes it alone. The checkpoint row
+// lags the progress meanwhile; after a crash the projector re-reads the
+// skipped events from that row, which is harmless: they fold to nothing, and
+// are counted (Checkpoint.Events) once, when the row finally passes them.
+func (r *Runner) handler(runCtx context.Context, p Projector) message.NoPublishHandlerFunc {
+	ls := r.live[p.Name()]
 	return func(msg *message.Message) error {
 		ctx := msg.Context()
 		events, err := BatchOf(msg)
 		if err != nil {
 			return &StoppedError{Projector: p.Name(), Err: err}
 		}
-		err = r.applyLive(ctx, p, events)
-		if err == nil || len(events) == 1 || ctx.Err() != nil {
+		if len(events) == 0 {
+			return nil
+		}
+		ls.mu.Lock()
+		defer ls.mu.Unlock()
+		if len(ls.skipped)+len(events) <= maxSkipped && handlesNone(p, events) {
+			ls.skipped = append(ls.skipped, events...)
+			last := events[len(events)-1]
+			r.advance(p.Name(), Checkpoint{Cursor: last.Cursor, Position: last.Position,
+				Events: ls.cp.Events + int64(len(ls.skipped)), RecordedAt: last.RecordedAt})
+			r.armSkipFlush(runCtx, p, ls)
+			return nil
+		}
+		all, skipped := events, len(ls.skipped)
+		if skipped > 0 {
+			all = append(ls.skipped[:skipped:skipped], events...)
+		}
+		err = r.applyLive(ctx, p, ls, all)
+		if err == nil || len(all) == 1 || ctx.Err() != nil {
 			return err
 		}
+		if skipped > 0 {
+			// Together: they fold to nothing.
+			if err := r.applyLive(ctx, p, ls, all[:skipped]); err != nil {
+				return err
+			}
+		}
 		for i := range events {
-			if err := r.applyLive(ctx, p, events[i:i+1]); err != nil {
+			if err := r.applyLive(ctx, p, ls, events[i:i+1]); err != nil {
 				var se *StoppedError
 				if errors.As(err, &se) {
 					return err
@@ -230,23 +356,73 @@ func (r *Runner) handler(p Projector) message.NoPublishHandlerFunc {
 	}
 }
 
-func (r *Runner) applyLive(ctx context.Context, p Projector, events []eventstore.Event) error {
+// armSkipFlush makes sure a timer will record the checkpoint of p's skipped
+// events; ls.mu must be held. The timer runs SkipFlush after the first skip
+// it covers, not after the last, so that a steady stream of skipped batches
+// does not put it off for ever.
+func (r *Runner) armSkipFlush(ctx context.Context, p Projector, ls *liveState) {
+	if ls.timer != nil {
+		return
+	}
+	ls.gen++
+	gen := ls.gen
+	ls.timer = time.AfterFunc(r.SkipFlush, func() {
+		ls.mu.Lock()
+		defer ls.mu.Unlock()
+		if ls.gen != gen || ctx.Err() != nil {
+			return // disarmed, or stopping: Start's goroutine records it
+		}
+		ls.timer = nil
+		if err := r.recordSkipped(ctx, p, ls); err != nil && ctx.Err() == nil {
+			r.logger.Warn("projections: record the checkpoint of skipped batches", "projector", p.Name(), "err", err)
+			r.armSkipFlush(ctx, p, ls)
+		}
+	})
+}
+
+// recordSkipped writes the checkpoint over p's skipped events; ls.mu must be
+// held.
+func (r *Runner) recordSkipped(ctx context.Context, p Projector, ls *liveState) error {
+	if len(ls.skipped) == 0 {
+		return nil
+	}
+	return r.applyLive(ctx, p, ls, ls.skipped)
+}
+
+// errCheckpointMoved is applyAfter finding the checkpoint row elsewhere than
+// where this process left it: another process (a replica, a rebuild's swap)
+// moved it.
+var errCheckpointMoved = errors.New("checkpoint moved")
+
+// applyLive folds events (in cursor order) into p's live tables and moves
+// the checkpoint, in one transaction; ls.mu must be held.
+func (r *Runner) applyLive(ctx context.Context, p Projector, ls *liveState, events []eventstore.Event) error {
 	var cp Checkpoint
-	var folded Accumulator
 	err := func() error {
-		if bp, ok := p.(BulkProjector); ok {
-			folded = bp.NewAccumulator()
-			if err := folded.Fold(events); err != nil {
-				// Perhaps an event the checkpoint has passed: fold again in
-				// the transaction, the fresh events only; a real failure
-				// shows there.
-				folded = nil
+		if ls.known && ls.cp.Cursor.Less(events[0].Cursor) {
+			// Fold before BEGIN, so that the transaction holds its locks and
+			// its transaction id only while writing: the PostgreSQL store
+			// makes events visible below the oldest running transaction id,
+			// so a long projector transaction would delay every subscriber.
+			var folded Accumulator
+			if bp, ok := p.(BulkProjector); ok {
+				folded = bp.NewAccumulator()
+				if err := folded.Fold(events); err != nil {
+					folded = nil // Apply fails again in the transaction, after the checkpoint is checked
+				}
+			}
+			var err error
+			cp, err = r.applyAfter(ctx, p, ls.cp, events, folded)
+			if !errors.Is(err, errCheckpointMoved) {
+				return err
 			}
 		}
-		// BEGIN, the projector's lock and its search_path in one round trip.
+		// The checkpoint moved elsewhere (or was never seen): read it, drop
+		// the events it passed, apply the rest. BEGIN, the projector's lock
+		// and its search_path take one round trip.
 		return pgx.BeginTxFunc(ctx, r.pool, pgx.TxOptions{BeginQuery: liveBegin(p.Name())}, func(tx pgx.Tx) error {
 			var err error
-			cp, _, err = applyInTx(ctx, tx, p, events, folded)
+			cp, _, err = applyInTx(ctx, tx, p, events)
 			return err
 		})
 	}()
@@ -256,8 +432,62 @@ func (r *Runner) applyLive(ctx context.Context, p Projector, events []eventstore
 		}
 		return err
 	}
+	ls.cp, ls.known = cp, true
+	n := 0
+	for n < len(ls.skipped) && !cp.Cursor.Less(ls.skipped[n].Cursor) {
+		n++
+	}
+	if ls.skipped = ls.skipped[n:]; len(ls.skipped) == 0 {
+		ls.skipped = nil
+		ls.disarm()
+	}
 	r.advance(p.Name(), cp)
 	return nil
+}
+
+// applyAfter is applyInTx for a batch that follows prev, the checkpoint as
+// this process last wrote or read it, without reading the row first: the
+// row moves only if it still holds prev (else errCheckpointMoved, and the
+// transaction rolls back), so the batch costs three round trips, not four
+// (begin with the lock, rows with the checkpoint, commit). Whatever else
+// moves the checkpoint (a replica, a rebuild's swap) holds the same advisory
+// lock, so the row cannot change between the check and the commit.
+// Behind a skipped run the batch covers the skipped events too: they fold to
+// nothing and the count takes them in.
+func (r *Runner) applyAfter(ctx context.Context, p Projector, prev Checkpoint, events []eventstore.Event, folded Accumulator) (Checkpoint, error) {
+	last := events[len(events)-1]
+	next := Checkpoint{Cursor: last.Cursor, Position: last.Position, RecordedAt: last.RecordedAt}
+	args := []any{int64(next.Cursor.Major), int64(next.Cursor.Minor), next.Position, int64(len(events)), next.RecordedAt,
+		int64(prev.Cursor.Major), int64(prev.Cursor.Minor)}
+	const set = ` SET major = $1, minor = $2, position = $3, events = events + $4, recorded_at = $5
+WHERE major = $6 AND minor = $7 RETURNING events`
+	scan := func(row pgx.Row) error {
+		if err := row.Scan(&next.Events); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return errCheckpointMoved
+			}
+			return fmt.Errorf("write checkpoint: %w", err)
+		}
+		return nil
+	}
+	// The checkpoint goes first: when it moved, the rows may be there
+	// already and writing them again could fail on a key.
+	err := pgx.BeginTxFunc(ctx, r.pool, pgx.TxOptions{BeginQuery: liveBegin(p.Name())}, func(tx pgx.Tx) error {
+		if folded == nil {
+			if err := scan(tx.QueryRow(ctx, `UPDATE checkpoint`+set, args...)); err != nil {
+				return err
+			}
+			return p.Apply(ctx, tx, events)
+		}
+		// Checkpoint and rows in one round trip.
+		b := &pgx.Batch{}
+		b.Queue(`UPDATE checkpoint`+set, args...).QueryRow(scan)
+		if err := folded.Queue(b); err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return next, err
 }
 
 // liveBegin is the statement that begins a live batch's transaction: it takes

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -45,6 +47,9 @@ func startRunner(t testing.TB, r *Runner) context.CancelFunc {
 	return cancel
 }
 
+// waitFor waits until every projector has applied the event at position and
+// its checkpoint row has passed it too (a skipped batch's row moves up to
+// SkipFlush later), so that the tables and checkpoints can be compared.
 func waitFor(t testing.TB, r *Runner, position int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -52,6 +57,39 @@ func waitFor(t testing.TB, r *Runner, position int64) {
 	if err := r.WaitFor(ctx, position); err != nil {
 		st, serr := r.Status(context.Background())
 		t.Fatalf("wait for %d: %v; status %+v %v", position, err, st, serr)
+	}
+	if position <= 0 {
+		return
+	}
+	waitForRows(t, r, position, 10*time.Second)
+}
+
+// waitForRows waits at most d until every checkpoint row has passed the
+// event at position.
+func waitForRows(t testing.TB, r *Runner, position int64, d time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	cursor, err := r.store.CursorOf(ctx, position)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
+		behind := ""
+		for _, name := range r.Names() {
+			cp, err := readCheckpointOf(ctx, r.pool, SchemaOf(name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cp.Cursor.Less(cursor) {
+				behind = fmt.Sprintf("%s at %s", name, FormatCursor(cp.Cursor))
+			}
+		}
+		if behind == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("checkpoint rows still behind %s after %v: %s", FormatCursor(cursor), d, behind)
+		}
 	}
 }
 
@@ -214,7 +252,8 @@ func TestCancellingAProjectorMidBatchCountsNothingTwice(t *testing.T) {
 		for i, p := range r.projectors {
 			r.projectors[i] = &cutting{Projector: p, n: n, cancel: cancel}
 		}
-		if err := r.Start(ctx); err != nil {
+		// The cut may come before Start returns, which then reports it.
+		if err := r.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			t.Fatal(err)
 		}
 		<-ctx.Done()
@@ -406,4 +445,264 @@ func TestRowsSplitAcrossStatementsFoldTheSame(t *testing.T) {
 	flushChunk = 3
 	rebuildMatches(t, r, pool, "rebuild in chunks of 3 rows", live)
 	cancel()
+}
+
+// probe is a selective projector: it folds only probeFolded events, one row
+// each, and counts its transactions (every live one calls Apply).
+type probe struct{ applies atomic.Int32 }
+
+const (
+	probeFolded  = "ProbeFolded"
+	probeIgnored = "ProbeIgnored" // no projector folds it
+)
+
+func (*probe) Name() string                  { return "probe" }
+func (*probe) Handles(eventType string) bool { return eventType == probeFolded }
+func (*probe) Setup(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS seen (position bigint PRIMARY KEY)`)
+	return err
+}
+
+func (p *probe) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
+	p.applies.Add(1)
+	var positions []int64
+	for _, e := range events {
+		if e.Type == probeFolded {
+			positions = append(positions, e.Position)
+		}
+	}
+	if len(positions) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO seen SELECT unnest($1::bigint[])`, positions)
+	return err
+}
+
+// appendProbe appends n events of type typ in one append and returns them.
+func appendProbe(t testing.TB, store eventstore.Store, typ string, n int) []eventstore.Event {
+	t.Helper()
+	data := make([]eventstore.EventData, n)
+	for i := range data {
+		data[i] = eventstore.EventData{ID: uuid.New(), Type: typ, SchemaVersion: 1, Data: []byte(`{}`),
+			OccurredAt: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	}
+	stored, err := store.Append(context.Background(), eventstore.StreamAppend{Stream: "probe-" + uuid.NewString(), Expected: eventstore.Any, Events: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stored
+}
+
+// checkpointRows reads every projector's checkpoint row.
+func checkpointRows(t testing.TB, r *Runner) map[string]Checkpoint {
+	t.Helper()
+	out := map[string]Checkpoint{}
+	for _, name := range r.Names() {
+		cp, err := readCheckpointOf(context.Background(), r.pool, SchemaOf(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = cp
+	}
+	return out
+}
+
+func TestABatchNoProjectorFoldsOpensNoTransaction(t *testing.T) {
+	t.Parallel()
+	pool, store, h := newMemoryHistory(t, 13, 100)
+	pr := &probe{}
+	r := NewRunner(pool, store, quietLogger(), pr)
+	r.SkipFlush = 2 * time.Second
+	startRunner(t, r)
+	waitFor(t, r, h.last)
+	events := h.events
+	before, rows := pr.applies.Load(), checkpointRows(t, r)
+
+	// Events no projector folds: WaitFor passes them at once, yet no
+	// projector writes until the timer records its checkpoint.
+	appended := time.Now()
+	ignored := appendProbe(t, store, probeIgnored, 5)
+	events += 5
+	last := ignored[len(ignored)-1]
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.WaitFor(ctx, last.Position); err != nil {
+		t.Fatal(err)
+	}
+	now := checkpointRows(t, r)
+	if quick := time.Since(appended) < r.SkipFlush/2; quick {
+		if n := pr.applies.Load(); n != before {
+			t.Errorf("the probe wrote %d transactions for a batch it folds nothing of", n-before)
+		}
+		for name, cp := range now {
+			if cp != rows[name] {
+				t.Errorf("%s: checkpoint row moved to %+v before the skip timer", name, cp)
+			}
+		}
+	} else {
+		t.Logf("WaitFor took %v: too slow to tell the skip from the timer", time.Since(appended))
+	}
+	waitForRows(t, r, last.Position, 10*time.Second)
+	if took := time.Since(appended); took < r.SkipFlush {
+		t.Errorf("checkpoint rows recorded after %v, before the skip timer (%v)", took, r.SkipFlush)
+	}
+	for name, cp := range checkpointRows(t, r) {
+		if cp.Cursor != last.Cursor || cp.Position != last.Position || cp.Events != events {
+			t.Errorf("%s: checkpoint row %+v after the skip timer, want cursor %s, %d events", name, cp, FormatCursor(last.Cursor), events)
+		}
+	}
+	if n := pr.applies.Load(); n != before+1 {
+		t.Errorf("the skip timer took %d probe transactions, want 1", n-before)
+	}
+
+	// Skipped events and the next batch the probe folds: one transaction,
+	// whose checkpoint counts both.
+	before = pr.applies.Load()
+	appended = time.Now()
+	appendProbe(t, store, probeIgnored, 3)
+	folded := appendProbe(t, store, probeFolded, 1)[0]
+	events += 4
+	if err := r.WaitFor(ctx, folded.Position); err != nil {
+		t.Fatal(err)
+	}
+	cp := checkpointRows(t, r)["probe"]
+	if cp.Cursor != folded.Cursor || cp.Events != events {
+		t.Errorf("probe checkpoint row %+v, want cursor %s and %d events", cp, FormatCursor(folded.Cursor), events)
+	}
+	if n := pr.applies.Load(); n != before+1 && time.Since(appended) < r.SkipFlush {
+		t.Errorf("the probe wrote %d transactions for a skipped batch and a folded one, want 1", n-before)
+	}
+	var seen []int64
+	rowsSeen, err := pool.Query(ctx, `SELECT position FROM rm_probe.seen`)
+	if err == nil {
+		seen, err = pgx.CollectRows(rowsSeen, pgx.RowTo[int64])
+	}
+	if err != nil || len(seen) != 1 || seen[0] != folded.Position {
+		t.Errorf("probe rows %v %v, want [%d]", seen, err, folded.Position)
+	}
+	waitFor(t, r, folded.Position)
+	caughtUp(t, r, events)
+}
+
+func TestARestartAfterSkippedBatchesNeitherSkipsNorCountsTwice(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	store := memory.New()
+	h := newHistory(t, store, 21)
+	h.steps(300)
+
+	// The first run skips batches (the family projector folds none of the
+	// history) and crashes before it records them: its pool is gone when it
+	// stops.
+	crashed, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRunner(crashed, store, quietLogger(), &probe{})
+	r.BatchSize = 7
+	r.SkipFlush = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.steps(300)
+	appendProbe(t, store, probeIgnored, 4)
+	folded := appendProbe(t, store, probeFolded, 2)
+	wctx, wcancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer wcancel()
+	if err := r.WaitFor(wctx, folded[1].Position); err != nil {
+		t.Fatal(err)
+	}
+	last := appendProbe(t, store, probeIgnored, 3) // a batch of its own
+	events := h.events + 9
+	if err := r.WaitFor(wctx, last[len(last)-1].Position); err != nil {
+		t.Fatal(err)
+	}
+	rows := checkpointRows(t, r)
+	crashed.Close()
+	cancel()
+	r.Wait()
+	if head := last[len(last)-1].Cursor; !rows[FamilyProjector].Cursor.Less(head) || !rows["probe"].Cursor.Less(head) {
+		t.Fatalf("checkpoint rows %+v: the family and probe rows should lag behind the skipped batches", rows)
+	}
+
+	pool := newPoolAt(t, url)
+	r = NewRunner(pool, store, quietLogger(), &probe{})
+	startRunner(t, r)
+	waitFor(t, r, last[len(last)-1].Position)
+	live := dump(t, pool, r.Names())
+	if got := live["rm_probe.seen"]; len(got) != 2 {
+		t.Errorf("probe rows %v, want the 2 folded events (positions %d, %d)", got, folded[0].Position, folded[1].Position)
+	}
+	rebuildMatches(t, r, pool, "restart after skipped batches", live)
+	caughtUp(t, r, events)
+}
+
+// newPoolAt returns a pool on the database at url, closed when the test ends.
+func newPoolAt(t testing.TB, url string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func TestTwoRunnersOnOneDatabaseApplyEveryEventOnce(t *testing.T) {
+	t.Parallel()
+	pool, store, h := newMemoryHistory(t, 17, 200)
+	a := NewRunner(pool, store, quietLogger())
+	b := NewRunner(newPoolAt(t, pgxpoolURL(t, pool)), store, quietLogger())
+	a.BatchSize, b.BatchSize = 5, 7 // batches that straddle each other's
+	startRunner(t, a)
+	startRunner(t, b)
+	h.steps(600)
+	waitFor(t, a, h.last)
+	waitFor(t, b, h.last)
+	live := dump(t, pool, a.Names())
+	rebuildMatches(t, a, pool, "two runners", live)
+	caughtUp(t, a, h.events)
+}
+
+// pgxpoolURL returns the connection string pool was opened with.
+func pgxpoolURL(t testing.TB, pool *pgxpool.Pool) string {
+	t.Helper()
+	return pool.Config().ConnString()
+}
+
+func TestBatchOfTakesTheEventsFromTheContextElseDecodesThePayload(t *testing.T) {
+	t.Parallel()
+	events := []eventstore.Event{
+		{EventData: eventstore.EventData{ID: uuid.New(), Type: probeFolded, Data: []byte(`{"a":1}`)}, Stream: "probe-1", Position: 41, Cursor: eventstore.Cursor{Major: 7, Minor: 41}},
+		{EventData: eventstore.EventData{ID: uuid.New(), Type: probeIgnored, Data: []byte(`{}`)}, Stream: "probe-1", Position: 42, Cursor: eventstore.Cursor{Major: 7, Minor: 42}},
+	}
+	in := batchMessage(context.Background(), events)
+	if len(in.Payload) != 0 {
+		t.Errorf("an in-process batch carries a %d-byte payload", len(in.Payload))
+	}
+	if got := [4]string{in.Metadata.Get(MetaCursor), in.Metadata.Get(MetaFirstPosition), in.Metadata.Get(MetaLastPosition), in.Metadata.Get(MetaEvents)}; got != [4]string{"7/42", "41", "42", "2"} {
+		t.Errorf("metadata %v", got)
+	}
+	got, err := BatchOf(in)
+	if err != nil || len(got) != 2 || &got[0] != &events[0] {
+		t.Errorf("BatchOf(in-process) = %v, %v: want the very events", got, err)
+	}
+
+	out, err := EncodeBatch(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = BatchOf(out)
+	if err != nil || len(got) != 2 || got[1].ID != events[1].ID || got[0].Cursor != events[0].Cursor || string(got[0].Data) != `{"a":1}` {
+		t.Errorf("BatchOf(encoded) = %+v, %v", got, err)
+	}
+	if out.Metadata.Get(MetaCursor) != "7/42" {
+		t.Errorf("encoded metadata %v", out.Metadata)
+	}
+	garbled := message.NewMessage("x", []byte("not json"))
+	if _, err := BatchOf(garbled); err == nil {
+		t.Error("BatchOf decoded a garbled payload")
+	}
 }

@@ -77,62 +77,83 @@ func (statementsProjector) Apply(ctx context.Context, tx pgx.Tx, events []events
 	return applyAccumulated(ctx, tx, statementsProjector{}, events)
 }
 
+// Handles implements Selective: the types statementsFolds folds.
+func (statementsProjector) Handles(eventType string) bool {
+	_, ok := statementsFolds[eventType]
+	return ok
+}
+
 // Fold implements Accumulator.
 func (a *statementsBatch) Fold(events []eventstore.Event) error {
 	for _, e := range events {
-		switch e.Type {
-		case domain.TypeWorkerRegistered:
-			a.registered = append(a.registered, streamID(e.Stream, "worker"))
-		case domain.TypeWorkerPaid:
-			var v domain.WorkerPaid
-			if err := decode(e, &v); err != nil {
+		if fold, ok := statementsFolds[e.Type]; ok {
+			if err := fold(a, e); err != nil {
 				return err
 			}
-			year, month, err := yearMonth(v.RunDate)
-			if err != nil {
-				return fmt.Errorf("WorkerPaid at position %d: %w", e.Position, err)
-			}
-			worker := streamID(e.Stream, "worker")
-			var keys []lineKey
-			for _, s := range v.Services {
-				k := lineKey{worker, year, month, s.UserCF, s.InsertedByHeir}
-				l := a.sums[k]
-				if l == nil {
-					l = &lineSums{}
-					a.sums[k] = l
-					a.order = append(a.order, k)
-				}
-				l.services++
-				l.hours += centiHours(s.Hours)
-				l.vouchers += int32(s.Vouchers)
-				l.gross += s.GrossCents
-				l.net += s.NetCents
-				l.ivs += s.IVSCents
-				l.inail += s.INAILCents
-				l.paid += s.NetCents
-				keys = append(keys, k)
-			}
-			if v.FeeCents != 0 && len(keys) > 0 {
-				// Net per line of this payment decides who bears the fee.
-				net := map[lineKey]int64{}
-				for _, s := range v.Services {
-					net[lineKey{worker, year, month, s.UserCF, s.InsertedByHeir}] += s.NetCents
-				}
-				sort.Slice(keys, func(i, j int) bool {
-					a, b := keys[i], keys[j]
-					if net[a] != net[b] {
-						return net[a] > net[b]
-					}
-					if a.user != b.user {
-						return a.user < b.user
-					}
-					return !a.heir && b.heir
-				})
-				l := a.sums[keys[0]]
-				l.fees += v.FeeCents
-				l.paid -= v.FeeCents
-			}
 		}
+	}
+	return nil
+}
+
+// statementsFolds is how the statements projector folds each event type it
+// knows, keyed by type; Handles answers from it, so the two cannot drift
+// apart.
+var statementsFolds = map[string]func(a *statementsBatch, e eventstore.Event) error{
+	domain.TypeWorkerRegistered: func(a *statementsBatch, e eventstore.Event) error {
+		a.registered = append(a.registered, streamID(e.Stream, "worker"))
+		return nil
+	},
+	domain.TypeWorkerPaid: (*statementsBatch).foldWorkerPaid,
+}
+
+func (a *statementsBatch) foldWorkerPaid(e eventstore.Event) error {
+	var v domain.WorkerPaid
+	if err := decode(e, &v); err != nil {
+		return err
+	}
+	year, month, err := yearMonth(v.RunDate)
+	if err != nil {
+		return fmt.Errorf("WorkerPaid at position %d: %w", e.Position, err)
+	}
+	worker := streamID(e.Stream, "worker")
+	var keys []lineKey
+	for _, s := range v.Services {
+		k := lineKey{worker, year, month, s.UserCF, s.InsertedByHeir}
+		l := a.sums[k]
+		if l == nil {
+			l = &lineSums{}
+			a.sums[k] = l
+			a.order = append(a.order, k)
+		}
+		l.services++
+		l.hours += centiHours(s.Hours)
+		l.vouchers += int32(s.Vouchers)
+		l.gross += s.GrossCents
+		l.net += s.NetCents
+		l.ivs += s.IVSCents
+		l.inail += s.INAILCents
+		l.paid += s.NetCents
+		keys = append(keys, k)
+	}
+	if v.FeeCents != 0 && len(keys) > 0 {
+		// Net per line of this payment decides who bears the fee.
+		net := map[lineKey]int64{}
+		for _, s := range v.Services {
+			net[lineKey{worker, year, month, s.UserCF, s.InsertedByHeir}] += s.NetCents
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			a, b := keys[i], keys[j]
+			if net[a] != net[b] {
+				return net[a] > net[b]
+			}
+			if a.user != b.user {
+				return a.user < b.user
+			}
+			return !a.heir && b.heir
+		})
+		l := a.sums[keys[0]]
+		l.fees += v.FeeCents
+		l.paid -= v.FeeCents
 	}
 	return nil
 }
