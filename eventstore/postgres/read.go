@@ -141,13 +141,21 @@ func (s *Store) ReadAll(ctx context.Context, from eventstore.Cursor, limit int) 
 	return events, nil
 }
 
+// pendingSQL is not an EXISTS: the generic plan of that (pgx prepares its
+// statements, and PostgreSQL switches a prepared statement to a generic plan
+// after five runs) is a sequential scan from the start of the table, slower
+// as the log grows — 8 ms a call at 20,000 events, most of PostgreSQL's time
+// under make bench. ORDER BY and LIMIT keep it on the (xid, position) index.
+const pendingSQL = `SELECT (SELECT position FROM events WHERE (xid, position) > ($1, $2)
+	ORDER BY xid, position LIMIT 1) IS NOT NULL`
+
 // pending reports whether committed events exist after c that ReadAll did
 // not return: they wait above the horizon for an older transaction to finish,
 // or the horizon passed them just after ReadAll's snapshot. Either way the
 // caller should read again soon: no notification will tell it when.
 func (s *Store) pending(ctx context.Context, c eventstore.Cursor) (bool, error) {
 	var pending bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE (xid, position) > ($1, $2))`, c.Major, int64(c.Minor)).Scan(&pending)
+	err := s.pool.QueryRow(ctx, pendingSQL, c.Major, int64(c.Minor)).Scan(&pending)
 	return pending, err
 }
 

@@ -411,6 +411,9 @@ func (a *App) Close() {
 	a.closed = true
 	a.cancel()
 	a.wg.Wait()
+	if a.Runner != nil {
+		a.Runner.Wait() // the projectors write the checkpoints of batches they skipped before the pool goes
+	}
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		a.closers[i]()
 	}
