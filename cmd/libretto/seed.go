@@ -30,7 +30,7 @@ seeds, since the demo's payroll runs read them.`,
 			}
 			// Payroll runs find the services to pay through the read models,
 			// so the projectors run here too (beside any server: safe).
-			if err := a.Runner.Start(cmd.Context()); err != nil {
+			if err := a.StartProjectors(); err != nil { // stopped by Close, which then waits for them
 				return err
 			}
 			if err := seed.Seed(cmd.Context(), a.Commands, time.Now(), seed.WaitFor(a.Runner.WaitFor)); err != nil {

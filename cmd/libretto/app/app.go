@@ -108,6 +108,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
+// StartProjectors runs the projectors until Close, for a tool that needs
+// its read models to follow what it appends.
+func (a *App) StartProjectors() error { return a.Runner.Start(a.ctx) }
+
 // start runs the projectors and builds the HTTP handler.
 func (a *App) start(ctx context.Context) error {
 	if err := a.Runner.Start(a.ctx); err != nil {
