@@ -36,9 +36,9 @@ type request struct {
 	// the unique index on event_id still refuses a stored id, and a refused
 	// or failed first try is tried again with the lookup.
 	checkIDs bool
-	out     []eventstore.Event
-	err     error
-	done    chan struct{} // closed when out or err is set (group commit)
+	out      []eventstore.Event
+	err      error
+	done     chan struct{} // closed when out or err is set (group commit)
 }
 
 // Append implements eventstore.Store in one transaction and two round trips:
