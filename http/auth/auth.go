@@ -13,6 +13,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/inps/libretto/commands"
 )
@@ -25,6 +26,9 @@ var ErrInvalidToken = errors.New("auth: invalid token")
 type Principal struct {
 	Subject string          // upper-case codice fiscale, or a system name
 	Roles   []commands.Role // at least one
+	// Expires is when the token stops being valid; Cached keeps a principal
+	// no longer than that, and not at all when it is zero.
+	Expires time.Time
 }
 
 // Has reports whether p holds role r.

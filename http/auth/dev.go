@@ -97,5 +97,9 @@ func (d *Dev) Authenticate(_ context.Context, token string) (Principal, error) {
 	if c.Subject == "" || len(roles) == 0 {
 		return Principal{}, fmt.Errorf("%w: no subject or role", ErrInvalidToken)
 	}
-	return Principal{Subject: c.Subject, Roles: roles}, nil
+	p := Principal{Subject: c.Subject, Roles: roles}
+	if c.ExpiresAt != nil {
+		p.Expires = c.ExpiresAt.Time
+	}
+	return p, nil
 }

@@ -108,7 +108,9 @@ func (o *OIDC) Authenticate(ctx context.Context, token string) (Principal, error
 	if len(roles) == 0 {
 		return Principal{}, fmt.Errorf("%w: no known role in %q", ErrInvalidToken, o.cfg.RolesClaim)
 	}
-	return Principal{Subject: subject, Roles: roles}, nil
+	// Expires is the token's own expiry, without the verifier's skew: past
+	// it, Cached asks the verifier again, which may still accept it.
+	return Principal{Subject: subject, Roles: roles, Expires: idt.Expiry}, nil
 }
 
 // lookup follows a dotted path into nested claims.

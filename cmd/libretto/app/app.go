@@ -150,6 +150,7 @@ func (a *App) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	authn = auth.NewCached(authn, 10_000, nil)
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	apiServer, err := api.New(api.Config{
