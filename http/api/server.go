@@ -76,7 +76,7 @@ type Config struct {
 
 	// Auth verifies bearer tokens. Nil means development mode with a random
 	// per-process key. POST /api/v1/dev/token exists only when Auth is an
-	// *auth.Dev.
+	// *auth.Dev (possibly behind auth.Cached).
 	Auth auth.Authenticator
 
 	Logger   *slog.Logger         // default: discard
@@ -212,7 +212,7 @@ func (s *Server) routes() chi.Router {
 		r.Get("/healthz", s.healthz)
 		r.Get("/readyz", s.readyz)
 		r.Method(http.MethodGet, "/metrics", s.metrics.handler(s.cfg.Registry))
-		if dev, ok := s.cfg.Auth.(*auth.Dev); ok {
+		if dev, ok := auth.DevOf(s.cfg.Auth); ok {
 			r.Post("/dev/token", s.devToken(dev))
 		}
 

@@ -58,6 +58,24 @@ func (c *Cached) Authenticate(ctx context.Context, token string) (Principal, err
 	return p, nil
 }
 
+// Unwrap returns the Authenticator c asks.
+func (c *Cached) Unwrap() Authenticator { return c.next }
+
+// DevOf returns the development authenticator behind a, if it is one
+// (directly or through Cached).
+func DevOf(a Authenticator) (*Dev, bool) {
+	for {
+		switch t := a.(type) {
+		case *Dev:
+			return t, true
+		case interface{ Unwrap() Authenticator }:
+			a = t.Unwrap()
+		default:
+			return nil, false
+		}
+	}
+}
+
 // evict drops the expired entries, or an arbitrary one when none has
 // expired; c.mu must be held.
 func (c *Cached) evict(now time.Time) {

@@ -94,3 +94,13 @@ func TestDevTokensCarryTheirExpiry(t *testing.T) {
 		t.Errorf("Expires = %v, want the token's exp %v", p.Expires, exp)
 	}
 }
+
+func TestDevOfFindsTheDevelopmentAuthenticatorBehindTheCache(t *testing.T) {
+	d := NewDev(DevConfig{})
+	if got, ok := DevOf(NewCached(d, 1, nil)); !ok || got != d {
+		t.Errorf("DevOf(Cached(dev)) = %v, %v", got, ok)
+	}
+	if _, ok := DevOf(NewCached(&countingAuth{}, 1, nil)); ok {
+		t.Error("DevOf found a development authenticator behind another one")
+	}
+}
