@@ -27,15 +27,95 @@ func (p *Portal) backofficeRoutes() {
 	p.handle("POST /backoffice/pagamenti", operators, p.boPayroll)
 	p.handle("GET /backoffice/versamenti", operators, p.boDepositForm)
 	p.handle("POST /backoffice/versamenti", operators, p.boDeposit)
+	p.deathRoutes()
 }
 
+// worklistPageSize is how many rows of the worklist one page shows.
+const worklistPageSize = 25
+
+// worklistPage is one page of the worklist. Its three lists are read as one
+// queue in the order an operator works them (claims to validate, refunds to
+// approve, refunds to pay, each oldest first), and a page is 25 rows of that
+// queue: a section shows the rows of it that fall on the page, its total and,
+// when none do, the page where its rows start.
+type worklistPage struct {
+	Claims    []projections.WorklistClaim
+	ToApprove []projections.WorklistRefund
+	ToPay     []projections.WorklistRefund
+	// Sections are the totals and first pages of the three lists, in order.
+	Sections [3]worklistSection
+	Total    int
+	Page     int
+	Pages    int
+}
+
+type worklistSection struct {
+	Total     int
+	FirstPage int
+}
+
+// Prev and Next are the neighbouring pages, 0 when there is none.
+func (w worklistPage) Prev() int {
+	if w.Page > 1 {
+		return w.Page - 1
+	}
+	return 0
+}
+
+func (w worklistPage) Next() int {
+	if w.Page < w.Pages {
+		return w.Page + 1
+	}
+	return 0
+}
+
+// Elsewhere is what section i shows when none of its rows is on this page:
+// empty when it has none, else a link to the page where they start.
+func (w worklistPage) Elsewhere(i int, empty string) worklistElsewhere {
+	return worklistElsewhere{Section: w.Sections[i], Page: w.Page, Empty: empty}
+}
+
+type worklistElsewhere struct {
+	Section worklistSection
+	Page    int
+	Empty   string
+}
+
+// paginateWorklist cuts page (1-based, clamped to the pages there are) out
+// of wl. projections.Queries.Worklist answers the whole worklist and
+// projections/ is not the portal's to change, so the page is cut here: the
+// page is shorter, but the query still reads every row (a LIMIT/OFFSET query
+// in projections would spare that).
+func paginateWorklist(wl projections.Worklist, page int) worklistPage {
+	lens := [3]int{len(wl.ClaimsToValidate), len(wl.RefundsToApprove), len(wl.RefundsToPay)}
+	d := worklistPage{Total: lens[0] + lens[1] + lens[2]}
+	d.Pages = max(1, (d.Total+worklistPageSize-1)/worklistPageSize)
+	d.Page = min(max(page, 1), d.Pages)
+	from, to := (d.Page-1)*worklistPageSize, d.Page*worklistPageSize
+	offset := 0
+	var lo, hi [3]int
+	for i, n := range lens {
+		d.Sections[i] = worklistSection{Total: n, FirstPage: offset/worklistPageSize + 1}
+		lo[i] = min(max(from-offset, 0), n)
+		hi[i] = min(max(to-offset, 0), n)
+		offset += n
+	}
+	d.Claims = wl.ClaimsToValidate[lo[0]:hi[0]]
+	d.ToApprove = wl.RefundsToApprove[lo[1]:hi[1]]
+	d.ToPay = wl.RefundsToPay[lo[2]:hi[2]]
+	return d
+}
+
+// worklist shows a page (?pagina=N) of the worklist; a page that is not a
+// number is the first, one past the end the last.
 func (p *Portal) worklist(w http.ResponseWriter, r *http.Request) {
 	wl, err := p.cfg.Queries.Worklist(r.Context())
 	if err != nil {
 		p.serverError(w, r, err)
 		return
 	}
-	p.render(w, r, "bo_worklist", wl)
+	page, _ := strconv.Atoi(r.URL.Query().Get("pagina"))
+	p.render(w, r, "bo_worklist", paginateWorklist(wl, page))
 }
 
 type boClaimData struct {

@@ -83,6 +83,7 @@ func TestScreenshots(t *testing.T) {
 	s.login(seed.OperatorCF, commands.RoleOperator)
 	shot("bo-worklist", "/backoffice")
 	shot("bo-claim", firstLink(`#da-convalidare a`))
+	shot("bo-death", firstLink(`#rettifica-decesso`))
 	shot("bo-worklist", "/backoffice")
 	shot("bo-refund", firstLink(`#da-approvare a`))
 	shot("bo-reverse", "/backoffice/storno")

@@ -1,0 +1,132 @@
+package portal
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/projections"
+)
+
+// The operator's correction of a date of death (rettifica della data di
+// decesso), reached from a claim: form → riepilogo → Conferma, like the
+// heir's refund. The command corrects the deceased's booklet and every claim
+// on it at once, so the pages say so.
+
+type deathData struct {
+	Claim projections.Claim
+	Form  *Form
+}
+
+func (p *Portal) deathRoutes() {
+	p.handle("GET /backoffice/pratiche/{id}/decesso", operators, p.boDeathForm)
+	p.handle("POST /backoffice/pratiche/{id}/decesso/riepilogo", operators, p.boDeathReview)
+	p.handle("POST /backoffice/pratiche/{id}/decesso", operators, p.boDeathCorrect)
+}
+
+// boDeathForm offers the correction; coming back from the riepilogo
+// ("Modifica") it keeps what was typed.
+func (p *Portal) boDeathForm(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.loadClaim(w, r)
+	if !ok {
+		return
+	}
+	f := newForm()
+	f.Set("date_of_death", r.URL.Query().Get("date_of_death"))
+	f.Set("reason", r.URL.Query().Get("reason"))
+	p.render(w, r, "bo_death", deathData{Claim: c, Form: f})
+}
+
+// readDeath reads the form: a real date and a reason.
+func readDeath(f *Form) string {
+	dod := f.Date("date_of_death")
+	f.Required("date_of_death", "reason")
+	return dod
+}
+
+// checkDeath refuses, before the confirmation, what the command would
+// refuse and the operator can see coming: a future date, the date already
+// recorded, a prior service of this claim ending after it. Prior services
+// of the deceased's other claims are the command's to check.
+func (p *Portal) checkDeath(f *Form, c projections.Claim) {
+	dod := readDeath(f)
+	if f.Err("date_of_death") != "" {
+		return
+	}
+	switch {
+	case dod > p.today():
+		f.Fail("date_of_death", messages[domain.CodeFutureDate])
+	case dod == c.DateOfDeath:
+		f.Fail("date_of_death", sameDeathDate)
+	default:
+		for _, s := range c.PriorServices {
+			if (s.Status == "recorded" || s.Status == "paid") && s.EndDate > dod {
+				f.Fail("date_of_death", serviceAfterCorrectedDeath)
+				return
+			}
+		}
+	}
+}
+
+const (
+	sameDeathDate              = "È già la data del decesso registrata: indica la data corretta."
+	serviceAfterCorrectedDeath = "Una prestazione pregressa inserita da un erede termina dopo questa data: stornala prima di rettificare la data del decesso."
+)
+
+// boDeathReview shows what will be recorded: the confirmation step.
+func (p *Portal) boDeathReview(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.loadClaim(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	p.checkDeath(f, c)
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_death", deathData{Claim: c, Form: f})
+		return
+	}
+	p.render(w, r, "bo_death_confirm", deathData{Claim: c, Form: f})
+}
+
+func (p *Portal) boDeathCorrect(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.loadClaim(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	// The rules are the command's to apply here, not checkDeath's: a double
+	// click on Conferma must reach the command, whose idempotency key answers
+	// the first result, rather than be told the date is already recorded.
+	readDeath(f)
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_death", deathData{Claim: c, Form: f})
+		return
+	}
+	res, err := p.cfg.Commands.CorrectDateOfDeath(r.Context(), p.meta(r, f), commands.CorrectDateOfDeath{
+		DeceasedCF: c.DeceasedCF, DateOfDeath: f.Get("date_of_death"), Reason: f.Get("reason"),
+	})
+	if err != nil {
+		var de *domain.Error
+		switch {
+		case errors.As(err, &de) && de.Code == domain.CodeServiceAfterDeath:
+			f.Fail("date_of_death", serviceAfterCorrectedDeath)
+		case errors.As(err, &de) && de.Code == domain.CodeInvalidState:
+			// Another operator recorded this date since the page was read.
+			f.Fail("date_of_death", sameDeathDate)
+		case !applyError(f, err, "date_of_death", "reason"):
+			p.commandFailed(w, r, err)
+			return
+		}
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_death", deathData{Claim: c, Form: f})
+		return
+	}
+	p.waitFor(r, res)
+	from := "dal " + civilDate(c.DateOfDeath) + " "
+	if c.DateOfDeath == f.Get("date_of_death") { // a repeated Conferma, answered by the first
+		from = ""
+	}
+	setFlash(r, "success", "Data del decesso rettificata "+from+"al "+civilDate(f.Get("date_of_death"))+
+		" sul libretto di "+c.DeceasedCF+" e su tutte le pratiche dei suoi eredi.")
+	p.redirect(w, r, "/backoffice/pratiche/"+c.ClaimID)
+}
