@@ -8,10 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/inps/libretto/eventstore"
-	"github.com/inps/libretto/eventstore/postgres/pgtest"
 	"github.com/inps/libretto/eventstore/storetest"
 )
 
@@ -26,16 +23,7 @@ func TestSubscriptionQueriesStayOnTheIndexWhenPrepared(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
-	if err := Migrate(ctx, url); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	s := New(pool)
+	s, pool := newInternalStore(t)
 	for i := range 20 {
 		if _, err := s.Append(ctx, eventstore.StreamAppend{Stream: fmt.Sprintf("s-%d", i), Events: storetest.Events("E", 1000)}); err != nil {
 			t.Fatal(err)

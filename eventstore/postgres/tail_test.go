@@ -6,10 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/inps/libretto/eventstore"
-	"github.com/inps/libretto/eventstore/postgres/pgtest"
 )
 
 // consecutive returns n events with consecutive cursors after c, as one read would.
@@ -107,16 +104,7 @@ func TestTailMemo(t *testing.T) {
 func TestJoinerReadsAgainWhenTheSharedReadFails(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	url := pgtest.NewDatabase(t)
-	if err := Migrate(ctx, url); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	s := New(pool)
+	s, _ := newInternalStore(t)
 	appended, err := s.Append(ctx, eventstore.StreamAppend{Stream: "s", Events: []eventstore.EventData{{
 		ID: [16]byte{1}, Type: "E", SchemaVersion: 1, Data: []byte(`{}`), OccurredAt: time.Now()}}})
 	if err != nil {

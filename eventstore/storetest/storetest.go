@@ -692,22 +692,16 @@ func collect(t *testing.T, sub eventstore.Subscription, n int) []eventstore.Even
 	return out
 }
 
-func testConcurrentWritersSubscriber(t *testing.T, s eventstore.Store) {
-	ctx := ctxT(t)
-	const writers, appends = 32, 15
-	sub, err := s.Subscribe(ctx, eventstore.Cursor{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
-
+// writeConcurrently starts writers goroutines, each making appends
+// two-event appends, and returns the function that waits for them. Each
+// append touches the writer's own stream and one of four shared streams, so
+// transactions both interleave and contend.
+func writeConcurrently(ctx context.Context, t *testing.T, s eventstore.Store, writers, appends int) (wait func()) {
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
 			own := fmt.Sprintf("writer-%d", w)
 			for i := range appends {
-				// Each append touches the writer's own stream and one of four
-				// shared streams, so transactions both interleave and contend.
 				shared := fmt.Sprintf("shared-%d", (w+i)%4)
 				_, err := appendAll(ctx, s,
 					one(own, eventstore.ExpectedVersion(i), Event("Own", i)),
@@ -720,10 +714,22 @@ func testConcurrentWritersSubscriber(t *testing.T, s eventstore.Store) {
 			}
 		})
 	}
+	return wg.Wait
+}
 
+func testConcurrentWritersSubscriber(t *testing.T, s eventstore.Store) {
+	ctx := ctxT(t)
+	const writers, appends = 32, 15
+	sub, err := s.Subscribe(ctx, eventstore.Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+
+	wait := writeConcurrently(ctx, t, s, writers, appends)
 	total := writers * appends * 2
 	got := collect(t, sub, total)
-	wg.Wait()
+	wait()
 
 	seen := make(map[uuid.UUID]bool, total)
 	versions := map[string]int64{}

@@ -84,27 +84,11 @@ func testSubscriptionsTogether(t *testing.T, s eventstore.Store) {
 
 	got := make([][]eventstore.Event, len(subs))
 	errs := make([]error, len(subs))
-	var readers, wg sync.WaitGroup
+	var readers sync.WaitGroup
 	for i, sub := range subs {
 		readers.Go(func() { got[i], errs[i] = drain(ctx, sub, total, maxes[i]) })
 	}
-	for w := range writers {
-		wg.Go(func() {
-			own := fmt.Sprintf("writer-%d", w)
-			for i := range appends {
-				shared := fmt.Sprintf("shared-%d", (w+i)%4)
-				_, err := appendAll(ctx, s,
-					one(own, eventstore.ExpectedVersion(i), Event("Own", i)),
-					one(shared, eventstore.Any, Event("Shared", i)),
-				)
-				if err != nil {
-					t.Errorf("writer %d append %d: %v", w, i, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	writeConcurrently(ctx, t, s, writers, appends)()
 	readers.Wait()
 
 	log, err := s.ReadAll(ctx, eventstore.Cursor{}, total+10)
