@@ -175,21 +175,48 @@ func (s *Store) CursorOf(ctx context.Context, position int64) (eventstore.Cursor
 	return eventstore.Cursor{Major: xid, Minor: uint64(position)}, nil
 }
 
+// headSQL counts the events from transaction id $1 on, split at the
+// horizon $2, and reads the highest position and the last event in cursor
+// order (both from an index end).
+const headSQL = `
+	SELECT c.below, c.above, coalesce((SELECT max(position) FROM events), 0), l.xid, l.position, l.recorded_at
+	FROM (SELECT count(*) FILTER (WHERE xid < $2::text::xid8) AS below, count(*) FILTER (WHERE xid >= $2::text::xid8) AS above
+		FROM events WHERE xid >= $1::text::xid8) c
+	LEFT JOIN LATERAL (SELECT xid, position, recorded_at FROM events ORDER BY xid DESC, position DESC LIMIT 1) l ON true`
+
 // Head implements eventstore.Store: every committed event counts, including
 // those a subscription can reach only once older transactions finish.
+//
+// Counting the whole table on every call (a sequential scan: /readyz, every
+// metrics scrape and `projections status` call it) grows with the log, so the
+// store keeps the count of the events below a horizon it saw: those are final
+// (every transaction below the horizon has finished), and a later call counts
+// only from that horizon on, along the (xid, position) index.
 func (s *Store) Head(ctx context.Context) (eventstore.Head, error) {
+	// Under the lock, the horizons of successive calls never go down (new
+	// transaction ids are above any horizon already seen).
+	s.headMu.Lock()
+	defer s.headMu.Unlock()
+	var hz string
+	if err := s.pool.QueryRow(ctx, horizon).Scan(&hz); err != nil {
+		return eventstore.Head{}, fmt.Errorf("eventstore head: horizon: %w", err)
+	}
+	from := s.counted.horizon
+	if from == "" {
+		from = "0"
+	}
 	var h eventstore.Head
+	var below, above int64
 	var xid *uint64
 	var position *int64
 	var recorded *time.Time
-	err := s.pool.QueryRow(ctx, `
-		SELECT c.n, coalesce(c.maxpos, 0), l.xid, l.position, l.recorded_at
-		FROM (SELECT count(*) AS n, max(position) AS maxpos FROM events) c
-		LEFT JOIN LATERAL (SELECT xid, position, recorded_at FROM events ORDER BY xid DESC, position DESC LIMIT 1) l ON true`).
-		Scan(&h.Events, &h.Position, &xid, &position, &recorded)
+	err := s.pool.QueryRow(ctx, headSQL, from, hz).Scan(&below, &above, &h.Position, &xid, &position, &recorded)
 	if err != nil {
 		return eventstore.Head{}, fmt.Errorf("eventstore head: %w", err)
 	}
+	s.counted.events += below
+	s.counted.horizon = hz
+	h.Events = s.counted.events + above
 	if xid != nil {
 		h.Cursor = eventstore.Cursor{Major: *xid, Minor: uint64(*position)}
 		h.RecordedAt = recorded.UTC()

@@ -67,6 +67,14 @@ type Store struct {
 	tail      *tail // the subscriptions' shared reads (tail.go), while there are any
 
 	group *group // nil unless WithGroupCommit
+
+	// counted is what Head has counted: the events below a horizon it saw,
+	// which are final, so that it counts only from there on.
+	headMu  sync.Mutex
+	counted struct {
+		horizon string // an xid8, as text; "" before the first count
+		events  int64
+	}
 }
 
 var _ eventstore.Store = (*Store)(nil)
