@@ -100,6 +100,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			s.metrics.commands.WithLabelValues(st.command, outcome).Inc()
 		}
+		level := slog.LevelInfo
+		if route == "/healthz" || route == "/readyz" || route == "/metrics" ||
+			route == Prefix+"/healthz" || route == Prefix+"/readyz" || route == Prefix+"/metrics" {
+			level = slog.LevelDebug // probes and scrapes would drown the log
+		}
+		if !s.log.Enabled(r.Context(), level) {
+			return // nothing to mask, format and allocate for a line nobody reads
+		}
 		attrs := []any{
 			"request_id", st.id.String(), "method", r.Method, "route", route,
 			"path", maskCFs(r.URL.Path), "status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000,
@@ -109,11 +117,6 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		if st.outcome != "" && st.outcome != "ok" {
 			attrs = append(attrs, "code", st.outcome)
-		}
-		level := slog.LevelInfo
-		if route == "/healthz" || route == "/readyz" || route == "/metrics" ||
-			route == Prefix+"/healthz" || route == Prefix+"/readyz" || route == Prefix+"/metrics" {
-			level = slog.LevelDebug // probes and scrapes would drown the log
 		}
 		s.log.Log(r.Context(), level, "http request", attrs...)
 	})
