@@ -1,63 +1,13 @@
 package api_test
 
 import (
-	"bytes"
-	"context"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/inps/libretto/commands"
-	"github.com/inps/libretto/eventstore/postgres"
-	"github.com/inps/libretto/eventstore/postgres/pgtest"
-	"github.com/inps/libretto/http/api"
-	"github.com/inps/libretto/projections"
 )
-
-// newFamilyStack is newStack with the Portale delle Famiglie extension.
-func newFamilyStack(t *testing.T) *stack {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	url := pgtest.NewDatabase(t)
-	if err := postgres.Migrate(ctx, url); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	store := postgres.New(pool)
-	logs := &bytes.Buffer{}
-	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
-	runner := projections.NewRunner(pool, store, logger)
-	if err := runner.Start(ctx); err != nil {
-		t.Fatalf("projections: %v", err)
-	}
-	h := commands.NewHandler(store, postgres.NewIdempotency(pool), postgres.NewDocuments(pool))
-	srv, err := api.New(api.Config{
-		Commands: h, Queries: runner.Queries(), Store: store, Logger: logger,
-		Now:        func() time.Time { return testNow },
-		Extensions: []api.Extension{api.Family{}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &stack{t: t, logs: logs, seen: &recorder{}}
-	s.srv = httptest.NewServer(srv)
-	t.Cleanup(s.srv.Close)
-	t.Cleanup(func() { s.seen.check(t) })
-	return s
-}
 
 func TestFamilyRoutes(t *testing.T) {
 	t.Parallel()
-	s := newFamilyStack(t)
+	s := newStack(t) // the API always serves the family routes (SPEC §6)
 	parent, child := s.cf(), s.cf()
 	sys := s.system()
 
@@ -147,7 +97,7 @@ func TestFamilyRoutes(t *testing.T) {
 
 func TestSimulatorAndAssistantRoutes(t *testing.T) {
 	t.Parallel()
-	s := newFamilyStack(t)
+	s := newStack(t) // the API always serves the family routes (SPEC §6)
 
 	auu := s.post("/simulators/auu", "", map[string]any{
 		"year": 2026, "isee_cents": 1000000, "on_date": "2026-03-10",
