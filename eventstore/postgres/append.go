@@ -42,8 +42,8 @@ type request struct {
 }
 
 // Append implements eventstore.Store in one transaction and two round trips:
-// BEGIN, the streams' locks, their heads and the known event ids; then the
-// insert and COMMIT (with the notification riding along, see queueNotify).
+// BEGIN, the streams' locks, their heads and, on a retry, the known event
+// ids (see request.checkIDs); then the insert and COMMIT (with the notification riding along, see queueNotify).
 // With WithGroupCommit, concurrent appends share that transaction.
 func (s *Store) Append(ctx context.Context, appends ...eventstore.StreamAppend) ([]eventstore.Event, error) {
 	n, err := eventstore.Validate(appends)
@@ -137,7 +137,7 @@ func (s *Store) commitOnce(ctx context.Context, reqs []*request) (retry bool) {
 	slices.Sort(streams)
 	streams = slices.Compact(streams)
 
-	// Round trip 1: lock, then read heads and known ids. Nothing is written
+	// Round trip 1: lock, then read heads (and known ids on a retry). Nothing is written
 	// yet, so the transaction has no id until the locks are held.
 	var b pgx.Batch
 	b.Queue("BEGIN")
