@@ -115,6 +115,7 @@ func run(ctx context.Context) error {
 	}
 	logf("load: RecordService and InsertPriorService, %d clients, %s", opts.Clients, opts.Duration)
 	xactBefore := commits(ctx, db.url)
+	cpuBefore := sampleCPU(srv.cmd.Process.Pid)
 	profiled := make(chan error, 1)
 	if profile != "" {
 		go func() { profiled <- cpuProfile(ctx, pprofAddr, profile, max(1, seconds-2)) }()
@@ -127,6 +128,7 @@ func run(ctx context.Context) error {
 			logf("CPU profile of the server under load in %s", profile)
 		}
 	}
+	cpuAfter := sampleCPU(srv.cmd.Process.Pid)
 	xacts := commits(ctx, db.url) - xactBefore
 	res.CommandsPerS = float64(st.ok) / st.elapsed.Seconds()
 	if res.PgbenchInsertTPS > 0 {
@@ -159,10 +161,12 @@ func run(ctx context.Context) error {
 	row("commands (201)", fmt.Sprintf("%.0f /s  (%d in %.1f s: %d RecordService, %d InsertPriorService)", res.CommandsPerS, st.ok, st.elapsed.Seconds(), st.record, st.prior))
 	row("ratio commands / pgbench", fmt.Sprintf("%.2f", res.Ratio))
 	row("command latency p50 / p99", fmt.Sprintf("%.1f / %.1f ms", res.CommandP50Ms, res.CommandP99Ms))
+	row("  of which InsertPriorService", fmt.Sprintf("%.1f / %.1f ms", ms(percentile(st.priorLatencies, 0.5)), ms(percentile(st.priorLatencies, 0.99))))
 	row("errors (non-201 or transport)", fmt.Sprintf("%d %s", res.Errors, st.errorSummary()))
 	if st.ok > 0 {
 		row("PostgreSQL transactions per command", fmt.Sprintf("%.1f (commits in the load window, projectors and lag reads included)", float64(xacts)/float64(st.ok)))
 	}
+	row("CPU per command", cpuPerCommand(cpuBefore, cpuAfter, st.ok))
 	row("projection lag p50 / p99", fmt.Sprintf("%.1f / %.1f ms (%d samples, %d missing)", ms(percentile(st.lags, 0.5)), res.ProjectionLagP99Ms, len(st.lags), st.lagMissing))
 	row("rebuild (all projections)", fmt.Sprintf("%.0f events/s  (%d events in %.1f s; seeded %d in %.1f s)", res.RebuildEventsPerS, rb.events, rb.took.Seconds(), rb.seeded, rb.seedTook.Seconds()))
 	row("server peak RSS (VmHWM)", fmt.Sprintf("%.1f MiB", res.ServerRSSMiB))

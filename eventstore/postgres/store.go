@@ -67,6 +67,7 @@ type Store struct {
 	tail      *tail // the subscriptions' shared reads (tail.go), while there are any
 
 	group *group // nil unless WithGroupCommit
+	pace  time.Duration
 
 	// counted is what Head has counted: the events below a horizon it saw,
 	// which are final, so that it counts only from there on.
@@ -81,6 +82,15 @@ var _ eventstore.Store = (*Store)(nil)
 
 // Option configures a Store.
 type Option func(*Store)
+
+// WithReadPace spaces the subscriptions' reads at the head of the log at
+// least pace apart (0, the default, reads on every notification). Under
+// load every group commit notifies; a pace lets one read, one horizon check
+// and one projector transaction serve several commits, for a projection lag
+// up to pace longer. Catching up is never paced.
+func WithReadPace(pace time.Duration) Option {
+	return func(s *Store) { s.pace = max(pace, 0) }
+}
 
 // New returns a store over pool. The schema must be in place (Migrate).
 func New(pool *pgxpool.Pool, opts ...Option) *Store {

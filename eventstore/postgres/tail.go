@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/inps/libretto/eventstore"
 )
@@ -45,6 +46,9 @@ type tail struct {
 	after map[eventstore.Cursor]uint64 // predecessor cursor → index of its event in ring (mod tailEvents)
 	reads map[eventstore.Cursor]*tailRead
 	seq   uint64 // of the last read started
+	// paceUntil is when the next read may start: pace after the start of
+	// the last read that reached the head of the log (see pace).
+	paceUntil time.Time
 
 	queries atomic.Int64 // reads issued, for tests
 }
@@ -104,7 +108,25 @@ func (t *tail) begin(c eventstore.Cursor, max int, seen uint64) (events []events
 
 // run performs r at cursor c with the leader's ctx and limit and publishes
 // its result. If it fails, those who joined it read again themselves.
+//
+// A read waits first until the store's pace has passed since the last read
+// that reached the head: a live subscription then reads what a few
+// notifications announced at once instead of one group commit at a time
+// (see WithReadPace). Subscriptions that join the read wait with it. A read
+// that fills its limit (catching up) sets no pace for the next.
 func (t *tail) run(ctx context.Context, r *tailRead, c eventstore.Cursor, limit int) {
+	t.mu.Lock()
+	wait := time.Until(t.paceUntil)
+	t.mu.Unlock()
+	if wait > 0 {
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		timer.Stop()
+	}
+	started := time.Now()
 	t.queries.Add(1)
 	events, err := t.store.ReadAll(ctx, c, limit)
 	var held bool
@@ -118,6 +140,9 @@ func (t *tail) run(ctx context.Context, r *tailRead, c eventstore.Cursor, limit 
 		events[i].Hash = slices.Clip(events[i].Hash)
 	}
 	t.mu.Lock()
+	if err == nil && len(events) < limit {
+		t.paceUntil = started.Add(t.store.pace)
+	}
 	r.events, r.held, r.err = events, held, err
 	if err == nil && len(events) > 0 {
 		t.remember(c, events)

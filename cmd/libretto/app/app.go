@@ -269,10 +269,11 @@ func openStore(ctx context.Context, cfg Config, pool *pgxpool.Pool, onClose func
 		onClose(func() { _ = s.Close() })
 		return s, nil
 	}
+	opts := []pgstore.Option{pgstore.WithReadPace(cfg.ReadPace)}
 	if cfg.GroupCommit > 0 {
-		return pgstore.New(pool, pgstore.WithGroupCommit(cfg.GroupCommit)), nil
+		opts = append(opts, pgstore.WithGroupCommit(cfg.GroupCommit))
 	}
-	return pgstore.New(pool), nil
+	return pgstore.New(pool, opts...), nil
 }
 
 func (a *App) authenticator(ctx context.Context) (auth.Authenticator, error) {

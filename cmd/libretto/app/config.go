@@ -64,6 +64,12 @@ type Config struct {
 	// (LIBRETTO_GROUP_COMMIT: a number, true, or 0/false; FromEnv's
 	// default is 2, a Config built directly has it off).
 	GroupCommit int
+	// ReadPace spaces the projectors' reads at the head of the PostgreSQL
+	// log (LIBRETTO_READ_PACE, a Go duration; FromEnv's default is 20ms, a
+	// Config built directly reads on every notification): one read and one
+	// projector transaction then serve the commits of that interval, for a
+	// lag up to that much longer (docs/performance.md).
+	ReadPace time.Duration
 	// PprofAddr, when set, serves net/http/pprof there (LIBRETTO_PPROF,
 	// e.g. 127.0.0.1:6060): for profiling make bench, never exposed.
 	PprofAddr string
@@ -92,6 +98,10 @@ func FromEnv() Config {
 			group = 0
 		}
 	}
+	pace := 20 * time.Millisecond
+	if d, err := time.ParseDuration(os.Getenv("LIBRETTO_READ_PACE")); err == nil && d >= 0 {
+		pace = d
+	}
 	return Config{
 		DatabaseURL:      os.Getenv("DATABASE_URL"),
 		Addr:             addr,
@@ -109,6 +119,7 @@ func FromEnv() Config {
 		Seed:             seed,
 		LogLevel:         os.Getenv("LOG_LEVEL"),
 		GroupCommit:      group,
+		ReadPace:         pace,
 		PprofAddr:        os.Getenv("LIBRETTO_PPROF"),
 	}
 }
