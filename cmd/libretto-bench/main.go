@@ -16,6 +16,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -91,7 +92,8 @@ func run(ctx context.Context) error {
 	}
 
 	// BENCH_PROFILE=file: the server serves pprof and the bench saves a
-	// CPU profile of the load's window there (go tool pprof bin/libretto file).
+	// CPU profile of the load's window there (go tool pprof bin/libretto file),
+	// and the window's allocations in file.allocs.
 	var env []string
 	profile := os.Getenv("BENCH_PROFILE")
 	pprofAddr := ""
@@ -118,7 +120,12 @@ func run(ctx context.Context) error {
 	cpuBefore := sampleCPU(srv.cmd.Process.Pid)
 	profiled := make(chan error, 1)
 	if profile != "" {
-		go func() { profiled <- cpuProfile(ctx, pprofAddr, profile, max(1, seconds-2)) }()
+		go func() {
+			allocs := make(chan error, 1)
+			go func() { allocs <- allocProfile(ctx, pprofAddr, profile+".allocs", max(1, seconds-2)) }()
+			err := cpuProfile(ctx, pprofAddr, profile, max(1, seconds-2))
+			profiled <- errors.Join(err, <-allocs)
+		}()
 	}
 	st := runLoad(ctx, cl, pop, opts, true)
 	if profile != "" {
@@ -160,7 +167,8 @@ func run(ctx context.Context) error {
 	row("pgbench event insert (1/tx)", fmt.Sprintf("%.0f tps", res.PgbenchInsertTPS))
 	row("commands (201)", fmt.Sprintf("%.0f /s  (%d in %.1f s: %d RecordService, %d InsertPriorService)", res.CommandsPerS, st.ok, st.elapsed.Seconds(), st.record, st.prior))
 	row("ratio commands / pgbench", fmt.Sprintf("%.2f", res.Ratio))
-	row("command latency p50 / p99", fmt.Sprintf("%.1f / %.1f ms", res.CommandP50Ms, res.CommandP99Ms))
+	row("command latency p50 / p99", fmt.Sprintf("%.1f / %.1f ms (p90 %.1f, p99.9 %.1f, max %.1f)", res.CommandP50Ms, res.CommandP99Ms,
+		ms(percentile(st.latencies, 0.90)), ms(percentile(st.latencies, 0.999)), ms(percentile(st.latencies, 1))))
 	row("  of which InsertPriorService", fmt.Sprintf("%.1f / %.1f ms", ms(percentile(st.priorLatencies, 0.5)), ms(percentile(st.priorLatencies, 0.99))))
 	row("errors (non-201 or transport)", fmt.Sprintf("%d %s", res.Errors, st.errorSummary()))
 	if st.ok > 0 {

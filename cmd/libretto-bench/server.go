@@ -95,7 +95,17 @@ func freeAddr() (string, error) {
 
 // cpuProfile saves seconds of the server's CPU profile to file.
 func cpuProfile(ctx context.Context, addr, file string, seconds int) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, seconds), nil)
+	return saveProfile(ctx, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, seconds), file)
+}
+
+// allocProfile saves the allocations of the next seconds (a delta profile:
+// go tool pprof -sample_index=alloc_space bin/libretto file).
+func allocProfile(ctx context.Context, addr, file string, seconds int) error {
+	return saveProfile(ctx, fmt.Sprintf("http://%s/debug/pprof/allocs?seconds=%d", addr, seconds), file)
+}
+
+func saveProfile(ctx context.Context, url, file string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		return err
 	}

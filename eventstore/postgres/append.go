@@ -223,40 +223,34 @@ func (s *Store) commitOnce(ctx context.Context, reqs []*request) (retry bool) {
 			rows = append(rows, &r.out[i])
 		}
 	}
-	for start := 0; start < len(rows); start += maxInsertRows {
-		chunk := rows[start:min(start+maxInsertRows, len(rows))]
-		args := make([]any, 0, len(chunk)*insertColumns)
-		for _, e := range chunk {
-			args = append(args, e.Stream, e.Version, pgUUID(e.ID), e.Type, e.SchemaVersion, e.Data, e.OccurredAt,
-				e.RecordedAt, e.Actor.ID, e.Actor.Role, pgUUID(e.CorrelationID), pgUUID(e.CausationID), e.Hash)
-		}
-		b.Queue(insertSQL(len(chunk)), args...)
-	}
+	b.Queue(insertEvents, insertArgs(rows)...)
 	b.Queue("COMMIT")
 	queueNotify(&b)
 	br = conn.SendBatch(ctx, &b)
 	committed := false
 	err = func() error {
 		defer br.Close()
+		res, err := br.Query()
+		if err != nil {
+			return err
+		}
 		i := 0
-		for start := 0; start < len(rows); start += maxInsertRows {
-			res, err := br.Query()
-			if err != nil {
+		for res.Next() {
+			var xid uint64
+			if i == len(rows) {
+				res.Close()
+				return errors.New("eventstore append: more rows inserted than events")
+			}
+			e := rows[i]
+			if err := res.Scan(&e.Position, &xid); err != nil {
+				res.Close()
 				return err
 			}
-			for res.Next() {
-				var xid uint64
-				e := rows[i]
-				if err := res.Scan(&e.Position, &xid); err != nil {
-					res.Close()
-					return err
-				}
-				e.Cursor = eventstore.Cursor{Major: xid, Minor: uint64(e.Position)}
-				i++
-			}
-			if err := res.Err(); err != nil {
-				return err
-			}
+			e.Cursor = eventstore.Cursor{Major: xid, Minor: uint64(e.Position)}
+			i++
+		}
+		if err := res.Err(); err != nil {
+			return err
 		}
 		if _, err := br.Exec(); err != nil { // COMMIT
 			return err
