@@ -437,9 +437,14 @@ func (r *Runner) applyLive(ctx context.Context, p Projector, ls *liveState, even
 	for n < len(ls.skipped) && !cp.Cursor.Less(ls.skipped[n].Cursor) {
 		n++
 	}
-	if ls.skipped = ls.skipped[n:]; len(ls.skipped) == 0 {
-		ls.skipped = nil
+	if n == len(ls.skipped) {
+		// All covered: keep the array for the next skipped run (dropping it
+		// each time was 6 % of the server's allocations under make bench).
+		clear(ls.skipped)
+		ls.skipped = ls.skipped[:0]
 		ls.disarm()
+	} else {
+		ls.skipped = ls.skipped[n:]
 	}
 	r.advance(p.Name(), cp)
 	return nil
