@@ -252,6 +252,9 @@ func (s *Store) commitOnce(ctx context.Context, reqs []*request) (retry bool) {
 		if err := res.Err(); err != nil {
 			return err
 		}
+		if i != len(rows) { // an INSERT returns one row per event: never seen, but not assumed
+			return fmt.Errorf("eventstore append: %d rows inserted for %d events", i, len(rows))
+		}
 		if _, err := br.Exec(); err != nil { // COMMIT
 			return err
 		}
