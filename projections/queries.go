@@ -263,42 +263,43 @@ func (q *PGQueries) Dashboard(ctx context.Context, userCF string, today string) 
 		return Dashboard{}, fmt.Errorf("projections: dashboard: today: %w", err)
 	}
 	d := Dashboard{UserCF: userCF, Services: []DashboardService{}, Spending: []MonthSpend{}}
-	var attached int
+	// The booklet and its services in one round trip; committed money is
+	// summed from the services read rather than by a second scan of them.
+	var b pgx.Batch
+	b.Queue(`
+SELECT b.deposited_cents, b.reserved_cents, b.refunded_cents, b.closed, b.date_of_death
+FROM `+table(DashboardProjector, "booklets")+` b WHERE b.user_cf = $1 AND b.registered`, userCF)
+	b.Queue(`
+SELECT service_id, worker_cf, activity, start_date, end_date, centi_hours, vouchers, gross_cents, net_cents,
+	user_cap_cents, year, status, inserted_by_heir, recorded_at, deadline
+FROM `+table(DashboardProjector, "services")+` WHERE user_cf = $1
+ORDER BY recorded_at DESC, service_id`, userCF)
+	br := q.pool.SendBatch(ctx, &b)
+	defer br.Close()
 	var closed bool
 	var dod *string
-	err = q.pool.QueryRow(ctx, `
-SELECT b.deposited_cents, b.reserved_cents, b.refunded_cents, b.claims_attached, b.closed, b.date_of_death,
-	coalesce((SELECT sum(gross_cents) FROM `+table(DashboardProjector, "services")+` s
-		WHERE s.user_cf = b.user_cf AND s.status IN ('recorded', 'paid')), 0)
-FROM `+table(DashboardProjector, "booklets")+` b WHERE b.user_cf = $1 AND b.registered`, userCF).Scan(
-		&d.Booklet.DepositedCents, &d.Booklet.ReservedCents, &d.Booklet.RefundedCents, &attached, &closed, &dod, &d.Booklet.CommittedCents)
+	err = br.QueryRow().Scan(&d.Booklet.DepositedCents, &d.Booklet.ReservedCents, &d.Booklet.RefundedCents, &closed, &dod)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Dashboard{}, ErrNotFound
 	}
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("projections: dashboard: %w", err)
 	}
-	b := &d.Booklet
-	b.AvailableCents = b.DepositedCents - b.CommittedCents - b.ReservedCents - b.RefundedCents
+	bk := &d.Booklet
 	// As the booklet aggregate: the first claim sets the owner deceased for
 	// good; rejecting an heir does not bring the owner back. No event closes
 	// a booklet yet, so "closed" is only set by the closed flag.
 	switch {
 	case closed:
-		b.Status = "closed"
+		bk.Status = "closed"
 	case dod != nil:
-		b.Status = "owner_deceased"
-		b.DateOfDeath = *dod
+		bk.Status = "owner_deceased"
+		bk.DateOfDeath = *dod
 	default:
-		b.Status = "active"
+		bk.Status = "active"
 	}
-	_ = attached
 
-	rows, err := q.pool.Query(ctx, `
-SELECT service_id, worker_cf, activity, start_date, end_date, centi_hours, vouchers, gross_cents, net_cents,
-	user_cap_cents, year, status, inserted_by_heir, recorded_at, deadline
-FROM `+table(DashboardProjector, "services")+` WHERE user_cf = $1
-ORDER BY recorded_at DESC, service_id`, userCF)
+	rows, err := br.Query()
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("projections: dashboard services: %w", err)
 	}
@@ -322,7 +323,11 @@ ORDER BY recorded_at DESC, service_id`, userCF)
 			s.RevocableUntil = deadline
 		}
 		d.Services = append(d.Services, s)
-		if syear != year || (s.Status != StatusRecorded && s.Status != StatusPaid) {
+		if s.Status != StatusRecorded && s.Status != StatusPaid {
+			continue // revoked and reversed services released their money
+		}
+		bk.CommittedCents += s.GrossCents
+		if syear != year {
 			continue
 		}
 		d.Caps.UserNetCents += capCents
@@ -340,6 +345,11 @@ ORDER BY recorded_at DESC, service_id`, userCF)
 	if err := rows.Err(); err != nil {
 		return Dashboard{}, fmt.Errorf("projections: dashboard services: %w", err)
 	}
+	rows.Close()
+	if err := br.Close(); err != nil {
+		return Dashboard{}, fmt.Errorf("projections: dashboard: %w", err)
+	}
+	bk.AvailableCents = bk.DepositedCents - bk.CommittedCents - bk.ReservedCents - bk.RefundedCents
 	sortWorkerCaps(d.Caps.PerWorker)
 	for m := 1; m <= 12; m++ {
 		if g, ok := spend[m]; ok {

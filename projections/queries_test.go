@@ -193,6 +193,9 @@ func TestDashboardFigures(t *testing.T) {
 	if other.Caps.UserNetCents != 0 || len(other.Caps.PerWorker) != 0 {
 		t.Errorf("caps of another year count this year's services: %+v", other.Caps)
 	}
+	if other.Booklet != wantBooklet {
+		t.Errorf("committed money counts the services of every year, not only today's: booklet in 2027 = %+v, want %+v", other.Booklet, wantBooklet)
+	}
 
 	f.emit(ev{b, domain.RefundDisbursed{RefundID: "r1", AmountCents: 62000}})
 	f.sync()

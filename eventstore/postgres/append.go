@@ -264,6 +264,7 @@ func (s *Store) commitOnce(ctx context.Context, reqs []*request) (retry bool) {
 	if committed {
 		// The events are stored; a lost notification only delays
 		// subscribers until their next poll.
+		s.recent.add(rows)
 		return false
 	}
 	if len(reqs) > 1 {

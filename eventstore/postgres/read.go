@@ -199,6 +199,9 @@ func (s *Store) CursorOf(ctx context.Context, position int64) (eventstore.Cursor
 	if position == 0 {
 		return eventstore.Cursor{}, nil
 	}
+	if c, ok := s.recent.cursorOf(position); ok {
+		return c, nil
+	}
 	var xid uint64
 	err := s.pool.QueryRow(ctx, `SELECT xid FROM events WHERE position = $1`, position).Scan(&xid)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -65,8 +65,9 @@ type Store struct {
 	stopped   chan struct{}
 	tail      *tail // the subscriptions' shared reads (tail.go), while there are any
 
-	group *group // nil unless WithGroupCommit
-	pace  time.Duration
+	group  *group // nil unless WithGroupCommit
+	recent recent // the cursors of the last events appended (recent.go)
+	pace   time.Duration
 
 	// counted is what Head has counted: the events below a horizon it saw,
 	// which are final, so that it counts only from there on.
