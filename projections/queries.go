@@ -420,6 +420,92 @@ WHERE r.status IN ('requested', 'approved') ORDER BY r.requested_at, r.refund_id
 	return w, rows.Err()
 }
 
+// WorklistWindow implements Queries: it counts the three lists, then reads
+// only the rows of each that fall in the window (LIMIT/OFFSET on the
+// indexes the worklist is ordered by), in one round trip after the count.
+func (q *PGQueries) WorklistWindow(ctx context.Context, offset, limit int) (WorklistWindow, error) {
+	w := WorklistWindow{Worklist: Worklist{ClaimsToValidate: []WorklistClaim{}, RefundsToApprove: []WorklistRefund{}, RefundsToPay: []WorklistRefund{}}}
+	claims, refunds := table(ClaimsProjector, "claims"), table(ClaimsProjector, "refunds")
+	err := q.pool.QueryRow(ctx, `SELECT
+	(SELECT count(*) FROM `+claims+` WHERE status = 'registered'),
+	(SELECT count(*) FROM `+refunds+` WHERE status = 'requested'),
+	(SELECT count(*) FROM `+refunds+` WHERE status = 'approved')`).Scan(&w.Totals[0], &w.Totals[1], &w.Totals[2])
+	if err != nil {
+		return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
+	}
+	// The window [offset, offset+limit) of the queue, cut into each list's
+	// own [lo, hi).
+	var lo, hi [3]int
+	start := 0
+	for i, n := range w.Totals {
+		lo[i] = min(max(offset-start, 0), n)
+		hi[i] = min(max(offset+limit-start, 0), n)
+		start += n
+	}
+	var b pgx.Batch
+	if hi[0] > lo[0] {
+		b.Queue(`SELECT claim_id, heir_cf, deceased_cf, date_of_death, heir_kind, registered_at
+FROM `+claims+` WHERE status = 'registered' ORDER BY registered_at, claim_id LIMIT $1 OFFSET $2`, hi[0]-lo[0], lo[0])
+	}
+	refundsOf := `SELECT r.refund_id, r.claim_id, c.heir_cf, c.deceased_cf, r.amount_cents, r.iban, r.status, c.status, r.requested_at
+FROM ` + refunds + ` r JOIN ` + claims + ` c USING (claim_id)
+WHERE r.status = $1 ORDER BY r.requested_at, r.refund_id LIMIT $2 OFFSET $3`
+	for i, status := range []string{"requested", "approved"} {
+		if hi[i+1] > lo[i+1] {
+			b.Queue(refundsOf, status, hi[i+1]-lo[i+1], lo[i+1])
+		}
+	}
+	if b.Len() == 0 {
+		return w, nil
+	}
+	br := q.pool.SendBatch(ctx, &b)
+	defer br.Close()
+	if hi[0] > lo[0] {
+		rows, err := br.Query()
+		if err != nil {
+			return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
+		}
+		for rows.Next() {
+			var c WorklistClaim
+			var at time.Time
+			if err := rows.Scan(&c.ClaimID, &c.HeirCF, &c.DeceasedCF, &c.DateOfDeath, &c.HeirKind, &at); err != nil {
+				rows.Close()
+				return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
+			}
+			c.RegisteredAt = rfc3339(at)
+			w.ClaimsToValidate = append(w.ClaimsToValidate, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
+		}
+	}
+	for i, list := range []*[]WorklistRefund{&w.RefundsToApprove, &w.RefundsToPay} {
+		if hi[i+1] <= lo[i+1] {
+			continue
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
+		}
+		for rows.Next() {
+			var r WorklistRefund
+			var at time.Time
+			if err := rows.Scan(&r.RefundID, &r.ClaimID, &r.HeirCF, &r.DeceasedCF, &r.AmountCents, &r.IBAN, &r.Status, &r.ClaimStatus, &at); err != nil {
+				rows.Close()
+				return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
+			}
+			r.RequestedAt = rfc3339(at)
+			*list = append(*list, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
+		}
+	}
+	return w, br.Close()
+}
+
 // UnpaidBooklets lists the users (CFs) with recorded, unpaid services; it
 // implements commands.UnpaidBooklets.
 func (q *PGQueries) UnpaidBooklets(ctx context.Context) ([]string, error) {

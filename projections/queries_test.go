@@ -3,7 +3,9 @@ package projections
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -303,5 +305,76 @@ func TestClaimHistoryAndWorklist(t *testing.T) {
 	}
 	if _, err := f.q.History(context.Background(), "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("history of an unknown claim: %v", err)
+	}
+}
+
+// TestWorklistWindowIsASliceOfTheQueue checks every window of a worklist
+// against the whole worklist read as one queue (claims to validate, refunds
+// to approve, refunds to pay) and cut at offset and limit.
+func TestWorklistWindowIsASliceOfTheQueue(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for i := range 6 {
+		id := fmt.Sprint("c", i)
+		f.emit(ev{domain.ClaimStream(id), domain.HeirRegistered{ClaimID: id, HeirCF: fmt.Sprint("H", i), DeceasedCF: "D1", DateOfDeath: "2026-02-01", HeirKind: "legittimo"}})
+	}
+	for i := range 5 {
+		f.emit(ev{domain.ClaimStream(fmt.Sprint("c", i)), domain.RefundRequested{RefundID: fmt.Sprint("r", i), AmountCents: 1000, IBAN: "IT60X"}})
+	}
+	for _, i := range []int{4, 3} {
+		f.emit(ev{domain.ClaimStream(fmt.Sprint("c", i)), domain.RefundApproved{RefundID: fmt.Sprint("r", i), OperatorCF: "OP"}})
+	}
+	f.sync()
+	ctx := context.Background()
+	whole, err := f.q.Worklist(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queue []string
+	for _, c := range whole.ClaimsToValidate {
+		queue = append(queue, "claim "+c.ClaimID)
+	}
+	for _, r := range whole.RefundsToApprove {
+		queue = append(queue, "approve "+r.RefundID)
+	}
+	for _, r := range whole.RefundsToPay {
+		queue = append(queue, "pay "+r.RefundID)
+	}
+	if len(queue) != 11 {
+		t.Fatalf("the worklist holds %d rows, want 11: %v", len(queue), queue)
+	}
+	for offset := 0; offset <= len(queue)+1; offset++ {
+		for limit := 1; limit <= len(queue)+1; limit++ {
+			w, err := f.q.WorklistWindow(ctx, offset, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.Totals != [3]int{6, 3, 2} {
+				t.Fatalf("totals %v, want [6 3 2]", w.Totals)
+			}
+			var got []string
+			for _, c := range w.ClaimsToValidate {
+				got = append(got, "claim "+c.ClaimID)
+			}
+			for _, r := range w.RefundsToApprove {
+				got = append(got, "approve "+r.RefundID)
+			}
+			for _, r := range w.RefundsToPay {
+				got = append(got, "pay "+r.RefundID)
+			}
+			want := queue[min(offset, len(queue)):min(offset+limit, len(queue))]
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("window %d+%d = %v, want %v", offset, limit, got, want)
+			}
+		}
+	}
+	for i, r := range whole.RefundsToPay {
+		w, err := f.q.WorklistWindow(ctx, 9+i, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(w.RefundsToPay) != 1 || w.RefundsToPay[0] != r {
+			t.Errorf("the window's refund to pay %d is %+v, want %+v (every field as the whole worklist has it)", i, w.RefundsToPay, r)
+		}
 	}
 }

@@ -205,6 +205,13 @@ type Worklist struct {
 	RefundsToPay     []WorklistRefund `json:"refunds_to_pay"`
 }
 
+// WorklistWindow is a window of the worklist (Queries.WorklistWindow): the
+// rows of each list that fall in it, and each list's total.
+type WorklistWindow struct {
+	Worklist
+	Totals [3]int // claims to validate, refunds to approve, refunds to pay
+}
+
 // Queries is what the HTTP layer and the portal read. Every method answers
 // from PostgreSQL read models; none touches the event store.
 type Queries interface {
@@ -215,6 +222,11 @@ type Queries interface {
 	// Dashboard's caps are those of the calendar year of today (a civil date).
 	Dashboard(ctx context.Context, userCF string, today string) (Dashboard, error)
 	Worklist(ctx context.Context) (Worklist, error)
+	// WorklistWindow is at most limit rows of the worklist from offset, the
+	// three lists read as one queue in the order an operator works them
+	// (claims to validate, refunds to approve, refunds to pay, each oldest
+	// first), with the totals of the three lists.
+	WorklistWindow(ctx context.Context, offset, limit int) (WorklistWindow, error)
 	// WaitFor returns once every projector has applied the event at the
 	// global position (or ctx ends).
 	WaitFor(ctx context.Context, position int64) error

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -81,41 +82,51 @@ type worklistElsewhere struct {
 	Empty   string
 }
 
-// paginateWorklist cuts page (1-based, clamped to the pages there are) out
-// of wl. projections.Queries.Worklist answers the whole worklist and
-// projections/ is not the portal's to change, so the page is cut here: the
-// page is shorter, but the query still reads every row (a LIMIT/OFFSET query
-// in projections would spare that).
-func paginateWorklist(wl projections.Worklist, page int) worklistPage {
-	lens := [3]int{len(wl.ClaimsToValidate), len(wl.RefundsToApprove), len(wl.RefundsToPay)}
-	d := worklistPage{Total: lens[0] + lens[1] + lens[2]}
+// layoutWorklist places page (1-based, clamped to the pages there are) in
+// a queue of the three lists with totals: the page, the number of pages, and
+// each list's total and first page. The rows are the caller's.
+func layoutWorklist(totals [3]int, page int) worklistPage {
+	d := worklistPage{Total: totals[0] + totals[1] + totals[2]}
 	d.Pages = max(1, (d.Total+worklistPageSize-1)/worklistPageSize)
 	d.Page = min(max(page, 1), d.Pages)
-	from, to := (d.Page-1)*worklistPageSize, d.Page*worklistPageSize
 	offset := 0
-	var lo, hi [3]int
-	for i, n := range lens {
+	for i, n := range totals {
 		d.Sections[i] = worklistSection{Total: n, FirstPage: offset/worklistPageSize + 1}
-		lo[i] = min(max(from-offset, 0), n)
-		hi[i] = min(max(to-offset, 0), n)
 		offset += n
 	}
-	d.Claims = wl.ClaimsToValidate[lo[0]:hi[0]]
-	d.ToApprove = wl.RefundsToApprove[lo[1]:hi[1]]
-	d.ToPay = wl.RefundsToPay[lo[2]:hi[2]]
 	return d
+}
+
+// loadWorklistPage reads page of the worklist: only its rows
+// (Queries.WorklistWindow), and the window again when the page asked for is
+// past the end and so shows the last.
+func loadWorklistPage(ctx context.Context, q projections.Queries, page int) (worklistPage, error) {
+	page = max(page, 1)
+	w, err := q.WorklistWindow(ctx, (page-1)*worklistPageSize, worklistPageSize)
+	if err != nil {
+		return worklistPage{}, err
+	}
+	d := layoutWorklist(w.Totals, page)
+	if d.Page != page {
+		if w, err = q.WorklistWindow(ctx, (d.Page-1)*worklistPageSize, worklistPageSize); err != nil {
+			return worklistPage{}, err
+		}
+		d = layoutWorklist(w.Totals, d.Page)
+	}
+	d.Claims, d.ToApprove, d.ToPay = w.ClaimsToValidate, w.RefundsToApprove, w.RefundsToPay
+	return d, nil
 }
 
 // worklist shows a page (?pagina=N) of the worklist; a page that is not a
 // number is the first, one past the end the last.
 func (p *Portal) worklist(w http.ResponseWriter, r *http.Request) {
-	wl, err := p.cfg.Queries.Worklist(r.Context())
+	page, _ := strconv.Atoi(r.URL.Query().Get("pagina"))
+	d, err := loadWorklistPage(r.Context(), p.cfg.Queries, page)
 	if err != nil {
 		p.serverError(w, r, err)
 		return
 	}
-	page, _ := strconv.Atoi(r.URL.Query().Get("pagina"))
-	p.render(w, r, "bo_worklist", paginateWorklist(wl, page))
+	p.render(w, r, "bo_worklist", d)
 }
 
 type boClaimData struct {

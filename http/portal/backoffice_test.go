@@ -337,9 +337,34 @@ func TestWorklistPages(t *testing.T) {
 	}
 }
 
+// wholeWorklist answers WorklistWindow by cutting a whole worklist, read as
+// one queue, at offset and limit: what the PostgreSQL window must equal
+// (projections.TestWorklistWindowIsASliceOfTheQueue).
+type wholeWorklist struct {
+	projections.Queries
+	wl    projections.Worklist
+	reads int
+}
+
+func (q *wholeWorklist) WorklistWindow(_ context.Context, offset, limit int) (projections.WorklistWindow, error) {
+	q.reads++
+	cut := func(start, n int) (lo, hi int) {
+		return min(max(offset-start, 0), n), min(max(offset+limit-start, 0), n)
+	}
+	c, a, p := len(q.wl.ClaimsToValidate), len(q.wl.RefundsToApprove), len(q.wl.RefundsToPay)
+	w := projections.WorklistWindow{Totals: [3]int{c, a, p}}
+	lo, hi := cut(0, c)
+	w.ClaimsToValidate = q.wl.ClaimsToValidate[lo:hi]
+	lo, hi = cut(c, a)
+	w.RefundsToApprove = q.wl.RefundsToApprove[lo:hi]
+	lo, hi = cut(c+a, p)
+	w.RefundsToPay = q.wl.RefundsToPay[lo:hi]
+	return w, nil
+}
+
 // The three lists are one queue cut in pages: a page may end one list and
 // start the next, and a list with no rows on the page points at its own.
-func TestPaginateWorklistCutsTheQueue(t *testing.T) {
+func TestWorklistPagesCutTheQueue(t *testing.T) {
 	t.Parallel()
 	claims := make([]projections.WorklistClaim, 20)
 	for i := range claims {
@@ -358,17 +383,22 @@ func TestPaginateWorklistCutsTheQueue(t *testing.T) {
 		page                 int
 		claims, approve, pay int // rows of each list on the page
 		firstApprove, first  string
-		pages                int
+		shown, pages, reads  int
 	}{
-		{"page 1 ends the claims and starts the approvals", 1, 20, 5, 0, "a0", "c0", 3},
-		{"page 2 ends the approvals and starts the payments", 2, 0, 5, 20, "a5", "", 3},
-		{"page 3 is the last payments", 3, 0, 0, 10, "", "", 3},
-		{"page 0 is the first", 0, 20, 5, 0, "a0", "c0", 3},
+		{"page 1 ends the claims and starts the approvals", 1, 20, 5, 0, "a0", "c0", 1, 3, 1},
+		{"page 2 ends the approvals and starts the payments", 2, 0, 5, 20, "a5", "", 2, 3, 1},
+		{"page 3 is the last payments", 3, 0, 0, 10, "", "", 3, 3, 1},
+		{"page 0 is the first", 0, 20, 5, 0, "a0", "c0", 1, 3, 1},
+		{"a page past the end is the last, read again", 7, 0, 0, 10, "", "", 3, 3, 2},
 	}
 	for _, tc := range tests {
-		d := paginateWorklist(wl, tc.page)
-		if len(d.Claims) != tc.claims || len(d.ToApprove) != tc.approve || len(d.ToPay) != tc.pay || d.Pages != tc.pages || d.Total != 60 {
-			t.Errorf("%s: %d/%d/%d rows of %d pages, total %d", tc.name, len(d.Claims), len(d.ToApprove), len(d.ToPay), d.Pages, d.Total)
+		q := &wholeWorklist{wl: wl}
+		d, err := loadWorklistPage(context.Background(), q, tc.page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Claims) != tc.claims || len(d.ToApprove) != tc.approve || len(d.ToPay) != tc.pay || d.Page != tc.shown || d.Pages != tc.pages || d.Total != 60 || q.reads != tc.reads {
+			t.Errorf("%s: %d/%d/%d rows, page %d of %d, total %d, %d reads", tc.name, len(d.Claims), len(d.ToApprove), len(d.ToPay), d.Page, d.Pages, d.Total, q.reads)
 			continue
 		}
 		if tc.firstApprove != "" && d.ToApprove[0].RefundID != tc.firstApprove {
@@ -378,11 +408,10 @@ func TestPaginateWorklistCutsTheQueue(t *testing.T) {
 			t.Errorf("%s: claims start at %s", tc.name, d.Claims[0].ClaimID)
 		}
 	}
-	d := paginateWorklist(wl, 3)
-	if got := [3]int{d.Sections[0].FirstPage, d.Sections[1].FirstPage, d.Sections[2].FirstPage}; got != [3]int{1, 1, 2} {
-		t.Errorf("first pages %v, want [1 1 2]", got)
+	if d := layoutWorklist([3]int{20, 10, 30}, 3); [3]int{d.Sections[0].FirstPage, d.Sections[1].FirstPage, d.Sections[2].FirstPage} != [3]int{1, 1, 2} {
+		t.Errorf("first pages %v, want [1 1 2]", d.Sections)
 	}
-	if e := paginateWorklist(projections.Worklist{}, 4); e.Page != 1 || e.Pages != 1 || e.Prev() != 0 || e.Next() != 0 {
-		t.Errorf("an empty worklist: page %d of %d", e.Page, e.Pages)
+	if e, err := loadWorklistPage(context.Background(), &wholeWorklist{}, 4); err != nil || e.Page != 1 || e.Pages != 1 || e.Prev() != 0 || e.Next() != 0 {
+		t.Errorf("an empty worklist: page %d of %d (%v)", e.Page, e.Pages, err)
 	}
 }

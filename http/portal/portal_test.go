@@ -63,6 +63,10 @@ func (q *fakeQueries) Worklist(context.Context) (projections.Worklist, error) {
 	return projections.Worklist{}, nil
 }
 
+func (q *fakeQueries) WorklistWindow(context.Context, int, int) (projections.WorklistWindow, error) {
+	return projections.WorklistWindow{}, nil
+}
+
 func (q *fakeQueries) WaitFor(context.Context, int64) error { return nil }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
