@@ -506,6 +506,24 @@ WHERE r.status = $1 ORDER BY r.requested_at, r.refund_id LIMIT $2 OFFSET $3`
 	return w, br.Close()
 }
 
+// OpenRefund implements Queries.
+func (q *PGQueries) OpenRefund(ctx context.Context, refundID string) (WorklistRefund, error) {
+	var r WorklistRefund
+	var at time.Time
+	err := q.pool.QueryRow(ctx, `SELECT r.refund_id, r.claim_id, c.heir_cf, c.deceased_cf, r.amount_cents, r.iban, r.status, c.status, r.requested_at
+FROM `+table(ClaimsProjector, "refunds")+` r JOIN `+table(ClaimsProjector, "claims")+` c USING (claim_id)
+WHERE r.refund_id = $1 AND r.status IN ('requested', 'approved')`, refundID).Scan(
+		&r.RefundID, &r.ClaimID, &r.HeirCF, &r.DeceasedCF, &r.AmountCents, &r.IBAN, &r.Status, &r.ClaimStatus, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return WorklistRefund{}, ErrNotFound
+	}
+	if err != nil {
+		return WorklistRefund{}, fmt.Errorf("projections: refund: %w", err)
+	}
+	r.RequestedAt = rfc3339(at)
+	return r, nil
+}
+
 // UnpaidBooklets lists the users (CFs) with recorded, unpaid services; it
 // implements commands.UnpaidBooklets.
 func (q *PGQueries) UnpaidBooklets(ctx context.Context) ([]string, error) {

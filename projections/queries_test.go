@@ -324,6 +324,8 @@ func TestWorklistWindowIsASliceOfTheQueue(t *testing.T) {
 	for _, i := range []int{4, 3} {
 		f.emit(ev{domain.ClaimStream(fmt.Sprint("c", i)), domain.RefundApproved{RefundID: fmt.Sprint("r", i), OperatorCF: "OP"}})
 	}
+	f.emit(ev{domain.ClaimStream("c5"), domain.RefundRequested{RefundID: "r5", AmountCents: 1000, IBAN: "IT60X"}})
+	f.emit(ev{domain.ClaimStream("c5"), domain.RefundRejected{RefundID: "r5", Reason: "no", OperatorCF: "OP"}})
 	f.sync()
 	ctx := context.Background()
 	whole, err := f.q.Worklist(ctx)
@@ -366,6 +368,17 @@ func TestWorklistWindowIsASliceOfTheQueue(t *testing.T) {
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Errorf("window %d+%d = %v, want %v", offset, limit, got, want)
 			}
+		}
+	}
+	for _, r := range append(whole.RefundsToApprove, whole.RefundsToPay...) {
+		got, err := f.q.OpenRefund(ctx, r.RefundID)
+		if err != nil || got != r {
+			t.Errorf("open refund %s = %+v (%v), want the worklist's row %+v", r.RefundID, got, err, r)
+		}
+	}
+	for _, id := range []string{"r5", "nessuno"} {
+		if _, err := f.q.OpenRefund(ctx, id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("open refund %s: %v, want ErrNotFound (a rejected refund is not to be worked)", id, err)
 		}
 	}
 	for i, r := range whole.RefundsToPay {

@@ -227,6 +227,9 @@ type Queries interface {
 	// (claims to validate, refunds to approve, refunds to pay, each oldest
 	// first), with the totals of the three lists.
 	WorklistWindow(ctx context.Context, offset, limit int) (WorklistWindow, error)
+	// OpenRefund is the worklist's row of a refund still to be worked
+	// (requested or approved); ErrNotFound for any other.
+	OpenRefund(ctx context.Context, refundID string) (WorklistRefund, error)
 	// WaitFor returns once every projector has applied the event at the
 	// global position (or ctx ends).
 	WaitFor(ctx context.Context, position int64) error

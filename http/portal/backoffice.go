@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -250,29 +251,23 @@ type boRefundData struct {
 
 // loadRefund finds a refund still to be worked (requested or approved).
 func (p *Portal) loadRefund(w http.ResponseWriter, r *http.Request) (boRefundData, bool) {
-	wl, err := p.cfg.Queries.Worklist(r.Context())
+	rf, err := p.cfg.Queries.OpenRefund(r.Context(), r.PathValue("id"))
+	if errors.Is(err, projections.ErrNotFound) {
+		p.notFound(w, r)
+		return boRefundData{}, false
+	}
 	if err != nil {
 		p.serverError(w, r, err)
 		return boRefundData{}, false
 	}
-	id := r.PathValue("id")
-	for _, list := range [][]projections.WorklistRefund{wl.RefundsToApprove, wl.RefundsToPay} {
-		for _, rf := range list {
-			if rf.RefundID != id {
-				continue
-			}
-			c, err := p.cfg.Queries.Claim(r.Context(), rf.ClaimID)
-			if err != nil {
-				p.commandFailed(w, r, err)
-				return boRefundData{}, false
-			}
-			paid := newForm()
-			paid.Set("paid_on", p.today())
-			return boRefundData{Refund: rf, Claim: c, Approve: newForm(), Reject: newForm(), Paid: paid}, true
-		}
+	c, err := p.cfg.Queries.Claim(r.Context(), rf.ClaimID)
+	if err != nil {
+		p.commandFailed(w, r, err)
+		return boRefundData{}, false
 	}
-	p.notFound(w, r)
-	return boRefundData{}, false
+	paid := newForm()
+	paid.Set("paid_on", p.today())
+	return boRefundData{Refund: rf, Claim: c, Approve: newForm(), Reject: newForm(), Paid: paid}, true
 }
 
 func (p *Portal) boRefund(w http.ResponseWriter, r *http.Request) {

@@ -67,6 +67,10 @@ func (q *fakeQueries) WorklistWindow(context.Context, int, int) (projections.Wor
 	return projections.WorklistWindow{}, nil
 }
 
+func (q *fakeQueries) OpenRefund(context.Context, string) (projections.WorklistRefund, error) {
+	return projections.WorklistRefund{}, projections.ErrNotFound
+}
+
 func (q *fakeQueries) WaitFor(context.Context, int64) error { return nil }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
