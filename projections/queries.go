@@ -377,47 +377,70 @@ func sortWorkerCaps(s []WorkerCap) {
 // Worklist implements Queries: claims awaiting validation, refunds awaiting
 // approval and approved refunds awaiting payment, oldest first.
 func (q *PGQueries) Worklist(ctx context.Context) (Worklist, error) {
-	w := Worklist{ClaimsToValidate: []WorklistClaim{}, RefundsToApprove: []WorklistRefund{}, RefundsToPay: []WorklistRefund{}}
-	rows, err := q.pool.Query(ctx, `SELECT claim_id, heir_cf, deceased_cf, date_of_death, heir_kind, registered_at
-FROM `+table(ClaimsProjector, "claims")+` WHERE status = 'registered' ORDER BY registered_at, claim_id`)
+	w := Worklist{RefundsToApprove: []WorklistRefund{}, RefundsToPay: []WorklistRefund{}}
+	rows, err := q.pool.Query(ctx, worklistClaims+` ORDER BY registered_at, claim_id`)
 	if err != nil {
 		return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
 	}
-	for rows.Next() {
-		var c WorklistClaim
-		var at time.Time
-		if err := rows.Scan(&c.ClaimID, &c.HeirCF, &c.DeceasedCF, &c.DateOfDeath, &c.HeirKind, &at); err != nil {
-			rows.Close()
-			return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
-		}
-		c.RegisteredAt = rfc3339(at)
-		w.ClaimsToValidate = append(w.ClaimsToValidate, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if w.ClaimsToValidate, err = collectClaims(rows); err != nil {
 		return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
 	}
-	rows, err = q.pool.Query(ctx, `SELECT r.refund_id, r.claim_id, c.heir_cf, c.deceased_cf, r.amount_cents, r.iban, r.status, c.status, r.requested_at
-FROM `+table(ClaimsProjector, "refunds")+` r JOIN `+table(ClaimsProjector, "claims")+` c USING (claim_id)
-WHERE r.status IN ('requested', 'approved') ORDER BY r.requested_at, r.refund_id`)
+	rows, err = q.pool.Query(ctx, worklistRefunds+` WHERE r.status IN ('requested', 'approved') ORDER BY r.requested_at, r.refund_id`)
 	if err != nil {
 		return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var r WorklistRefund
-		var at time.Time
-		if err := rows.Scan(&r.RefundID, &r.ClaimID, &r.HeirCF, &r.DeceasedCF, &r.AmountCents, &r.IBAN, &r.Status, &r.ClaimStatus, &at); err != nil {
-			return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
-		}
-		r.RequestedAt = rfc3339(at)
+	refunds, err := collectRefunds(rows)
+	if err != nil {
+		return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
+	}
+	for _, r := range refunds {
 		if r.Status == "requested" {
 			w.RefundsToApprove = append(w.RefundsToApprove, r)
 		} else {
 			w.RefundsToPay = append(w.RefundsToPay, r)
 		}
 	}
-	return w, rows.Err()
+	return w, nil
+}
+
+// worklistClaims and worklistRefunds select the worklist's rows, to be
+// completed with a condition and an order; collectClaims and collectRefunds
+// read them.
+var (
+	worklistClaims = `SELECT claim_id, heir_cf, deceased_cf, date_of_death, heir_kind, registered_at
+FROM ` + table(ClaimsProjector, "claims") + ` WHERE status = 'registered'`
+	worklistRefunds = `SELECT r.refund_id, r.claim_id, c.heir_cf, c.deceased_cf, r.amount_cents, r.iban, r.status, c.status, r.requested_at
+FROM ` + table(ClaimsProjector, "refunds") + ` r JOIN ` + table(ClaimsProjector, "claims") + ` c USING (claim_id)`
+)
+
+func collectClaims(rows pgx.Rows) ([]WorklistClaim, error) {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (WorklistClaim, error) {
+		var c WorklistClaim
+		var at time.Time
+		err := row.Scan(&c.ClaimID, &c.HeirCF, &c.DeceasedCF, &c.DateOfDeath, &c.HeirKind, &at)
+		c.RegisteredAt = rfc3339(at)
+		return c, err
+	})
+	if out == nil && err == nil {
+		out = []WorklistClaim{}
+	}
+	return out, err
+}
+
+func collectRefunds(rows pgx.Rows) ([]WorklistRefund, error) {
+	out, err := pgx.CollectRows(rows, scanRefund)
+	if out == nil && err == nil {
+		out = []WorklistRefund{}
+	}
+	return out, err
+}
+
+func scanRefund(row pgx.CollectableRow) (WorklistRefund, error) {
+	var r WorklistRefund
+	var at time.Time
+	err := row.Scan(&r.RefundID, &r.ClaimID, &r.HeirCF, &r.DeceasedCF, &r.AmountCents, &r.IBAN, &r.Status, &r.ClaimStatus, &at)
+	r.RequestedAt = rfc3339(at)
+	return r, err
 }
 
 // WorklistWindow implements Queries: it counts the three lists, then reads
@@ -444,12 +467,9 @@ func (q *PGQueries) WorklistWindow(ctx context.Context, offset, limit int) (Work
 	}
 	var b pgx.Batch
 	if hi[0] > lo[0] {
-		b.Queue(`SELECT claim_id, heir_cf, deceased_cf, date_of_death, heir_kind, registered_at
-FROM `+claims+` WHERE status = 'registered' ORDER BY registered_at, claim_id LIMIT $1 OFFSET $2`, hi[0]-lo[0], lo[0])
+		b.Queue(worklistClaims+` ORDER BY registered_at, claim_id LIMIT $1 OFFSET $2`, hi[0]-lo[0], lo[0])
 	}
-	refundsOf := `SELECT r.refund_id, r.claim_id, c.heir_cf, c.deceased_cf, r.amount_cents, r.iban, r.status, c.status, r.requested_at
-FROM ` + refunds + ` r JOIN ` + claims + ` c USING (claim_id)
-WHERE r.status = $1 ORDER BY r.requested_at, r.refund_id LIMIT $2 OFFSET $3`
+	refundsOf := worklistRefunds + ` WHERE r.status = $1 ORDER BY r.requested_at, r.refund_id LIMIT $2 OFFSET $3`
 	for i, status := range []string{"requested", "approved"} {
 		if hi[i+1] > lo[i+1] {
 			b.Queue(refundsOf, status, hi[i+1]-lo[i+1], lo[i+1])
@@ -462,21 +482,10 @@ WHERE r.status = $1 ORDER BY r.requested_at, r.refund_id LIMIT $2 OFFSET $3`
 	defer br.Close()
 	if hi[0] > lo[0] {
 		rows, err := br.Query()
+		if err == nil {
+			w.ClaimsToValidate, err = collectClaims(rows)
+		}
 		if err != nil {
-			return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
-		}
-		for rows.Next() {
-			var c WorklistClaim
-			var at time.Time
-			if err := rows.Scan(&c.ClaimID, &c.HeirCF, &c.DeceasedCF, &c.DateOfDeath, &c.HeirKind, &at); err != nil {
-				rows.Close()
-				return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
-			}
-			c.RegisteredAt = rfc3339(at)
-			w.ClaimsToValidate = append(w.ClaimsToValidate, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
 		}
 	}
@@ -485,21 +494,10 @@ WHERE r.status = $1 ORDER BY r.requested_at, r.refund_id LIMIT $2 OFFSET $3`
 			continue
 		}
 		rows, err := br.Query()
+		if err == nil {
+			*list, err = collectRefunds(rows)
+		}
 		if err != nil {
-			return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
-		}
-		for rows.Next() {
-			var r WorklistRefund
-			var at time.Time
-			if err := rows.Scan(&r.RefundID, &r.ClaimID, &r.HeirCF, &r.DeceasedCF, &r.AmountCents, &r.IBAN, &r.Status, &r.ClaimStatus, &at); err != nil {
-				rows.Close()
-				return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
-			}
-			r.RequestedAt = rfc3339(at)
-			*list = append(*list, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
 		}
 	}
@@ -508,19 +506,17 @@ WHERE r.status = $1 ORDER BY r.requested_at, r.refund_id LIMIT $2 OFFSET $3`
 
 // OpenRefund implements Queries.
 func (q *PGQueries) OpenRefund(ctx context.Context, refundID string) (WorklistRefund, error) {
-	var r WorklistRefund
-	var at time.Time
-	err := q.pool.QueryRow(ctx, `SELECT r.refund_id, r.claim_id, c.heir_cf, c.deceased_cf, r.amount_cents, r.iban, r.status, c.status, r.requested_at
-FROM `+table(ClaimsProjector, "refunds")+` r JOIN `+table(ClaimsProjector, "claims")+` c USING (claim_id)
-WHERE r.refund_id = $1 AND r.status IN ('requested', 'approved')`, refundID).Scan(
-		&r.RefundID, &r.ClaimID, &r.HeirCF, &r.DeceasedCF, &r.AmountCents, &r.IBAN, &r.Status, &r.ClaimStatus, &at)
+	rows, err := q.pool.Query(ctx, worklistRefunds+` WHERE r.refund_id = $1 AND r.status IN ('requested', 'approved')`, refundID)
+	if err != nil {
+		return WorklistRefund{}, fmt.Errorf("projections: refund: %w", err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, scanRefund)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return WorklistRefund{}, ErrNotFound
 	}
 	if err != nil {
 		return WorklistRefund{}, fmt.Errorf("projections: refund: %w", err)
 	}
-	r.RequestedAt = rfc3339(at)
 	return r, nil
 }
 

@@ -308,6 +308,21 @@ func TestClaimHistoryAndWorklist(t *testing.T) {
 	}
 }
 
+// queueOf names the rows of w in the order an operator works them.
+func queueOf(w Worklist) []string {
+	var out []string
+	for _, c := range w.ClaimsToValidate {
+		out = append(out, "claim "+c.ClaimID)
+	}
+	for _, r := range w.RefundsToApprove {
+		out = append(out, "approve "+r.RefundID)
+	}
+	for _, r := range w.RefundsToPay {
+		out = append(out, "pay "+r.RefundID)
+	}
+	return out
+}
+
 // TestWorklistWindowIsASliceOfTheQueue checks every window of a worklist
 // against the whole worklist read as one queue (claims to validate, refunds
 // to approve, refunds to pay) and cut at offset and limit.
@@ -332,16 +347,7 @@ func TestWorklistWindowIsASliceOfTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var queue []string
-	for _, c := range whole.ClaimsToValidate {
-		queue = append(queue, "claim "+c.ClaimID)
-	}
-	for _, r := range whole.RefundsToApprove {
-		queue = append(queue, "approve "+r.RefundID)
-	}
-	for _, r := range whole.RefundsToPay {
-		queue = append(queue, "pay "+r.RefundID)
-	}
+	queue := queueOf(whole)
 	if len(queue) != 11 {
 		t.Fatalf("the worklist holds %d rows, want 11: %v", len(queue), queue)
 	}
@@ -354,16 +360,7 @@ func TestWorklistWindowIsASliceOfTheQueue(t *testing.T) {
 			if w.Totals != [3]int{6, 3, 2} {
 				t.Fatalf("totals %v, want [6 3 2]", w.Totals)
 			}
-			var got []string
-			for _, c := range w.ClaimsToValidate {
-				got = append(got, "claim "+c.ClaimID)
-			}
-			for _, r := range w.RefundsToApprove {
-				got = append(got, "approve "+r.RefundID)
-			}
-			for _, r := range w.RefundsToPay {
-				got = append(got, "pay "+r.RefundID)
-			}
+			got := queueOf(w.Worklist)
 			want := queue[min(offset, len(queue)):min(offset+limit, len(queue))]
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Errorf("window %d+%d = %v, want %v", offset, limit, got, want)
