@@ -8,7 +8,8 @@
 // Everything is configured by the environment (see envInt below and
 // docs/performance.md): BENCH_SECONDS (20), BENCH_CLIENTS (32),
 // BENCH_BOOKLETS (1000), BENCH_WORKERS (200), BENCH_REBUILD_EVENTS
-// (1000000), BENCH_PGBENCH_SECONDS (= BENCH_SECONDS), LIBRETTO_BIN
+// (1000000), BENCH_PGBENCH_SECONDS (= BENCH_SECONDS), BENCH_FLOOR_SECONDS
+// (5, each floor; floor.go), LIBRETTO_BIN
 // (bin/libretto), BENCH_KEEP_DB (keep the fresh database), and the
 // server's own variables (LIBRETTO_GROUP_COMMIT…), which the child inherits.
 package main
@@ -28,6 +29,13 @@ import (
 )
 
 func main() {
+	if addr := os.Getenv(floorServerEnv); addr != "" {
+		if err := serveFloor(addr); err != nil {
+			fmt.Fprintln(os.Stderr, "libretto-bench: floor server:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx); err != nil {
@@ -70,6 +78,7 @@ func run(ctx context.Context) error {
 		Duration: time.Duration(seconds) * time.Second,
 	}
 	pgSeconds := envInt("BENCH_PGBENCH_SECONDS", seconds)
+	floorSeconds := envInt("BENCH_FLOOR_SECONDS", 5)
 	rebuildEvents := envInt("BENCH_REBUILD_EVENTS", 1000000)
 	bin := os.Getenv("LIBRETTO_BIN")
 	if bin == "" {
@@ -86,9 +95,14 @@ func run(ctx context.Context) error {
 	logf("fresh database %s", db.name)
 
 	var res Result
+	var fl floors
 	logf("pgbench: event-shaped inserts, %d clients, %d s", opts.Clients, pgSeconds)
+	pgBefore := sampleCPU(0)
 	if res.PgbenchInsertTPS, err = pgbench(ctx, db.url, opts.Clients, pgSeconds); err != nil {
 		return err
+	}
+	if res.PgbenchInsertTPS > 0 {
+		fl.pgbenchRowMs = busyMs(pgBefore, sampleCPU(0)) / (res.PgbenchInsertTPS * float64(pgSeconds))
 	}
 
 	// BENCH_PROFILE=file: the server serves pprof and the bench saves a
@@ -117,6 +131,7 @@ func run(ctx context.Context) error {
 	}
 	logf("load: RecordService and InsertPriorService, %d clients, %s", opts.Clients, opts.Duration)
 	xactBefore := commits(ctx, db.url)
+	eventsBefore := eventCount(ctx, db.url)
 	cpuBefore := sampleCPU(srv.cmd.Process.Pid)
 	profiled := make(chan error, 1)
 	if profile != "" {
@@ -137,6 +152,9 @@ func run(ctx context.Context) error {
 	}
 	cpuAfter := sampleCPU(srv.cmd.Process.Pid)
 	xacts := commits(ctx, db.url) - xactBefore
+	if st.ok > 0 {
+		fl.eventsPerCommand = float64(eventCount(ctx, db.url)-eventsBefore) / float64(st.ok)
+	}
 	res.CommandsPerS = float64(st.ok) / st.elapsed.Seconds()
 	if res.PgbenchInsertTPS > 0 {
 		res.Ratio = res.CommandsPerS / res.PgbenchInsertTPS
@@ -153,6 +171,14 @@ func run(ctx context.Context) error {
 	// The server stops before the bulk seed: its live projectors would
 	// otherwise fold the seeded log while the rebuild is timed.
 	srv.stop()
+
+	logf("floors: a bare HTTP round trip and the event store's rows, %d s each", floorSeconds)
+	if fl.httpPerS, fl.httpMs, err = httpFloor(ctx, pop, opts.Clients, time.Duration(floorSeconds)*time.Second); err != nil {
+		return err
+	}
+	if fl.rowsPerS, fl.rowMs, err = eventsFloor(ctx, db.url, floorSeconds); err != nil {
+		return err
+	}
 
 	logf("rebuild: bulk-seeding the store to %d events", rebuildEvents)
 	rb, err := rebuild(ctx, db.url, rebuildEvents)
@@ -178,10 +204,26 @@ func run(ctx context.Context) error {
 	row("projection lag p50 / p99", fmt.Sprintf("%.1f / %.1f ms (%d samples, %d missing)", ms(percentile(st.lags, 0.5)), res.ProjectionLagP99Ms, len(st.lags), st.lagMissing))
 	row("rebuild (all projections)", fmt.Sprintf("%.0f events/s  (%d events in %.1f s; seeded %d in %.1f s)", res.RebuildEventsPerS, rb.events, rb.took.Seconds(), rb.seeded, rb.seedTook.Seconds()))
 	row("server peak RSS (VmHWM)", fmt.Sprintf("%.1f MiB", res.ServerRSSMiB))
+	row("floor: pgbench row", fmt.Sprintf("%.3f ms machine CPU per transaction", fl.pgbenchRowMs))
+	row("floor: bare HTTP+JSON round trip", fmt.Sprintf("%.0f /s, %.3f ms machine CPU each (no-op handler, the load's client)", fl.httpPerS, fl.httpMs))
+	row("floor: event-store rows", fmt.Sprintf("%.0f /s, %.3f ms machine CPU each (%d a transaction); %.2f per command", fl.rowsPerS, fl.rowMs, floorRowsPerTx, fl.eventsPerCommand))
+	row("floor: HTTP + rows of one command", fmt.Sprintf("%.3f ms machine CPU → ratio ceiling %.2f", fl.commandMs(), fl.ratioCeiling()))
 	fmt.Println()
 	line, _ := json.Marshal(res)
 	fmt.Println(string(line))
 	return nil
+}
+
+// eventCount is the number of events stored so far.
+func eventCount(ctx context.Context, dbURL string) int64 {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close(ctx)
+	var n int64
+	_ = conn.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&n)
+	return n
 }
 
 // commits is the database's committed transactions so far (pg_stat_database).

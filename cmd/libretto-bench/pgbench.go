@@ -39,22 +39,28 @@ var tpsLine = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection`)
 
 // pgbench runs /usr/bin/pgbench (or $PGBENCH) against dbURL and returns its tps.
 func pgbench(ctx context.Context, dbURL string, clients, seconds int) (float64, error) {
+	return runPgbench(ctx, dbURL, pgbenchTable, pgbenchScript, clients, seconds)
+}
+
+// runPgbench creates what setup says, then runs script for seconds at
+// clients and returns pgbench's tps.
+func runPgbench(ctx context.Context, dbURL, setup, script string, clients, seconds int) (float64, error) {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return 0, err
 	}
-	_, err = conn.Exec(ctx, pgbenchTable)
+	_, err = conn.Exec(ctx, setup)
 	conn.Close(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("pgbench table: %w", err)
+		return 0, fmt.Errorf("pgbench set-up: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "libretto-pgbench")
 	if err != nil {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, "insert.sql")
-	if err := os.WriteFile(script, []byte(pgbenchScript), 0o644); err != nil {
+	file := filepath.Join(dir, "script.sql")
+	if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
 		return 0, err
 	}
 	bin := os.Getenv("PGBENCH")
@@ -74,7 +80,7 @@ func pgbench(ctx context.Context, dbURL string, clients, seconds int) (float64, 
 	}
 	u.RawQuery = q.Encode()
 	cmd := exec.CommandContext(ctx, bin, "-n", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", "2",
-		"-T", strconv.Itoa(seconds), "-D", "v=0", "-f", script, u.String())
+		"-T", strconv.Itoa(seconds), "-D", "v=0", "-f", file, u.String())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("pgbench: %v\n%s", err, out)
