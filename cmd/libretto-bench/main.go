@@ -216,25 +216,24 @@ func run(ctx context.Context) error {
 
 // eventCount is the number of events stored so far.
 func eventCount(ctx context.Context, dbURL string) int64 {
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return 0
-	}
-	defer conn.Close(ctx)
-	var n int64
-	_ = conn.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&n)
-	return n
+	return count(ctx, dbURL, `SELECT count(*) FROM events`)
 }
 
 // commits is the database's committed transactions so far (pg_stat_database).
 func commits(ctx context.Context, dbURL string) int64 {
+	return count(ctx, dbURL, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`)
+}
+
+// count is the number query answers on a connection of its own (a fresh
+// one also reads fresh statistics), 0 when it cannot be had.
+func count(ctx context.Context, dbURL, query string) int64 {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return 0
 	}
 	defer conn.Close(ctx)
 	var n int64
-	_ = conn.QueryRow(ctx, `SELECT pg_stat_clear_snapshot(), xact_commit FROM pg_stat_database WHERE datname = current_database()`).Scan(nil, &n)
+	_ = conn.QueryRow(ctx, query).Scan(&n)
 	return n
 }
 
