@@ -196,9 +196,10 @@ type RunPayroll struct {
 }
 
 // UnpaidBooklets lists the booklets (user CFs) that hold recorded, unpaid
-// services. Projections implement it for RunPayroll; a service recorded an
-// instant before a run that the read model has not yet seen is paid by the
-// next run. When nil, RunPayroll scans the event log.
+// services. Projections implement it for RunPayroll, and must answer for
+// every service committed before the call (a read model waits to catch up):
+// a run pays the service recorded an instant before it. When nil,
+// RunPayroll scans the event log.
 type UnpaidBooklets interface {
 	UnpaidBooklets(ctx context.Context) ([]string, error)
 }

@@ -521,8 +521,17 @@ func (q *PGQueries) OpenRefund(ctx context.Context, refundID string) (WorklistRe
 }
 
 // UnpaidBooklets lists the users (CFs) with recorded, unpaid services; it
-// implements commands.UnpaidBooklets.
+// implements commands.UnpaidBooklets. It first waits for the read model to
+// apply every event committed when it is called: a payroll run pays every
+// unpaid service (SPEC §2), the one recorded an instant before it included.
 func (q *PGQueries) UnpaidBooklets(ctx context.Context) ([]string, error) {
+	head, err := q.runner.store.Head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("projections: unpaid booklets: %w", err)
+	}
+	if err := q.runner.WaitFor(ctx, head.Position); err != nil {
+		return nil, fmt.Errorf("projections: unpaid booklets: %w", err)
+	}
 	rows, err := q.pool.Query(ctx, `SELECT DISTINCT user_cf FROM `+table(DashboardProjector, "services")+` WHERE status = 'recorded' ORDER BY user_cf`)
 	if err != nil {
 		return nil, fmt.Errorf("projections: unpaid booklets: %w", err)

@@ -372,3 +372,18 @@ func TestHugeNumbersCannotOverflowMoney(t *testing.T) {
 		t.Fatalf("booklet: %v", b)
 	}
 }
+
+func TestAPayrollRunPaysAServiceRecordedAnInstantBefore(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	w := newWorld(t, s, 20000)
+	// No read between the service and the run: the run must see the service
+	// although the read models may not have applied it yet.
+	for round := range 5 {
+		s.post("/services", w.userTok, service(w.worker, 2, 2)).want(http.StatusCreated)
+		run := s.post("/backoffice/payroll-runs", s.operator(), map[string]any{"run_date": "2026-03-10"}).want(http.StatusCreated)
+		if run.num("payments") != 1 || run.num("paid_cents") != 1600 {
+			t.Fatalf("round %d: the run did not pay the service just recorded: %s", round, run.raw)
+		}
+	}
+}
