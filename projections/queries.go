@@ -521,15 +521,17 @@ func (q *PGQueries) OpenRefund(ctx context.Context, refundID string) (WorklistRe
 }
 
 // UnpaidBooklets lists the users (CFs) with recorded, unpaid services; it
-// implements commands.UnpaidBooklets. It first waits for the read model to
-// apply every event committed when it is called: a payroll run pays every
-// unpaid service (SPEC §2), the one recorded an instant before it included.
+// implements commands.UnpaidBooklets. It first waits for the dashboard's
+// projector (only that one: another stopped read model must not stop the
+// payroll) to apply every event committed when it is called: a payroll run
+// pays every unpaid service (SPEC §2), the one recorded an instant before it
+// included.
 func (q *PGQueries) UnpaidBooklets(ctx context.Context) ([]string, error) {
 	head, err := q.runner.store.Head(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("projections: unpaid booklets: %w", err)
 	}
-	if err := q.runner.WaitFor(ctx, head.Position); err != nil {
+	if err := q.runner.waitFor(ctx, head.Position, []string{DashboardProjector}); err != nil {
 		return nil, fmt.Errorf("projections: unpaid booklets: %w", err)
 	}
 	rows, err := q.pool.Query(ctx, `SELECT DISTINCT user_cf FROM `+table(DashboardProjector, "services")+` WHERE status = 'recorded' ORDER BY user_cf`)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -628,6 +629,12 @@ func (r *Runner) Status(ctx context.Context) ([]ProjectorStatus, error) {
 // by their progress; elsewhere (Start not called) it reads the checkpoints
 // from the database every 20 ms.
 func (r *Runner) WaitFor(ctx context.Context, position int64) error {
+	return r.waitFor(ctx, position, nil)
+}
+
+// waitFor is WaitFor for the projectors named in only, or every projector
+// when only is nil.
+func (r *Runner) waitFor(ctx context.Context, position int64, only []string) error {
 	if position <= 0 {
 		return nil
 	}
@@ -653,6 +660,9 @@ func (r *Runner) WaitFor(ctx context.Context, position int64) error {
 		if !local {
 			// Another process runs the projectors: read their checkpoints.
 			for _, p := range r.projectors {
+				if only != nil && !slices.Contains(only, p.Name()) {
+					continue
+				}
 				cp, err := readCheckpointOf(ctx, r.pool, SchemaOf(p.Name()))
 				if err != nil {
 					return fmt.Errorf("projections: %s: %w", p.Name(), err)
@@ -664,7 +674,10 @@ func (r *Runner) WaitFor(ctx context.Context, position int64) error {
 		wake := r.progress
 		passed := true
 		var stopped error
-		for _, s := range r.states {
+		for name, s := range r.states {
+			if only != nil && !slices.Contains(only, name) {
+				continue
+			}
 			if s.applied.Less(cursor) {
 				passed = false
 				if s.stopped != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -313,6 +314,40 @@ func TestAPoisonEventStopsItsProjectorLoudly(t *testing.T) {
 			if s.Stopped != "" || s.Position != h.last {
 				t.Errorf("claims status %+v: want it past the poison at %d", s, h.last)
 			}
+		}
+	}
+}
+
+func TestUnpaidBookletsSeeTheServiceJustRecordedAndIgnoreAnotherStoppedProjector(t *testing.T) {
+	t.Parallel()
+	pool, store := newPool(t), memory.New()
+	// A HeirRegistered whose claim id is not a string: the claims projector
+	// cannot fold it; the dashboard, which UnpaidBooklets reads, ignores it.
+	if _, err := store.Append(context.Background(), eventstore.StreamAppend{Stream: domain.ClaimStream("poison"), Expected: eventstore.Any,
+		Events: []eventstore.EventData{{ID: uuid.New(), Type: domain.TypeHeirRegistered, SchemaVersion: 1, Data: []byte(`{"claim_id":7}`), OccurredAt: time.Now()}}}); err != nil {
+		t.Fatal(err)
+	}
+	r := NewRunner(pool, store, quietLogger())
+	r.Retry.MaxRetries = 1
+	r.Retry.InitialInterval = time.Millisecond
+	startRunner(t, r)
+	q := r.PGQueries()
+	at := time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC)
+	for i := range 10 {
+		user := fmt.Sprintf("U%02d", i)
+		// No wait between the append and the question: a payroll run asks
+		// right after the service it must pay.
+		if _, err := appendEvents(context.Background(), store, at, ev{domain.BookletStream(user), recorded(fmt.Sprintf("s%d", i), user, "W1", "2026-03-05", 1, 800, "")}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		unpaid, err := q.UnpaidBooklets(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("UnpaidBooklets with the claims projector stopped: %v", err)
+		}
+		if !slices.Contains(unpaid, user) {
+			t.Fatalf("UnpaidBooklets = %v right after %s's service, want it listed", unpaid, user)
 		}
 	}
 }
