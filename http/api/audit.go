@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -98,19 +100,42 @@ func (s *Server) getVerify(w http.ResponseWriter, r *http.Request) {
 	s.JSON(w, http.StatusOK, rep)
 }
 
-// validMinPosition accepts ?min_position on the audit routes, which read
-// the event store itself: every committed position is already visible, so
-// there is nothing to wait for.
+// validMinPosition honours ?min_position on the audit routes, which read
+// the event store itself: every position a command answered with is
+// already there, and a position past the end of the log is waited for as
+// a read model's is (the same bound, then 504 read_model_timeout), so a
+// client reads the log as of at least the position it names.
 func (s *Server) validMinPosition(w http.ResponseWriter, r *http.Request) bool {
 	raw := r.URL.Query().Get("min_position")
 	if raw == "" {
 		return true
 	}
-	if n, err := strconv.ParseInt(raw, 10, 64); err != nil || n < 0 {
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 0 {
 		s.Problem(w, r, badRequest("invalid_min_position", "min_position", "min_position must be a non-negative integer"))
 		return false
 	}
-	return true
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadWait)
+	defer cancel()
+	for {
+		head, err := s.store.Head(ctx)
+		if err == nil && head.Position >= n {
+			return true
+		}
+		if err != nil && ctx.Err() == nil {
+			s.Problem(w, r, err)
+			return false
+		}
+		t := time.NewTimer(10 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			s.Problem(w, r, &httpError{Status: http.StatusGatewayTimeout, Code: "read_model_timeout",
+				Detail: fmt.Sprintf("the event log did not reach position %d within %s", n, s.cfg.ReadWait)})
+			return false
+		case <-t.C:
+		}
+	}
 }
 
 // asOf reads ?as_of (RFC 3339). Absent, it is the zero time: every event

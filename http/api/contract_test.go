@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -386,4 +387,38 @@ func TestAPayrollRunPaysAServiceRecordedAnInstantBefore(t *testing.T) {
 			t.Fatalf("round %d: the run did not pay the service just recorded: %s", round, run.raw)
 		}
 	}
+}
+
+// TestAnAuditReadWaitsForTheLogToReachMinPosition: the audit routes read
+// the event store itself; a position not yet in the log is waited for,
+// as on the read models' routes, then 504 read_model_timeout.
+func TestAnAuditReadWaitsForTheLogToReachMinPosition(t *testing.T) {
+	t.Parallel()
+	s := newStackWith(t, func(c *api.Config) { c.ReadWait = 10 * time.Second })
+	w := newWorld(t, s, 0)
+	deposit := func() *response {
+		return s.post("/deposits", s.system(), map[string]any{
+			"user_cf": w.user, "amount_cents": 1000, "channel": "F24", "paid_on": "2026-03-01"}).want(http.StatusCreated)
+	}
+	last := deposit().num("position") // the end of the log: nothing else appends
+
+	read := make(chan *response, 1)
+	go func() {
+		read <- s.get(fmt.Sprintf("/audit/streams/booklet-%s?min_position=%d", w.user, last+1), s.auditor())
+	}()
+	time.Sleep(200 * time.Millisecond) // the read is waiting: nothing was appended since
+	select {
+	case r := <-read:
+		t.Fatalf("the read answered %d before the log reached its position: %s", r.status, r.raw)
+	default:
+	}
+	next := deposit().num("position")
+	events := (<-read).want(http.StatusOK).list("events")
+	if got := int64(events[len(events)-1].(map[string]any)["position"].(float64)); got != next {
+		t.Fatalf("the read's last event is at %d, the deposit at %d", got, next)
+	}
+
+	far := newStackWith(t, func(c *api.Config) { c.ReadWait = 100 * time.Millisecond })
+	far.get("/audit/streams/booklet-"+w.user+"?min_position=999999999", far.auditor()).problem(http.StatusGatewayTimeout, "read_model_timeout")
+	far.get("/audit/verify?min_position=999999999", far.auditor()).problem(http.StatusGatewayTimeout, "read_model_timeout")
 }
