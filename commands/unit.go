@@ -49,21 +49,15 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 	// A key belongs to its caller, across commands: the same key sent with
 	// another command is a reuse (the request hash differs), not a new key.
 	keyScope := m.ActorCF
-	if m.IdempotencyKey != "" && h.idempotency != nil {
-		stored, hash, found, err := h.idempotency.Lookup(ctx, keyScope, m.IdempotencyKey)
+	if stored, found, err := h.firstAnswer(ctx, keyScope, m); err != nil || found {
 		if err != nil {
-			return Result{}, fmt.Errorf("commands: idempotency lookup: %w", err)
+			return Result{}, err
 		}
-		if found {
-			if hash != m.RequestHash {
-				return Result{}, domain.RuleError(domain.CodeIdempotencyKeyReused, "", "this Idempotency-Key was used with another request")
-			}
-			var res Result
-			if err := json.Unmarshal(stored, &res); err != nil {
-				return Result{}, fmt.Errorf("commands: stored result: %w", err)
-			}
-			return res, nil
+		var res Result
+		if err := json.Unmarshal(stored, &res); err != nil {
+			return Result{}, fmt.Errorf("commands: stored result: %w", err)
 		}
+		return res, nil
 	}
 	trust := h.checkReads()
 	for try := 0; ; try++ {
@@ -94,6 +88,51 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 		}
 		return res, nil
 	}
+}
+
+// firstAnswer looks up the answer stored under m's idempotency key in
+// keyScope: found when there is one for the same request, an
+// idempotency_key_reused refusal when the key was used with another.
+func (h *Handler) firstAnswer(ctx context.Context, keyScope string, m Meta) ([]byte, bool, error) {
+	if m.IdempotencyKey == "" || h.idempotency == nil {
+		return nil, false, nil
+	}
+	stored, hash, found, err := h.idempotency.Lookup(ctx, keyScope, m.IdempotencyKey)
+	if err != nil {
+		return nil, false, fmt.Errorf("commands: idempotency lookup: %w", err)
+	}
+	if found && hash != m.RequestHash {
+		return nil, false, domain.RuleError(domain.CodeIdempotencyKeyReused, "", "this Idempotency-Key was used with another request")
+	}
+	return stored, found, nil
+}
+
+// Answer runs fn, a request that changes nothing (a simulator, the
+// assistant), under a command's idempotency rules (SPEC §5: every POST):
+// with a key, a repeat of the same request gets the first answer back and
+// the key sent with another request is refused with idempotency_key_reused.
+// Keys are the caller's, as for commands; callers without an identity
+// share one scope. A refusal by fn is not kept: repeating the request
+// decides it again, to the same refusal. Nothing is appended.
+func (h *Handler) Answer(ctx context.Context, m Meta, fn func() ([]byte, error)) ([]byte, error) {
+	if cf, err := domain.ParseCF(m.ActorCF); err == nil {
+		m.ActorCF = cf.String()
+	}
+	if stored, found, err := h.firstAnswer(ctx, m.ActorCF, m); err != nil || found {
+		return stored, err
+	}
+	res, err := fn()
+	if err != nil || m.IdempotencyKey == "" || h.idempotency == nil {
+		return res, err
+	}
+	if err := h.idempotency.Save(ctx, m.ActorCF, m.IdempotencyKey, m.RequestHash, res); err != nil {
+		return nil, fmt.Errorf("commands: idempotency save: %w", err)
+	}
+	// Two first requests at once: Save kept the one stored first.
+	if stored, found, err := h.firstAnswer(ctx, m.ActorCF, m); err != nil || found {
+		return stored, err
+	}
+	return res, nil
 }
 
 // attempt runs fn once with a fresh unit and gives back, even on a panic,

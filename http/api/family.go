@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -53,7 +54,8 @@ func (f Family) Routes(r chi.Router, s *Server) {
 	if cmd == nil {
 		cmd, _ = s.cmd.(FamilyCommands)
 	}
-	h := familyHandlers{s: s, cmd: cmd, assistant: f.Assistant}
+	answers, _ := s.cmd.(Answerer)
+	h := familyHandlers{s: s, cmd: cmd, answers: answers, assistant: f.Assistant}
 	if cmd != nil {
 		sys := r.With(s.Allow(system))
 		sys.Post("/families/{cf}/isee", h.postISEE)
@@ -83,7 +85,34 @@ func withFamily(exts []Extension) []Extension {
 type familyHandlers struct {
 	s         *Server
 	cmd       FamilyCommands
+	answers   Answerer // nil: answers are computed afresh, keys ignored
 	assistant *assistant.Assistant
+}
+
+// Answerer gives the POSTs that change nothing (the simulators, the
+// assistant) the idempotency of commands; *commands.Handler satisfies it.
+type Answerer interface {
+	Answer(ctx context.Context, m commands.Meta, fn func() ([]byte, error)) ([]byte, error)
+}
+
+// answer writes 200 with what fn answers, under the request's
+// Idempotency-Key when it has one.
+func (h familyHandlers) answer(w http.ResponseWriter, r *http.Request, m commands.Meta, name string, fn func() (any, error)) {
+	run := func() ([]byte, error) {
+		v, err := fn()
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	}
+	var raw []byte
+	var err error
+	if h.answers != nil {
+		raw, err = h.answers.Answer(r.Context(), m, run)
+	} else {
+		raw, err = run()
+	}
+	h.s.Done(w, r, name, http.StatusOK, json.RawMessage(raw), err)
 }
 
 type (
@@ -236,7 +265,8 @@ func (h familyHandlers) today() string { return h.s.cfg.Now().In(rome).Format(ti
 
 func (h familyHandlers) postAUU(w http.ResponseWriter, r *http.Request) {
 	var b auuBody
-	if _, ok := h.s.Decode(w, r, MaxBody, &b); !ok {
+	m, ok := h.s.Decode(w, r, MaxBody, &b)
+	if !ok {
 		return
 	}
 	if b.OnDate == "" {
@@ -247,17 +277,18 @@ func (h familyHandlers) postAUU(w http.ResponseWriter, r *http.Request) {
 	for _, c := range b.Children {
 		req.Children = append(req.Children, simulators.AUUChild{BirthDate: c.BirthDate, Disability: simulators.Disability(c.Disability)})
 	}
-	res, err := simulators.SimulateAUU(req)
-	h.s.Done(w, r, "SimulateAUU", http.StatusOK, res, err)
+	h.answer(w, r, m, "SimulateAUU", func() (any, error) { return simulators.SimulateAUU(req) })
 }
 
 func (h familyHandlers) postNido(w http.ResponseWriter, r *http.Request) {
 	var b nidoBody
-	if _, ok := h.s.Decode(w, r, MaxBody, &b); !ok {
+	m, ok := h.s.Decode(w, r, MaxBody, &b)
+	if !ok {
 		return
 	}
-	res, err := simulators.SimulateNido(simulators.NidoRequest{Year: b.Year, ISEECents: b.ISEECents, BirthDate: b.BirthDate})
-	h.s.Done(w, r, "SimulateNido", http.StatusOK, res, err)
+	h.answer(w, r, m, "SimulateNido", func() (any, error) {
+		return simulators.SimulateNido(simulators.NidoRequest{Year: b.Year, ISEECents: b.ISEECents, BirthDate: b.BirthDate})
+	})
 }
 
 // getParameters lists the simulators' parameter tables with their sources.
@@ -280,12 +311,13 @@ func (h familyHandlers) getParameters(w http.ResponseWriter, r *http.Request) {
 
 func (h familyHandlers) postAssistant(w http.ResponseWriter, r *http.Request) {
 	var b assistantBody
-	if _, ok := h.s.Decode(w, r, MaxBody, &b); !ok {
+	m, ok := h.s.Decode(w, r, MaxBody, &b)
+	if !ok {
 		return
 	}
 	if len(b.Question) > maxQuestion {
 		h.s.Problem(w, r, domain.RuleError("question_too_long", "question", "a question has at most 1000 characters"))
 		return
 	}
-	h.s.Done(w, r, "Assistant", http.StatusOK, h.assistant.Ask(b.Question), nil)
+	h.answer(w, r, m, "Assistant", func() (any, error) { return h.assistant.Ask(b.Question), nil })
 }

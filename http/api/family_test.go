@@ -135,3 +135,45 @@ func TestSimulatorAndAssistantRoutes(t *testing.T) {
 		t.Fatalf("assistant without answer %s", none.raw)
 	}
 }
+
+// TestTheSimulatorsAndTheAssistantHonourIdempotencyKeys: SPEC §5, every
+// POST accepts Idempotency-Key. A repeat gets the first answer; the key
+// with another body is idempotency_key_reused; a refusal is decided again.
+func TestTheSimulatorsAndTheAssistantHonourIdempotencyKeys(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	nido := func(isee int64, token, key string) *response {
+		return s.post("/simulators/bonus-nido", token, map[string]any{"year": 2026, "isee_cents": isee, "birth_date": "2025-04-01"},
+			"Idempotency-Key", key)
+	}
+	cases := []struct {
+		name  string
+		token string
+	}{
+		{"an anonymous caller", ""},
+		{"a citizen", s.token(s.cf())},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			first := nido(3000000, c.token, "nido-1").want(http.StatusOK)
+			again := nido(3000000, c.token, "nido-1").want(http.StatusOK)
+			if string(first.raw) != string(again.raw) {
+				t.Fatalf("the repeat answered %s, the first %s", again.raw, first.raw)
+			}
+			nido(4500000, c.token, "nido-1").problem(http.StatusUnprocessableEntity, "idempotency_key_reused")
+			nido(4500000, c.token, "nido-2").want(http.StatusOK)
+		})
+	}
+
+	refused := map[string]any{"year": 2026, "birth_date": "2020-04-01"}
+	s.post("/simulators/bonus-nido", "", refused, "Idempotency-Key", "nido-old").problem(http.StatusUnprocessableEntity, "not_eligible")
+	s.post("/simulators/bonus-nido", "", refused, "Idempotency-Key", "nido-old").problem(http.StatusUnprocessableEntity, "not_eligible")
+
+	auu := map[string]any{"year": 2025, "children": []any{map[string]any{"birth_date": "2015-01-01"}}}
+	s.post("/simulators/auu", "", auu, "Idempotency-Key", "auu-1").want(http.StatusOK)
+	s.post("/simulators/auu", "", map[string]any{"year": 2026, "children": auu["children"]}, "Idempotency-Key", "auu-1").
+		problem(http.StatusUnprocessableEntity, "idempotency_key_reused")
+	s.post("/assistant", "", map[string]any{"question": "rimborso"}, "Idempotency-Key", "ask-1").want(http.StatusOK)
+	s.post("/assistant", "", map[string]any{"question": "nido"}, "Idempotency-Key", "ask-1").
+		problem(http.StatusUnprocessableEntity, "idempotency_key_reused")
+}
