@@ -7,14 +7,15 @@ import (
 	"github.com/google/uuid"
 )
 
-// BookletStatus is a booklet's life: active, owner_deceased (closed is kept
-// for the read model's vocabulary; no command closes a booklet yet).
+// BookletStatus is a booklet's life: active; owner_deceased from the first
+// heir's claim on; closed once the refund of its balance has been paid.
 type BookletStatus struct{ s string }
 
 // The booklet statuses.
 var (
 	BookletActive        = BookletStatus{"active"}
 	BookletOwnerDeceased = BookletStatus{"owner_deceased"}
+	BookletClosed        = BookletStatus{"closed"}
 )
 
 func (s BookletStatus) String() string { return s.s }
@@ -182,7 +183,7 @@ func (b *Booklet) apply(r Recorded) {
 		}
 	case HeirClaimAttached:
 		b.claims[e.ClaimID] = &bookletClaim{heir: e.HeirCF, event: r.ID}
-		if b.dateOfDeath.IsZero() {
+		if b.dateOfDeath.IsZero() { // a later claim keeps the status (closed stays closed)
 			b.status = BookletOwnerDeceased
 			b.dateOfDeath, _ = ParseDate(e.DateOfDeath, "")
 			b.dodEvent = r.ID
@@ -203,6 +204,9 @@ func (b *Booklet) apply(r Recorded) {
 			b.refund = nil
 		}
 	case RefundDisbursed:
+		// A paid refund closes the booklet for good, as the dashboard's
+		// closed flag does on the same event.
+		b.status = BookletClosed
 		if b.refund != nil && b.refund.id == e.RefundID && !b.refund.disbursed {
 			b.reserved -= b.refund.amount
 			b.refunded += b.refund.amount

@@ -334,7 +334,8 @@ func (c *Claim) MarkRefundPaid(b *Booklet, refundID, paidOn, bankRef string, ope
 
 // InsertPriorService decides a service the deceased received before dying:
 // ending on or before the date of death, the heir not the worker, the
-// declaration of no known employment, the caps and the balance; no deadline.
+// declaration of no known employment, a booklet not closed by a paid refund,
+// the caps and the balance; no deadline.
 // It is recorded on the deceased's booklet b with the claim and the heir.
 func (c *Claim) InsertPriorService(b *Booklet, w *Worker, id string, s Service, today Date) (ServiceDecision, error) {
 	if err := c.live(); err != nil {
@@ -355,6 +356,9 @@ func (c *Claim) InsertPriorService(b *Booklet, w *Worker, id string, s Service, 
 	}
 	if !s.Declared {
 		return ServiceDecision{}, RuleError(CodeDeclarationRequired, "declarations.no_known_employment", "the heir declares knowing of no employment relationship in progress or ended less than 6 months before")
+	}
+	if b.status == BookletClosed {
+		return ServiceDecision{}, errBookletClosed()
 	}
 	d, err := b.decideService(w, id, s, ServiceRecorded{ClaimID: c.id, HeirCF: c.heir})
 	if err != nil {
@@ -385,7 +389,7 @@ func (b *Booklet) CorrectDateOfDeath(claims []*Claim, date, reason string, opera
 	if !b.exists {
 		return nil, nil, NotFoundError("no such booklet")
 	}
-	if b.status != BookletOwnerDeceased {
+	if b.status == BookletActive { // owner_deceased or closed: the date stays correctable
 		return nil, nil, ConflictError(CodeOwnerNotDeceased, "no heir has declared this booklet's owner deceased")
 	}
 	if dod == b.dateOfDeath {

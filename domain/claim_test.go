@@ -428,3 +428,118 @@ func requestedEventOf(c *domain.Claim) uuid.UUID {
 	}
 	return eventID("claim", 3)
 }
+
+// closedBooklet is deceasedBooklet after its refund r1 of the whole 7000
+// available was paid, then extra.
+func closedBooklet(extra ...domain.Event) *domain.Booklet {
+	evs := []domain.Event{domain.RefundReserved{RefundID: "r1", ClaimID: claimID, AmountCents: 7000}, domain.RefundDisbursed{RefundID: "r1", AmountCents: 7000}}
+	return deceasedBooklet(append(evs, extra...)...)
+}
+
+func TestAPaidRefundClosesTheBooklet(t *testing.T) {
+	t.Parallel()
+	prior, _ := domain.ParseService(serviceIn(worker, "2026-01-14", "2026-01-14", 1, 1))
+	ordinary, _ := domain.ParseService(serviceIn(worker, "2026-02-02", "2026-02-02", 1, 1))
+	w := workerOf(worker, registered(worker, "", ""))
+	validated := claimOf(heirRegistered(heir, "2026-01-15", "legittimo"), domain.HeirValidated{})
+	tests := []struct {
+		name   string
+		given  *domain.Booklet
+		when   func(b *domain.Booklet) ([]domain.Pending, error) // nil: no command
+		code   string
+		then   []domain.Event // the events decided, when code is ""
+		status domain.BookletStatus
+	}{
+		{name: "a paid refund closes the booklet", given: closedBooklet(), status: domain.BookletClosed},
+		{name: "a requested refund leaves the owner deceased", given: deceasedBooklet(domain.RefundReserved{RefundID: "r1", ClaimID: claimID, AmountCents: 7000}), status: domain.BookletOwnerDeceased},
+		{name: "a rejected refund leaves the owner deceased", given: deceasedBooklet(domain.RefundReserved{RefundID: "r1", ClaimID: claimID, AmountCents: 7000}, domain.RefundReservationReleased{RefundID: "r1", AmountCents: 7000}), status: domain.BookletOwnerDeceased},
+		{
+			name: "a closed booklet refuses a prior service", given: closedBooklet(deposit(1000)), status: domain.BookletClosed,
+			when: func(b *domain.Booklet) ([]domain.Pending, error) {
+				d, err := validated.InsertPriorService(b, w, "p1", prior, date("2026-02-10"))
+				return d.Booklet, err
+			},
+			code: domain.CodeBookletNotActive,
+		},
+		{
+			name: "a closed booklet refuses an ordinary service", given: closedBooklet(deposit(1000)), status: domain.BookletClosed,
+			when: func(b *domain.Booklet) ([]domain.Pending, error) {
+				d, err := b.RecordService(w, "s2", ordinary, date("2026-02-10"))
+				return d.Booklet, err
+			},
+			code: domain.CodeBookletNotActive,
+		},
+		{
+			name: "a deposit still lands on a closed booklet", given: closedBooklet(), status: domain.BookletClosed,
+			when: func(b *domain.Booklet) ([]domain.Pending, error) {
+				return b.RecordDeposit(domain.DepositInput{DepositID: "d", AmountCents: 1000, Channel: "PAGOPA", PaidOn: "2026-02-09"}, date("2026-02-10"))
+			},
+			then: []domain.Event{domain.DepositRecorded{DepositID: "d", AmountCents: 1000, Channel: "PAGOPA", PaidOn: "2026-02-09"}},
+		},
+		{
+			name: "a second refund of a closed booklet is still refund_already_requested", given: closedBooklet(deposit(1000)), status: domain.BookletClosed,
+			when: func(b *domain.Booklet) ([]domain.Pending, error) {
+				_, bk, _, err := validated.RequestRefund(b, "r2", iban)
+				return bk, err
+			},
+			code: domain.CodeRefundAlreadyRequested,
+		},
+		{
+			name: "an operator still reverses a service on a closed booklet", given: closedBooklet(), status: domain.BookletClosed,
+			when: func(b *domain.Booklet) ([]domain.Pending, error) {
+				bk, _, _, err := b.ReverseService("s1", "never rendered", op)
+				return bk, err
+			},
+			then: []domain.Event{domain.ServiceReversed{ServiceID: "s1", Reason: "never rendered", OperatorCF: op}},
+		},
+		{
+			name: "an operator still corrects the date of death of a closed booklet", given: closedBooklet(), status: domain.BookletClosed,
+			when: func(b *domain.Booklet) ([]domain.Pending, error) {
+				bk, _, err := b.CorrectDateOfDeath([]*domain.Claim{validated}, "2026-01-12", "registry says so", op, date("2026-02-10"))
+				return bk, err
+			},
+			then: []domain.Event{domain.DateOfDeathCorrected{DateOfDeath: "2026-01-12", Previous: "2026-01-15", Reason: "registry says so", OperatorCF: op}},
+		},
+		{
+			name: "a new heir's claim leaves a closed booklet closed", given: closedBooklet(), status: domain.BookletClosed,
+			when: func(b *domain.Booklet) ([]domain.Pending, error) {
+				bk, _, err := b.RegisterHeir("c2", domain.MustCF(heir2), domain.HeirInput{DateOfDeath: "2026-01-15", HeirKind: "legittimo"}, date("2026-02-10"))
+				return bk, err
+			},
+			then: []domain.Event{domain.HeirClaimAttached{ClaimID: "c2", HeirCF: heir2, DateOfDeath: "2026-01-15"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := tt.given
+			if tt.when != nil {
+				got, err := tt.when(b)
+				wantCode(t, err, tt.code)
+				if err != nil && kindOf(err) != domain.KindConflict {
+					t.Fatalf("%s is a conflict (409)", tt.code)
+				}
+				if err == nil {
+					wantEvents(t, got, tt.then...)
+					for i, p := range got {
+						b.Apply(domain.Recorded{Version: b.Version() + int64(i) + 1, Data: p.Data})
+					}
+				}
+			}
+			if b.Status() != tt.status {
+				t.Fatalf("status %s, want %s", b.Status(), tt.status)
+			}
+		})
+	}
+}
+
+func TestAClosedBookletStillPaysTheServicesRecordedBeforeIt(t *testing.T) {
+	t.Parallel()
+	b := closedBooklet()
+	if unpaid := b.UnpaidUntil(date("2026-02-10")); len(unpaid) != 1 || unpaid[0].ServiceID != "s1" {
+		t.Fatalf("unpaid %+v, want s1", unpaid)
+	}
+	if b.Available() != 0 {
+		t.Fatalf("available %d after the refund of the whole balance", b.Available())
+	}
+}

@@ -108,6 +108,9 @@ func (b *Booklet) RecordService(w *Worker, id string, s Service, today Date) (Se
 	if !b.exists {
 		return ServiceDecision{}, RuleError(CodeUserNotRegistered, "", "open the booklet first")
 	}
+	if b.status == BookletClosed {
+		return ServiceDecision{}, errBookletClosed()
+	}
 	if b.status != BookletActive {
 		return ServiceDecision{}, ConflictError(CodeBookletNotActive, "the booklet's owner is deceased: heirs insert prior services through their claim")
 	}
@@ -116,6 +119,12 @@ func (b *Booklet) RecordService(w *Worker, id string, s Service, today Date) (Se
 	}
 	rec := ServiceRecorded{Deadline: deadline.String()}
 	return b.decideService(w, id, s, rec)
+}
+
+// errBookletClosed refuses a new service, ordinary or prior, on a closed
+// booklet with the code a deceased owner's booklet answers to an ordinary one.
+func errBookletClosed() error {
+	return ConflictError(CodeBookletNotActive, "the booklet is closed: the refund of its balance has been paid")
 }
 
 // decideService holds the rules recording and prior insertion share: a
