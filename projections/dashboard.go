@@ -233,6 +233,7 @@ var dashboardFolds = map[string]func(a *dashboardBatch, e eventstore.Event, user
 		d := a.delta(userCF)
 		d.reserved -= v.AmountCents
 		d.refunded += v.AmountCents
+		d.closed = true // as the booklet aggregate: a paid refund closes it for good
 		return nil
 	},
 }

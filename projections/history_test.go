@@ -43,6 +43,7 @@ type history struct {
 	claims   map[string]*genClaim
 	claimIDs []string
 	deceased map[string]string // user → date of death
+	closed   map[string]bool   // user → the booklet's refund was paid
 }
 
 type genService struct {
@@ -62,7 +63,7 @@ func newHistory(tb testing.TB, store eventstore.Store, seed uint64) *history {
 		tb: tb, store: store, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		now:     time.Date(2025, 1, 2, 9, 0, 0, 0, time.UTC),
 		balance: map[string]int64{}, iban: map[string]string{},
-		services: map[string]*genService{}, claims: map[string]*genClaim{}, deceased: map[string]string{},
+		services: map[string]*genService{}, claims: map[string]*genClaim{}, deceased: map[string]string{}, closed: map[string]bool{},
 	}
 }
 
@@ -421,6 +422,7 @@ func (h *history) claimStep() {
 		h.emit(ev{cs, domain.RefundApproved{RefundID: c.refund, OperatorCF: "OPR"}})
 	case c.refundStatus == "approved":
 		c.refundStatus = "paid"
+		h.closed[c.deceased] = true
 		h.emit(ev{cs, domain.RefundPaid{RefundID: c.refund, PaidOn: h.date(), BankReference: "CRO1", OperatorCF: "OPR"}},
 			ev{bs, domain.RefundDisbursed{RefundID: c.refund, AmountCents: c.amount}})
 	case h.rnd.IntN(6) == 0:
@@ -435,6 +437,8 @@ func (h *history) claimStep() {
 			}
 		}
 		h.emit(evs...)
+	case h.closed[c.deceased]:
+		// A closed booklet takes no prior service.
 	default:
 		h.record(c.deceased, c.id, c.heir)
 	}

@@ -287,16 +287,18 @@ ORDER BY recorded_at DESC, service_id`, userCF)
 	}
 	bk := &d.Booklet
 	// As the booklet aggregate: the first claim sets the owner deceased for
-	// good; rejecting an heir does not bring the owner back. No event closes
-	// a booklet yet, so "closed" is only set by the closed flag.
+	// good (rejecting an heir does not bring the owner back), and the paid
+	// refund closes the booklet; a closed booklet keeps its date of death.
 	switch {
 	case closed:
 		bk.Status = "closed"
 	case dod != nil:
 		bk.Status = "owner_deceased"
-		bk.DateOfDeath = *dod
 	default:
 		bk.Status = "active"
+	}
+	if dod != nil {
+		bk.DateOfDeath = *dod
 	}
 
 	rows, err := br.Query()

@@ -208,6 +208,17 @@ func TestDashboardFigures(t *testing.T) {
 	if d.Booklet.ReservedCents != 0 || d.Booklet.RefundedCents != 62000 || d.Booklet.AvailableCents != 0 {
 		t.Errorf("a disbursed refund moves from reserved to refunded: %+v", d.Booklet)
 	}
+	if d.Booklet.Status != "closed" || d.Booklet.DateOfDeath != "2026-03-09" {
+		t.Errorf("a paid refund closes the booklet, which keeps its date of death: %+v", d.Booklet)
+	}
+	f.emit(ev{b, domain.DepositRecorded{DepositID: "d3", AmountCents: 3000, Channel: "F24", PaidOn: "2026-03-12"}})
+	f.sync()
+	if d, err = f.q.Dashboard(context.Background(), "U1", "2026-03-20"); err != nil {
+		t.Fatal(err)
+	}
+	if d.Booklet.Status != "closed" || d.Booklet.AvailableCents != 3000 {
+		t.Errorf("a deposit lands on a closed booklet, which stays closed: %+v", d.Booklet)
+	}
 	unpaid, err := f.q.UnpaidBooklets(context.Background())
 	if err != nil {
 		t.Fatal(err)
