@@ -440,7 +440,7 @@ var messages = map[string]string{
 	domain.CodeAlreadyExists:          "Risulta già registrato.",
 	domain.CodeInvalidState:           "L'operazione non è possibile nello stato attuale della pratica.",
 	domain.CodeNotFound:               "Non trovato.",
-	domain.CodeBookletNotActive:       "Il libretto non è attivo.",
+	domain.CodeBookletNotActive:       "Il libretto non è attivo: il titolare è deceduto, oppure il libretto è chiuso perché il rimborso del saldo è stato pagato.",
 	domain.CodeOwnerNotDeceased:       "Il titolare del libretto non risulta deceduto.",
 	domain.CodeSelfEmployment:         "Non puoi comunicare una prestazione resa a te stesso.",
 	domain.CodeIdempotencyKeyReused:   "Il modulo è già stato inviato con dati diversi: ricarica la pagina e riprova.",

@@ -113,10 +113,11 @@ func (p *Portal) claimCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 type claimData struct {
-	Claim     projections.Claim
-	Available int64 // the deceased's booklet available balance; -1 when unknown
-	CanRefund bool
-	CanInsert bool
+	Claim         projections.Claim
+	Available     int64  // the deceased's booklet available balance; -1 when unknown
+	BookletStatus string // the deceased's booklet status; "" when unknown
+	CanRefund     bool
+	CanInsert     bool
 }
 
 func (p *Portal) claimShow(w http.ResponseWriter, r *http.Request) {
@@ -135,7 +136,9 @@ func (p *Portal) claimData(r *http.Request, c projections.Claim) claimData {
 			d.CanRefund = true
 		}
 		if db, err := p.cfg.Queries.Dashboard(r.Context(), c.DeceasedCF, p.today()); err == nil {
-			d.Available = db.Booklet.AvailableCents
+			d.Available, d.BookletStatus = db.Booklet.AvailableCents, db.Booklet.Status
+			// A paid refund closed the booklet: it takes no prior service.
+			d.CanInsert = db.Booklet.Status != "closed"
 		}
 	}
 	return d

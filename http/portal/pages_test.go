@@ -321,3 +321,31 @@ func TestUserRecordsAndRevokesAServiceAndTheWorkerDownloadsTheStatement(t *testi
 		t.Fatalf("a year without payments: %d, want 404", resp.StatusCode)
 	}
 }
+
+func TestTheHeirSeesTheBookletClosedOnceTheRefundIsPaid(t *testing.T) {
+	st := newStack(t)
+	claim := claimOn(t, st)
+	op := as(seed.OperatorCF, commands.RoleOperator)
+	heir := newBrowser(t, st.srv)
+	heir.login(heirCF, commands.RoleCitizen)
+	const offer = "Inserisci una prestazione pregressa"
+	if _, page := heir.get("/erede/pratiche/" + claim); !strings.Contains(page, offer) {
+		t.Fatal("a deceased owner's booklet does not offer the prior service")
+	}
+	st.run(t, "validate", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.ValidateHeir(ctx, op, commands.ValidateHeir{ClaimID: claim})
+	})
+	ref := st.run(t, "refund", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RequestRefund(ctx, as(heirCF, commands.RoleCitizen), commands.RequestRefund{ClaimID: claim, IBAN: "IT60X0542811101000000123456"})
+	})
+	st.run(t, "approve", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.ApproveRefund(ctx, op, commands.ApproveRefund{RefundID: ref.ID})
+	})
+	st.run(t, "paid", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.MarkRefundPaid(ctx, op, commands.MarkRefundPaid{RefundID: ref.ID, PaidOn: time.Now().AddDate(0, 0, -1).Format(time.DateOnly), BankReference: "CRO-1"})
+	})
+	_, page := heir.get("/erede/pratiche/" + claim)
+	if strings.Contains(page, offer) || !strings.Contains(page, "<strong>Chiuso</strong>") {
+		t.Fatalf("the claim page of a closed booklet:\n%s", page)
+	}
+}
