@@ -65,11 +65,15 @@ func TestEveryAcknowledgedCommandSurvivesKill9(t *testing.T) {
 	t.Cleanup(srv.stop)
 	cl := newClient(srv.base)
 	cl.http.Timeout = 10 * time.Second
-	// A population that grows with the run, so that the annual caps
-	// (625 one-voucher services per worker, 1,250 per user) still leave
-	// room at its end and the long form keeps recording, not refusing.
-	k := max(1, soakSeconds()/20)
-	o := loadOptions{Clients: 16, Booklets: 60 * k, Workers: 12 * k}
+	// A population sized for the whole run at up to soakRate commands/s,
+	// so that the annual caps (625 one-voucher services per worker, 1,250
+	// per user) still leave room at its end and the long form keeps
+	// recording, not refusing: sized by seconds alone (12 workers per 20 s),
+	// a 120 s run ran out of workers' cap after 45,000 commands and refused
+	// the other 272,000.
+	const soakRate = 4000
+	secs := soakSeconds()
+	o := loadOptions{Clients: 16, Booklets: max(60, secs*soakRate/1250), Workers: max(12, secs*soakRate/625)}
 	pop, err := setup(ctx, cl, o, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +95,9 @@ func TestEveryAcknowledgedCommandSurvivesKill9(t *testing.T) {
 	}
 	st := <-loaded
 	t.Logf("%d kills; %d commands acknowledged, %d refused or lost in flight %s", kills, st.ok, st.errors, st.errorSummary())
+	if capped := st.byStatus["422 cap_exceeded"]; capped > st.ok/10 {
+		t.Errorf("%d commands refused with cap_exceeded against %d acknowledged: the population is too small for the load", capped, st.ok)
+	}
 	if st.ok == 0 {
 		t.Fatal("no command was acknowledged")
 	}
