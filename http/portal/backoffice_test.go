@@ -415,3 +415,37 @@ func TestWorklistPagesCutTheQueue(t *testing.T) {
 		t.Errorf("an empty worklist: page %d of %d (%v)", e.Page, e.Pages, err)
 	}
 }
+
+func TestADepositWithADecimalDotIsRefusedAndRecordsNothing(t *testing.T) {
+	st := newStack(t)
+	user := seed.FamilyVerdiCF
+	st.run(t, "open the booklet", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RegisterUser(ctx, as(user, commands.RoleCitizen), commands.RegisterUser{})
+	})
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	// "150.00" is 150 € to whoever typed it; read with the dot as the
+	// thousands separator it would be 15.000,00 €.
+	resp, body := op.submit("/backoffice/versamenti", "/backoffice/versamenti", url.Values{
+		"user_cf": {user}, "amount": {"150.00"}, "channel": {"PAGOPA"}, "paid_on": {daysAgo(1)}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422\n%s", resp.StatusCode, body)
+	}
+	if !strings.Contains(body, `id="f-amount-error"`) || !strings.Contains(body, `value="150.00"`) {
+		t.Fatalf("the amount is not refused beside its field with the typed value kept:\n%s", body)
+	}
+	db, err := st.queries.Dashboard(context.Background(), user, daysAgo(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.Booklet.DepositedCents != 0 {
+		t.Fatalf("deposited %d cents, want nothing", db.Booklet.DepositedCents)
+	}
+	if resp, body := op.submit("/backoffice/versamenti", "/backoffice/versamenti", url.Values{
+		"user_cf": {user}, "amount": {"1.500,00"}, "channel": {"PAGOPA"}, "paid_on": {daysAgo(1)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a deposit of 1.500,00: %d\n%s", resp.StatusCode, body)
+	}
+	if _, page := op.get("/backoffice/versamenti"); !strings.Contains(page, "Versamento di 1.500,00 €") {
+		t.Fatalf("the flash does not report 1.500,00 €:\n%s", page)
+	}
+}

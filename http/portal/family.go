@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
@@ -161,14 +160,11 @@ func iseeCents(f *Form) *int64 {
 	if raw == "" {
 		return nil
 	}
-	v := strings.ReplaceAll(raw, ".", "")
-	v = strings.TrimSpace(strings.TrimSuffix(strings.Replace(v, ",", ".", 1), "€"))
-	e, err := strconv.ParseFloat(v, 64)
-	if err != nil || e < 0 {
+	c, ok := euroCents(raw)
+	if !ok {
 		f.Fail("isee", "Indica l'ISEE in euro, per esempio 18.500,00, oppure lascia vuoto se non hai un ISEE.")
 		return nil
 	}
-	c := int64(e*100 + 0.5)
 	return &c
 }
 

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -194,18 +196,36 @@ func (f *Form) CF(name string) string {
 
 // Cents reads an amount in euro ("150" or "150,00") as cents.
 func (f *Form) Cents(name string) int64 {
-	v := strings.ReplaceAll(f.Get(name), ".", "")
-	v = strings.Replace(v, ",", ".", 1)
-	v = strings.TrimSpace(strings.TrimSuffix(v, "€"))
-	if v == "" {
+	if f.Get(name) == "" {
 		return 0
 	}
-	e, err := strconv.ParseFloat(v, 64)
-	if err != nil || e <= 0 {
+	c, ok := euroCents(f.Get(name))
+	if !ok || c <= 0 {
 		f.Fail(name, "Indica un importo in euro, per esempio 150 oppure 150,00.")
 		return 0
 	}
-	return int64(e*100 + 0.5)
+	return c
+}
+
+// euroAmount is an amount in euro written the Italian way: dots group the
+// thousands, a comma starts at most two decimals.
+var euroAmount = regexp.MustCompile(`^(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$`)
+
+// euroCents reads an amount in euro ("150", "150,50", "1.234,56 €") as
+// cents. A dot that does not group three digits is refused rather than
+// dropped: "150.00" is 150 € to whoever typed it, and 15.000 € without it.
+func euroCents(raw string) (int64, bool) {
+	v := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(raw), "€"))
+	if !euroAmount.MatchString(v) {
+		return 0, false
+	}
+	whole, dec, _ := strings.Cut(strings.ReplaceAll(v, ".", ""), ",")
+	e, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || e > math.MaxInt64/100-1 {
+		return 0, false
+	}
+	c, _ := strconv.ParseInt((dec + "00")[:2], 10, 64)
+	return e*100 + c, true
 }
 
 // fieldView is what the "input" partial renders.

@@ -328,6 +328,35 @@ func TestEuroFormat(t *testing.T) {
 	}
 }
 
+func TestEuroAmountsAreReadTheItalianWay(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		typed string
+		cents int64
+		ok    bool
+	}{
+		{"whole euro", "150", 15000, true},
+		{"decimal comma", "150,50", 15050, true},
+		{"thousands dots with a decimal comma", "1.234,56", 123456, true},
+		{"thousands dots alone", "1.500", 150000, true},
+		{"the euro sign and spaces", " 200,00 € ", 20000, true},
+		{"a decimal dot is refused, not read as thousands", "150.00", 0, false},
+		{"a dot that groups no three digits is refused", "1.50", 0, false},
+		{"more than two decimals are refused", "150,555", 0, false},
+		{"a negative amount is refused", "-50", 0, false},
+		{"letters are refused", "cento", 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cents, ok := euroCents(tc.typed)
+			if ok != tc.ok || cents != tc.cents {
+				t.Fatalf("euroCents(%q) = %d, %v; want %d, %v", tc.typed, cents, ok, tc.cents, tc.ok)
+			}
+		})
+	}
+}
+
 func TestOversizedUploadIsRefusedWithItsReason(t *testing.T) {
 	t.Parallel()
 	srv := newTestPortal(t, nil)
