@@ -118,6 +118,9 @@ type claimData struct {
 	BookletStatus string // the deceased's booklet status; "" when unknown
 	CanRefund     bool
 	CanInsert     bool
+	// RefundElsewhere: another heir's refund holds or has paid the balance,
+	// and there is one refund per booklet.
+	RefundElsewhere bool
 }
 
 func (p *Portal) claimShow(w http.ResponseWriter, r *http.Request) {
@@ -139,6 +142,9 @@ func (p *Portal) claimData(r *http.Request, c projections.Claim) claimData {
 			d.Available, d.BookletStatus = db.Booklet.AvailableCents, db.Booklet.Status
 			// A paid refund closed the booklet: it takes no prior service.
 			d.CanInsert = db.Booklet.Status != "closed"
+			if d.CanRefund && (db.Booklet.ReservedCents > 0 || db.Booklet.RefundedCents > 0 || db.Booklet.Status == "closed") {
+				d.CanRefund, d.RefundElsewhere = false, true
+			}
 		}
 	}
 	return d
@@ -269,7 +275,11 @@ func (p *Portal) refundNew(w http.ResponseWriter, r *http.Request) {
 	}
 	d := p.claimData(r, c)
 	if !d.CanRefund {
-		setFlash(r, "info", "Per questa pratica il rimborso è già stato richiesto.")
+		msg := "Per questa pratica il rimborso è già stato richiesto."
+		if d.RefundElsewhere {
+			msg = refundElsewhere
+		}
+		setFlash(r, "info", msg)
 		p.redirect(w, r, "/erede/pratiche/"+c.ClaimID)
 		return
 	}
@@ -277,6 +287,8 @@ func (p *Portal) refundNew(w http.ResponseWriter, r *http.Request) {
 	f.Set("iban", r.URL.Query().Get("iban"))
 	p.render(w, r, "heir_refund", refundData{Claim: c, Available: d.Available, Form: f})
 }
+
+const refundElsewhere = "Il rimborso per questo libretto è già stato richiesto da un altro erede: se ne può chiedere uno solo."
 
 // refundReview checks the IBAN and shows what will be requested: the
 // confirmation step before the request is sent.

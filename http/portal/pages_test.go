@@ -349,3 +349,30 @@ func TestTheHeirSeesTheBookletClosedOnceTheRefundIsPaid(t *testing.T) {
 		t.Fatalf("the claim page of a closed booklet:\n%s", page)
 	}
 }
+
+func TestAnotherHeirIsNotOfferedARefundAlreadyRequested(t *testing.T) {
+	st := newStack(t)
+	claim := claimOn(t, st)
+	first, err := st.queries.Claim(context.Background(), claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := st.run(t, "a second heir", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RegisterHeir(ctx, as(seed.FamilyVerdiCF, commands.RoleCitizen), commands.RegisterHeir{
+			DeceasedCF: deceasedCF, DateOfDeath: first.DateOfDeath, HeirKind: "legittimo"})
+	}).ID
+	st.run(t, "the first heir asks for the refund", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RequestRefund(ctx, as(heirCF, commands.RoleCitizen), commands.RequestRefund{ClaimID: claim, IBAN: "IT60X0542811101000000123456"})
+	})
+	b := newBrowser(t, st.srv)
+	b.login(seed.FamilyVerdiCF, commands.RoleCitizen)
+	refund := "/erede/pratiche/" + second + "/rimborso"
+	const already = "già stato richiesto da un altro erede"
+	_, page := b.get("/erede/pratiche/" + second)
+	if strings.Contains(page, `href="`+refund+`"`) || !strings.Contains(page, already) {
+		t.Fatalf("the second heir's claim page offers a refund another heir has requested:\n%s", page)
+	}
+	if resp, body := b.get(refund); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/erede/pratiche/"+second {
+		t.Fatalf("the refund page of the second heir: %d, want a redirect to the claim\n%s", resp.StatusCode, body)
+	}
+}
