@@ -376,3 +376,29 @@ func TestAnotherHeirIsNotOfferedARefundAlreadyRequested(t *testing.T) {
 		t.Fatalf("the refund page of the second heir: %d, want a redirect to the claim\n%s", resp.StatusCode, body)
 	}
 }
+
+func TestAServiceNoLongerRevocableOffersNoRevocation(t *testing.T) {
+	st := newStack(t)
+	user, worker := seed.FamilyVerdiCF, seed.WorkerMariaCF
+	st.deceasedWithBooklet(t, user, 10000, worker) // a living user: the helper only opens, deposits and registers
+	today := time.Now().Format(time.DateOnly)
+	svc := st.run(t, "record", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RecordService(ctx, as(user, commands.RoleCitizen), commands.RecordService{WorkerCF: worker, Activity: "lavori_domestici",
+			StartDate: today, EndDate: today, Hours: 2, Vouchers: 2, NoRecentEmployment: true})
+	}).ID
+	st.run(t, "revoke", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RevokeService(ctx, as(user, commands.RoleCitizen), commands.RevokeService{ServiceID: svc})
+	})
+	b := newBrowser(t, st.srv)
+	b.login(user, commands.RoleCitizen)
+	page := "/libretto/prestazioni/" + svc + "/revoca"
+	resp, body := b.get(page)
+	if resp.StatusCode != http.StatusOK || strings.Contains(body, `action="`+page+`"`) || !strings.Contains(body, "non può più essere revocata") || !strings.Contains(body, "Revocata") {
+		t.Fatalf("the revocation page of a revoked service: %d\n%s", resp.StatusCode, body)
+	}
+	// A stale page posted again is told about the service, not a claim.
+	resp, body = b.post(page, url.Values{"csrf_token": {b.csrf("/libretto")}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || strings.Contains(body, "pratica") || !strings.Contains(body, "non può più essere revocata") {
+		t.Fatalf("revoking a revoked service again: %d\n%s", resp.StatusCode, body)
+	}
+}

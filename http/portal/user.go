@@ -1,9 +1,11 @@
 package portal
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/projections"
 )
 
@@ -116,6 +118,16 @@ func (p *Portal) serviceCreate(w http.ResponseWriter, r *http.Request) {
 type revokeData struct {
 	Service projections.DashboardService
 	Form    *Form
+	// Revocable: the service may still be revoked today; otherwise the page
+	// says so and offers no revocation.
+	Revocable bool
+}
+
+// notRevocable is what a revocation of a service no longer revocable is told.
+const notRevocable = "La prestazione non può più essere revocata: è già stata revocata, stornata o pagata, oppure il termine per revocarla è scaduto."
+
+func (p *Portal) revokeData(s projections.DashboardService, f *Form) revokeData {
+	return revokeData{Service: s, Form: f, Revocable: dashboardData{Today: p.today()}.Revocable(s)}
 }
 
 // ownService finds a service on the person's own dashboard.
@@ -139,7 +151,7 @@ func (p *Portal) serviceRevokeConfirm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p.render(w, r, "user_service_revoke", revokeData{Service: s, Form: newForm()})
+	p.render(w, r, "user_service_revoke", p.revokeData(s, newForm()))
 }
 
 func (p *Portal) serviceRevoke(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +166,10 @@ func (p *Portal) serviceRevoke(w http.ResponseWriter, r *http.Request) {
 			p.commandFailed(w, r, err)
 			return
 		}
-		p.renderStatus(w, r, http.StatusUnprocessableEntity, "user_service_revoke", revokeData{Service: s, Form: f})
+		if de := (*domain.Error)(nil); errors.As(err, &de) && de.Code == domain.CodeInvalidState {
+			f.Error = notRevocable
+		}
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "user_service_revoke", p.revokeData(s, f))
 		return
 	}
 	p.waitFor(r, res)
