@@ -200,7 +200,7 @@ func (p *Portal) auuSimulator(w http.ResponseWriter, r *http.Request) {
 		if c.BirthDate == "" {
 			continue
 		}
-		if f.Date(c.BirthName) == "" {
+		if f.Date(c.BirthName); f.Err(c.BirthName) != "" {
 			d.Children[i].Error = f.Err(c.BirthName)
 			continue
 		}
@@ -213,20 +213,33 @@ func (p *Portal) auuSimulator(w http.ResponseWriter, r *http.Request) {
 	}
 	if f.OK() {
 		res, err := simulators.SimulateAUU(req)
-		if err != nil {
-			if !applyError(f, err, "isee", "anno") {
-				p.serverError(w, r, err)
-				return
-			}
-		} else {
+		var de *domain.Error
+		switch {
+		case err == nil:
 			d.Result = &res
 			for i := range rows {
 				rows[i].AUUChildResult = res.PerChild[i]
 			}
 			d.Rows = rows
+		case errors.As(err, &de) && de.Field == "children.birth_date" && childOf(de, len(rows)) >= 0:
+			// The simulator names the child by its place among those given.
+			c := rows[childOf(de, len(rows))].N
+			f.Fail("nascita"+strconv.Itoa(c), errorMessage(de))
+			d.Children[c-1].Error = f.Err("nascita" + strconv.Itoa(c))
+		case !applyError(f, err, "isee", "anno"):
+			p.serverError(w, r, err)
+			return
 		}
 	}
 	p.render(w, r, "family_auu", d)
+}
+
+// childOf is the index of the child a simulator error names, -1 if none of n.
+func childOf(de *domain.Error, n int) int {
+	if i, ok := de.Facts["child"].(int); ok && i >= 0 && i < n {
+		return i
+	}
+	return -1
 }
 
 type simulatorsData struct {

@@ -80,6 +80,15 @@ func TestSimulatorPages(t *testing.T) {
 		{"a malformed ISEE is shown beside its field", "/simulatori/auu?" + url.Values{
 			"calcola": {"1"}, "anno": {"2025"}, "isee": {"tanti"}, "nascita1": {"2015-01-05"},
 		}.Encode(), []string{"Indica l&#39;ISEE in euro"}},
+		{"no child is asked for beside the first child's birth date", "/simulatori/auu?" + url.Values{
+			"calcola": {"1"}, "anno": {"2026"},
+		}.Encode(), []string{`id="f-nascita1-error" class="invalid-feedback">Indica la data di nascita di almeno un figlio.`, `aria-describedby="f-nascita1-error"`}},
+		{"a malformed birth date is shown beside its child", "/simulatori/auu?" + url.Values{
+			"calcola": {"1"}, "anno": {"2026"}, "nascita1": {"2015-01-05"}, "nascita2": {"2020-13-45"},
+		}.Encode(), []string{`id="f-nascita2-error" class="invalid-feedback">Indica una data valida`, `value="2020-13-45"`}},
+		{"a birth date in the future is shown beside its child", "/simulatori/auu?" + url.Values{
+			"calcola": {"1"}, "anno": {"2026"}, "nascita1": {"2015-01-05"}, "nascita3": {"2099-01-05"},
+		}.Encode(), []string{`id="f-nascita3-error" class="invalid-feedback">La data non può essere nel futuro.`, `value="2099-01-05"`}},
 		{"the bonus nido result shows the 11 instalments", "/simulatori/bonus-nido?" + url.Values{
 			"calcola": {"1"}, "anno": {"2026"}, "isee": {"30000"}, "nascita": {"2025-06-01"},
 		}.Encode(), []string{`id="totale-annuo">3.600,00 €`, "327,27 €", "327,30 €"}},
