@@ -8,7 +8,8 @@ import (
 )
 
 // BookletStatus is a booklet's life: active; owner_deceased from the first
-// heir's claim on; closed once the refund of its balance has been paid.
+// heir's claim on (active again if an operator rejects every heir who
+// declared the death); closed once the refund of its balance has been paid.
 type BookletStatus struct{ s string }
 
 // The booklet statuses.
@@ -195,6 +196,11 @@ func (b *Booklet) apply(r Recorded) {
 	case DateOfDeathCorrected:
 		b.dateOfDeath, _ = ParseDate(e.DateOfDeath, "")
 		b.dodEvent = r.ID
+	case DateOfDeathWithdrawn:
+		if b.status == BookletOwnerDeceased {
+			b.status = BookletActive
+			b.dateOfDeath, b.dodEvent = Date{}, uuid.Nil
+		}
 	case RefundReserved:
 		b.refund = &bookletRefund{id: e.RefundID, claim: e.ClaimID, amount: e.AmountCents, event: r.ID}
 		b.reserved += e.AmountCents

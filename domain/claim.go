@@ -217,7 +217,10 @@ func (c *Claim) ValidateHeir(note string, operator string) ([]Pending, error) {
 
 // RejectHeir is an operator rejecting the heir: the claim is rejected and
 // detached from the booklet; a requested or approved refund is rejected too
-// and its reservation released. Each event names what it compensates.
+// and its reservation released; when no other heir's claim remains live,
+// the death it declared is withdrawn and the booklet is active again (a
+// claim is the only evidence of a death, and a false one must not lock a
+// living person's booklet). Each event names what it compensates.
 func (c *Claim) RejectHeir(b *Booklet, reason string, operator string) (claim, booklet []Pending, err error) {
 	if err := c.live(); err != nil {
 		return nil, nil, err
@@ -237,7 +240,21 @@ func (c *Claim) RejectHeir(b *Booklet, reason string, operator string) (claim, b
 			booklet = append(booklet, Pending{Data: RefundReservationReleased{RefundID: r.RefundID, AmountCents: b.refund.amount}, Causation: b.refund.event})
 		}
 	}
+	if b.status == BookletOwnerDeceased && !b.liveClaimBesides(c.id) {
+		booklet = append(booklet, Pending{Data: DateOfDeathWithdrawn{DateOfDeath: b.dateOfDeath.String(), ClaimID: c.id, Reason: reason, OperatorCF: operator}, Causation: b.dodEvent})
+	}
 	return claim, booklet, nil
+}
+
+// liveClaimBesides reports whether a claim other than id is attached to
+// the booklet and not detached.
+func (b *Booklet) liveClaimBesides(id string) bool {
+	for other, bc := range b.claims {
+		if other != id && !bc.detached {
+			return true
+		}
+	}
+	return false
 }
 
 // RequestRefund asks for the whole available balance of the deceased's

@@ -286,10 +286,40 @@ func TestRejectHeir(t *testing.T) {
 		cl, bk, err := claimOf(heirRegistered(heir, "2026-01-15", "legittimo")).RejectHeir(deceasedBooklet(), "not an heir", op)
 		wantCode(t, err, "")
 		wantEvents(t, cl, domain.HeirRejected{Reason: "not an heir", OperatorCF: op})
-		wantEvents(t, bk, domain.HeirClaimDetached{ClaimID: claimID, Reason: "not an heir"})
-		if cl[0].Causation != eventID("claim", 1) || bk[0].Causation != eventID("booklet", 4) {
-			t.Fatalf("causations %v %v", cl[0].Causation, bk[0].Causation)
+		wantEvents(t, bk, domain.HeirClaimDetached{ClaimID: claimID, Reason: "not an heir"},
+			domain.DateOfDeathWithdrawn{DateOfDeath: "2026-01-15", ClaimID: claimID, Reason: "not an heir", OperatorCF: op})
+		if cl[0].Causation != eventID("claim", 1) || bk[0].Causation != eventID("booklet", 4) || bk[1].Causation != eventID("booklet", 4) {
+			t.Fatalf("causations %v %v %v", cl[0].Causation, bk[0].Causation, bk[1].Causation)
 		}
+	})
+	t.Run("rejecting the only heir withdraws the death and the owner records services again", func(t *testing.T) {
+		t.Parallel()
+		_, bk, err := claimOf(heirRegistered(heir, "2026-01-15", "legittimo")).RejectHeir(deceasedBooklet(), "the owner is alive", op)
+		wantCode(t, err, "")
+		b := deceasedBooklet(datas(bk)...)
+		if got := b.Status(); got != domain.BookletActive || !b.DateOfDeath().IsZero() {
+			t.Fatalf("status %v, date of death %v after the only heir was rejected, want active and none", got, b.DateOfDeath())
+		}
+		s, _ := domain.ParseService(serviceIn(worker, "2026-02-02", "2026-02-02", 1, 1))
+		if _, err := b.RecordService(workerOf(worker, registered(worker, "", "")), "s2", s, date("2026-02-03")); err != nil {
+			t.Fatalf("the owner records a service on the booklet given back: %v", err)
+		}
+	})
+	t.Run("rejecting one of two heirs keeps the death", func(t *testing.T) {
+		t.Parallel()
+		b := deceasedBooklet(domain.HeirClaimAttached{ClaimID: "other-claim", HeirCF: "BNCLRA70A41H501X", DateOfDeath: "2026-01-15"})
+		_, bk, err := claimOf(heirRegistered(heir, "2026-01-15", "legittimo")).RejectHeir(b, "not an heir", op)
+		wantCode(t, err, "")
+		wantEvents(t, bk, domain.HeirClaimDetached{ClaimID: claimID, Reason: "not an heir"})
+	})
+	t.Run("rejecting the last live heir after another was rejected withdraws the death", func(t *testing.T) {
+		t.Parallel()
+		b := deceasedBooklet(domain.HeirClaimAttached{ClaimID: "other-claim", HeirCF: "BNCLRA70A41H501X", DateOfDeath: "2026-01-15"},
+			domain.HeirClaimDetached{ClaimID: "other-claim", Reason: "not an heir"})
+		_, bk, err := claimOf(heirRegistered(heir, "2026-01-15", "legittimo")).RejectHeir(b, "not an heir either", op)
+		wantCode(t, err, "")
+		wantEvents(t, bk, domain.HeirClaimDetached{ClaimID: claimID, Reason: "not an heir either"},
+			domain.DateOfDeathWithdrawn{DateOfDeath: "2026-01-15", ClaimID: claimID, Reason: "not an heir either", OperatorCF: op})
 	})
 	t.Run("rejecting an heir rejects their pending refund and releases it", func(t *testing.T) {
 		t.Parallel()
@@ -298,10 +328,11 @@ func TestRejectHeir(t *testing.T) {
 			cl, bk, err := refundClaim(refund...).RejectHeir(b, "forged will", op)
 			wantCode(t, err, "")
 			wantEvents(t, cl, domain.HeirRejected{Reason: "forged will", OperatorCF: op}, domain.RefundRejected{RefundID: "r1", Reason: "forged will", OperatorCF: op})
-			wantEvents(t, bk, domain.HeirClaimDetached{ClaimID: claimID, Reason: "forged will"}, domain.RefundReservationReleased{RefundID: "r1", AmountCents: 7000})
+			wantEvents(t, bk, domain.HeirClaimDetached{ClaimID: claimID, Reason: "forged will"}, domain.RefundReservationReleased{RefundID: "r1", AmountCents: 7000},
+				domain.DateOfDeathWithdrawn{DateOfDeath: "2026-01-15", ClaimID: claimID, Reason: "forged will", OperatorCF: op})
 		}
 	})
-	t.Run("a paid refund stays paid when its heir is rejected", func(t *testing.T) {
+	t.Run("a paid refund stays paid when its heir is rejected, and the closed booklet stays closed", func(t *testing.T) {
 		t.Parallel()
 		b := deceasedBooklet(domain.RefundReserved{RefundID: "r1", ClaimID: claimID, AmountCents: 7000}, domain.RefundDisbursed{RefundID: "r1", AmountCents: 7000})
 		cl, bk, err := refundClaim(domain.HeirValidated{}, requested, domain.RefundApproved{RefundID: "r1"}, domain.RefundPaid{RefundID: "r1"}).RejectHeir(b, "late", op)

@@ -85,6 +85,7 @@ var eventTypes = map[string]func([]byte) (Event, error){
 	TypeHeirClaimAttached:         decodeAs[HeirClaimAttached],
 	TypeHeirClaimDetached:         decodeAs[HeirClaimDetached],
 	TypeDateOfDeathCorrected:      decodeAs[DateOfDeathCorrected],
+	TypeDateOfDeathWithdrawn:      decodeAs[DateOfDeathWithdrawn],
 	TypeRefundReserved:            decodeAs[RefundReserved],
 	TypeRefundReservationFreed:    decodeAs[RefundReservationReleased],
 	TypeRefundDisbursed:           decodeAs[RefundDisbursed],
@@ -118,6 +119,7 @@ func (ServicePaid) EventType() string               { return TypeServicePaid }
 func (HeirClaimAttached) EventType() string         { return TypeHeirClaimAttached }
 func (HeirClaimDetached) EventType() string         { return TypeHeirClaimDetached }
 func (DateOfDeathCorrected) EventType() string      { return TypeDateOfDeathCorrected }
+func (DateOfDeathWithdrawn) EventType() string      { return TypeDateOfDeathWithdrawn }
 func (RefundReserved) EventType() string            { return TypeRefundReserved }
 func (RefundReservationReleased) EventType() string { return TypeRefundReservationFreed }
 func (RefundDisbursed) EventType() string           { return TypeRefundDisbursed }

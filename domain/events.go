@@ -14,6 +14,7 @@ const (
 	TypeHeirClaimAttached      = "HeirClaimAttached" // a claim was registered on the booklet of its deceased owner
 	TypeHeirClaimDetached      = "HeirClaimDetached" // an operator rejected that heir
 	TypeDateOfDeathCorrected   = "DateOfDeathCorrected"
+	TypeDateOfDeathWithdrawn   = "DateOfDeathWithdrawn" // the last live heir was rejected
 	TypeRefundReserved         = "RefundReserved"
 	TypeRefundReservationFreed = "RefundReservationReleased"
 	TypeRefundDisbursed        = "RefundDisbursed"
@@ -124,6 +125,17 @@ type HeirClaimAttached struct {
 type HeirClaimDetached struct {
 	ClaimID string `json:"claim_id"`
 	Reason  string `json:"reason"`
+}
+
+// DateOfDeathWithdrawn takes back the owner's death from the booklet when
+// an operator rejects the last heir whose claim declared it (the claim was
+// the only evidence of the death): the booklet is active again. Causation
+// id names the event that had set the date.
+type DateOfDeathWithdrawn struct {
+	DateOfDeath string `json:"date_of_death"` // the date withdrawn
+	ClaimID     string `json:"claim_id"`      // the rejected claim
+	Reason      string `json:"reason"`
+	OperatorCF  string `json:"operator_cf"`
 }
 
 // DateOfDeathCorrected is an operator's correction of the owner's date of

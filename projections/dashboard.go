@@ -67,6 +67,7 @@ type bookletDelta struct {
 	attached                      int32
 	closed                        bool
 	dodForce, dodIfUnset          *string
+	dodClear                      bool // the death was withdrawn: the stored date goes, force and if_unset say what came after
 }
 
 // dashboardBatch folds events in memory: booklet sums as deltas, services
@@ -200,6 +201,11 @@ var dashboardFolds = map[string]func(a *dashboardBatch, e eventstore.Event, user
 		a.delta(userCF).attached--
 		return nil
 	},
+	domain.TypeDateOfDeathWithdrawn: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		d := a.delta(userCF)
+		d.dodClear, d.dodForce, d.dodIfUnset = true, nil, nil
+		return nil
+	},
 	domain.TypeDateOfDeathCorrected: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
 		var v domain.DateOfDeathCorrected
 		if err := decode(e, &v); err != nil {
@@ -246,13 +252,15 @@ func (a *dashboardBatch) Queue(b *pgx.Batch) error {
 		att := make([]int32, n)
 		var dodUsers []string
 		var dodForce, dodIfUnset []*string
+		var dodClear []bool
 		for i, u := range a.bookletOrder {
 			d := a.booklets[u]
 			reg[i], closed[i], dep[i], res[i], ref[i], att[i] = d.registered, d.closed, d.deposited, d.reserved, d.refunded, d.attached
-			if d.dodForce != nil || d.dodIfUnset != nil {
+			if d.dodForce != nil || d.dodIfUnset != nil || d.dodClear {
 				dodUsers = append(dodUsers, u)
 				dodForce = append(dodForce, d.dodForce)
 				dodIfUnset = append(dodIfUnset, d.dodIfUnset)
+				dodClear = append(dodClear, d.dodClear)
 			}
 		}
 		queueChunked(b, `
@@ -268,9 +276,10 @@ ON CONFLICT (user_cf) DO UPDATE SET
 			a.bookletOrder, reg, dep, res, ref, att, closed)
 		if len(dodUsers) > 0 {
 			queueChunked(b, `
-UPDATE booklets b SET date_of_death = coalesce(x.force, b.date_of_death, x.if_unset)
-FROM unnest($1::text[], $2::text[], $3::text[]) AS x(user_cf, force, if_unset)
-WHERE b.user_cf = x.user_cf`, dodUsers, dodForce, dodIfUnset)
+UPDATE booklets b SET date_of_death = CASE WHEN x.clear THEN coalesce(x.force, x.if_unset)
+	ELSE coalesce(x.force, b.date_of_death, x.if_unset) END
+FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[]) AS x(user_cf, force, if_unset, clear)
+WHERE b.user_cf = x.user_cf`, dodUsers, dodForce, dodIfUnset, dodClear)
 		}
 	}
 	if n := len(a.added); n > 0 {

@@ -34,16 +34,17 @@ type history struct {
 	// realistic, when set, makes heirs rare, as they are.
 	realistic bool
 
-	users    []string
-	balance  map[string]int64 // user → available
-	workers  []string
-	iban     map[string]string
-	services map[string]*genService // recorded, unpaid
-	order    []string               // service ids in recording order
-	claims   map[string]*genClaim
-	claimIDs []string
-	deceased map[string]string // user → date of death
-	closed   map[string]bool   // user → the booklet's refund was paid
+	users     []string
+	balance   map[string]int64 // user → available
+	workers   []string
+	iban      map[string]string
+	services  map[string]*genService // recorded, unpaid
+	order     []string               // service ids in recording order
+	claims    map[string]*genClaim
+	claimIDs  []string
+	deceased  map[string]string // user → date of death
+	closed    map[string]bool   // user → the booklet's refund was paid
+	withdrawn int               // deaths withdrawn by rejecting the last live heir
 }
 
 type genService struct {
@@ -93,6 +94,8 @@ func typed(v any) string {
 		return domain.TypeHeirClaimDetached
 	case domain.DateOfDeathCorrected:
 		return domain.TypeDateOfDeathCorrected
+	case domain.DateOfDeathWithdrawn:
+		return domain.TypeDateOfDeathWithdrawn
 	case domain.RefundReserved:
 		return domain.TypeRefundReserved
 	case domain.RefundReservationReleased:
@@ -391,6 +394,16 @@ func (h *history) payroll() {
 	h.emit(evs...)
 }
 
+// liveClaimOn reports whether a claim on the booklet of user is not rejected.
+func (h *history) liveClaimOn(user string) bool {
+	for _, id := range h.claimIDs {
+		if c := h.claims[id]; c.deceased == user && c.status != "rejected" {
+			return true
+		}
+	}
+	return false
+}
+
 // claimStep moves a random claim on.
 func (h *history) claimStep() {
 	if len(h.claimIDs) == 0 {
@@ -401,7 +414,14 @@ func (h *history) claimStep() {
 	switch {
 	case c.status == "registered" && h.rnd.IntN(5) == 0:
 		c.status = "rejected"
-		h.emit(ev{cs, domain.HeirRejected{Reason: "falso", OperatorCF: "OPR"}}, ev{bs, domain.HeirClaimDetached{ClaimID: c.id, Reason: "falso"}})
+		evs := []ev{{cs, domain.HeirRejected{Reason: "falso", OperatorCF: "OPR"}}, {bs, domain.HeirClaimDetached{ClaimID: c.id, Reason: "falso"}}}
+		if !h.closed[c.deceased] && !h.liveClaimOn(c.deceased) {
+			// The last live heir rejected: the death is withdrawn, as Claim.RejectHeir decides.
+			evs = append(evs, ev{bs, domain.DateOfDeathWithdrawn{DateOfDeath: h.deceased[c.deceased], ClaimID: c.id, Reason: "falso", OperatorCF: "OPR"}})
+			delete(h.deceased, c.deceased)
+			h.withdrawn++
+		}
+		h.emit(evs...)
 	case c.status == "registered":
 		c.status = "validated"
 		h.emit(ev{cs, domain.HeirValidated{Note: "ok", OperatorCF: "OPR"}})

@@ -205,6 +205,9 @@ func TestLiveReadModelsEqualTheirRebuild(t *testing.T) {
 	if closed == 0 {
 		t.Fatal("no booklet of the history was closed by a paid refund: the rebuild would not be compared on one")
 	}
+	if h.withdrawn == 0 {
+		t.Fatal("no death of the history was withdrawn by rejecting its last heir: the rebuild would not be compared on one")
+	}
 	var calls int
 	if err := r.Rebuild(context.Background(), nil, func(done, total int64) { calls++ }); err != nil {
 		t.Fatal(err)

@@ -52,3 +52,38 @@ func TestAPaidRefundClosesTheDeceasedsBooklet(t *testing.T) {
 		s.post("/heir-claims/"+d.claimID+"/refund", d.heirTok, map[string]any{"iban": testIBAN}).problem(http.StatusConflict, "refund_already_requested")
 	})
 }
+
+// TestRejectingTheLastHeirGivesTheOwnerTheBookletBack: anyone may claim to
+// be an heir, and the first claim records the death (SPEC §2). When the
+// operator rejects every heir who declared it, the death is withdrawn: a
+// living owner wrongly declared dead records services again.
+func TestRejectingTheLastHeirGivesTheOwnerTheBookletBack(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	d := newDeceasedWorld(t, s, 10000) // the "heir" declares the user dead on 2026-03-06
+	s.post("/services", d.userTok, service(d.worker, 1, 1)).problem(http.StatusConflict, "booklet_not_active")
+
+	second := s.cf()
+	other := s.post("/heir-claims", s.token(second), map[string]any{
+		"deceased_cf": d.user, "date_of_death": "2026-03-06", "heir_kind": "legittimo"}).want(http.StatusCreated)
+	first := s.post("/backoffice/heir-claims/"+d.claimID+"/reject", s.operator(), map[string]any{"reason": "il titolare è vivo"}).
+		want(http.StatusOK)
+	b := s.get("/families/"+d.user+"/dashboard?"+first.pos(), s.operator()).want(http.StatusOK).obj("booklet")
+	if b["status"] != "owner_deceased" {
+		t.Fatalf("with another heir's claim still live the death stands: %v", b)
+	}
+
+	last := s.post("/backoffice/heir-claims/"+other.str("claim_id")+"/reject", s.operator(), map[string]any{"reason": "il titolare è vivo"}).
+		want(http.StatusOK)
+	b = s.get("/families/"+d.user+"/dashboard?"+last.pos(), d.userTok).want(http.StatusOK).obj("booklet")
+	if b["status"] != "active" || b["date_of_death"] != nil {
+		t.Fatalf("booklet after its last heir was rejected: %v", b)
+	}
+	s.post("/services", d.userTok, service(d.worker, 1, 1)).want(http.StatusCreated)
+
+	events := s.get("/audit/streams/booklet-"+d.user, s.auditor()).want(http.StatusOK).list("events")
+	withdrawn := events[len(events)-2].(map[string]any) // then ServiceRecorded
+	if withdrawn["type"] != "DateOfDeathWithdrawn" || withdrawn["causation_id"] == nil {
+		t.Fatalf("the withdrawal is an event naming what it compensates: %v", withdrawn)
+	}
+}
