@@ -30,6 +30,7 @@ func (p *Portal) backofficeRoutes() {
 	p.handle("GET /backoffice/versamenti", operators, p.boDepositForm)
 	p.handle("POST /backoffice/versamenti", operators, p.boDeposit)
 	p.deathRoutes()
+	p.confirmRoutes()
 }
 
 // worklistPageSize is how many rows of the worklist one page shows.
@@ -275,6 +276,13 @@ func (p *Portal) boRefund(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// Coming back from a riepilogo ("Modifica") keeps what was typed.
+	q := r.URL.Query()
+	if q.Has("paid_on") {
+		d.Paid.Set("paid_on", q.Get("paid_on"))
+	}
+	d.Paid.Set("bank_reference", q.Get("bank_reference"))
+	d.Reject.Set("reason", q.Get("reason"))
 	p.render(w, r, "bo_refund", d)
 }
 
@@ -323,19 +331,20 @@ func (p *Portal) boRejectRefund(w http.ResponseWriter, r *http.Request) {
 	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
 }
 
+// boRefundPaid is the Conferma of the payment. The rules are the command's
+// here, not the riepilogo's: a repeated Conferma must reach the command,
+// whose idempotency key answers the first result, though the refund is paid
+// by then and no longer open.
 func (p *Portal) boRefundPaid(w http.ResponseWriter, r *http.Request) {
-	d, ok := p.loadRefund(w, r)
-	if !ok {
-		return
-	}
+	id := r.PathValue("id")
 	f := formFrom(r)
-	paidOn := f.Date("paid_on")
-	f.Required("paid_on", "bank_reference")
+	paidOn := readPaid(f)
 	if f.OK() {
-		res, err := p.cfg.Commands.MarkRefundPaid(r.Context(), p.meta(r, f), commands.MarkRefundPaid{RefundID: d.Refund.RefundID, PaidOn: paidOn, BankReference: f.Get("bank_reference")})
+		amount := p.openRefundAmount(r, id)
+		res, err := p.cfg.Commands.MarkRefundPaid(r.Context(), p.meta(r, f), commands.MarkRefundPaid{RefundID: id, PaidOn: paidOn, BankReference: f.Get("bank_reference")})
 		if err == nil {
 			p.waitFor(r, res)
-			setFlash(r, "success", "Pagamento del rimborso registrato.")
+			setFlash(r, "success", "Pagamento del rimborso"+ofAmount(amount)+" registrato: il libretto del defunto è chiuso.")
 			p.redirect(w, r, "/backoffice")
 			return
 		}
@@ -343,6 +352,10 @@ func (p *Portal) boRefundPaid(w http.ResponseWriter, r *http.Request) {
 			p.commandFailed(w, r, err)
 			return
 		}
+	}
+	d, ok := p.loadRefund(w, r)
+	if !ok {
+		return
 	}
 	d.Paid = f
 	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)

@@ -1,0 +1,68 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/inps/libretto/domain"
+)
+
+// The riepilogo of the operators' commands that move money or change a
+// person's standing: form → riepilogo → Conferma, like the heir's refund and
+// the correction of a date of death. The riepilogo refuses what the command
+// would refuse and the page can see coming, and changes nothing; Conferma
+// posts the same values with the form's idempotency key to the command's
+// route, which leaves the rules to the command, so that a repeated Conferma
+// is answered by the first.
+
+func (p *Portal) confirmRoutes() {
+	p.handle("POST /backoffice/rimborsi/{id}/pagato/riepilogo", operators, p.boRefundPaidReview)
+}
+
+// readPaid reads the payment of a refund: a real date and the bank reference.
+func readPaid(f *Form) string {
+	on := f.Date("paid_on")
+	f.Required("paid_on", "bank_reference")
+	return on
+}
+
+// boRefundPaidReview shows the payment about to be recorded.
+func (p *Portal) boRefundPaidReview(w http.ResponseWriter, r *http.Request) {
+	d, ok := p.loadRefund(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	on := readPaid(f)
+	switch {
+	case d.Refund.Status != "approved":
+		f.Error = refundNotApproved
+	case f.Err("paid_on") == "" && on > p.today():
+		f.Fail("paid_on", messages[domain.CodeFutureDate])
+	}
+	d.Paid = f
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+		return
+	}
+	p.render(w, r, "bo_refund_paid_confirm", d)
+}
+
+const refundNotApproved = "Il rimborso non è ancora approvato: si registra il pagamento solo di un rimborso approvato."
+
+// openRefundAmount is the amount of a refund still open, for the flash of a
+// Conferma; 0 when the read model no longer lists it (a repeated Conferma).
+func (p *Portal) openRefundAmount(r *http.Request, id string) int64 {
+	rf, err := p.cfg.Queries.OpenRefund(r.Context(), id)
+	if err != nil {
+		return 0
+	}
+	return rf.AmountCents
+}
+
+// ofAmount is " di 1.234,56 €", or nothing for an amount not known.
+func ofAmount(cents int64) string {
+	if cents == 0 {
+		return ""
+	}
+	return " di " + euro(cents)
+}

@@ -1,0 +1,240 @@
+package portal
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/commands/seed"
+	"github.com/inps/libretto/eventstore"
+)
+
+// The operator's commands that move money or change a person's standing,
+// each through its riepilogo: the riepilogo shows the facts and changes
+// nothing, Conferma acts once however often it is posted, a bad value is
+// refused beside its field, and only operators reach any of it.
+
+const refundIBAN = "IT60X0542811101000000123456"
+
+// logLength is the number of events in the store: a page that must change
+// nothing leaves it as it was.
+func logLength(t *testing.T, st *stack) int64 {
+	t.Helper()
+	h, err := st.store.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.Events
+}
+
+// eventsOfType counts the stored events of a type.
+func eventsOfType(t *testing.T, st *stack, typ string) int {
+	t.Helper()
+	events, err := st.store.ReadAll(context.Background(), eventstore.Cursor{}, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range events {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// refundOn registers heirCF's claim on a deceased with 200 € available,
+// validates it and requests the refund; approve approves it too.
+func refundOn(t *testing.T, st *stack, approve bool) (claim, refund string) {
+	t.Helper()
+	claim = claimOn(t, st)
+	op := as(seed.OperatorCF, commands.RoleOperator)
+	st.run(t, "validate", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.ValidateHeir(ctx, op, commands.ValidateHeir{ClaimID: claim})
+	})
+	refund = st.run(t, "refund", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RequestRefund(ctx, as(heirCF, commands.RoleCitizen), commands.RequestRefund{ClaimID: claim, IBAN: refundIBAN})
+	}).ID
+	if approve {
+		st.run(t, "approve", func(ctx context.Context) (commands.Result, error) {
+			return st.commands.ApproveRefund(ctx, op, commands.ApproveRefund{RefundID: refund})
+		})
+	}
+	return claim, refund
+}
+
+// refundStatus is the claim's refund status in the read model.
+func refundStatus(t *testing.T, st *stack, claim string) string {
+	t.Helper()
+	c, err := st.queries.Claim(context.Background(), claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Refund == nil {
+		return ""
+	}
+	return c.Refund.Status
+}
+
+// confirmFlow walks form → riepilogo → Conferma twice: the riepilogo must
+// answer 200 with the Conferma button and every fact in want, and append
+// nothing; Conferma must redirect to next both times. It returns the
+// hidden values Conferma carried.
+func confirmFlow(t *testing.T, st *stack, b *browser, form, review, confirm, button string, values url.Values, want []string, next string) url.Values {
+	t.Helper()
+	before := logLength(t, st)
+	resp, page := b.submit(form, review, values)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `id="`+button+`"`) {
+		t.Fatalf("riepilogo: %d\n%s", resp.StatusCode, page)
+	}
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			t.Fatalf("the riepilogo lacks %q:\n%s", w, page)
+		}
+	}
+	if after := logLength(t, st); after != before {
+		t.Fatalf("the riepilogo appended %d events", after-before)
+	}
+	hidden := hiddenForm(t, page, confirm)
+	if hidden.Get("idempotency_key") == "" {
+		t.Fatalf("the confirmation carries no idempotency key: %v", hidden)
+	}
+	for k := range values {
+		if hidden.Get(k) != strings.TrimSpace(values.Get(k)) && k != "user_cf" {
+			t.Fatalf("the confirmation carries %s=%q, typed %q", k, hidden.Get(k), values.Get(k))
+		}
+	}
+	for i := 0; i < 2; i++ { // a double click on Conferma
+		resp, body := b.post(confirm, hidden)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != next {
+			t.Fatalf("Conferma #%d: %d to %q\n%s", i+1, resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+	}
+	return hidden
+}
+
+// refusedBeside checks a 422 with message beside field and the typed
+// values kept.
+func refusedBeside(t *testing.T, resp *http.Response, body, field, message string, kept ...string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422\n%s", resp.StatusCode, body)
+	}
+	errID := "f-" + field + "-error"
+	m := regexp.MustCompile(`id="` + errID + `"[^>]*>([^<]*)<`).FindStringSubmatch(body)
+	if m == nil || !strings.Contains(html.UnescapeString(m[1]), message) {
+		t.Fatalf("no %q beside %s:\n%s", message, field, body)
+	}
+	if !regexp.MustCompile(`aria-describedby="[^"]*` + errID).MatchString(body) {
+		t.Fatalf("the error of %s is not tied to its field", field)
+	}
+	for _, v := range kept {
+		if !strings.Contains(body, v) {
+			t.Fatalf("the typed %s was not kept", v)
+		}
+	}
+}
+
+// othersGet404 signs in a citizen and an auditor and checks that every
+// page and POST answers 404 and that nothing is appended.
+func othersGet404(t *testing.T, st *stack, get string, posts []string, values url.Values) {
+	t.Helper()
+	for _, who := range []struct {
+		cf   string
+		role commands.Role
+	}{{heirCF, commands.RoleCitizen}, {seed.AuditorCF, commands.RoleAuditor}} {
+		b := newBrowser(t, st.srv)
+		b.login(who.cf, who.role)
+		if get != "" {
+			if resp, _ := b.get(get); resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("GET %s as %s: %d, want 404", get, who.role, resp.StatusCode)
+			}
+		}
+		before := logLength(t, st)
+		tok := b.csrf("/")
+		for _, to := range posts {
+			v := url.Values{"csrf_token": {tok}}
+			for k := range values {
+				v.Set(k, values.Get(k))
+			}
+			if resp, _ := b.post(to, v); resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("POST %s as %s: %d, want 404", to, who.role, resp.StatusCode)
+			}
+		}
+		if after := logLength(t, st); after != before {
+			t.Fatalf("%s's POSTs appended %d events", who.role, after-before)
+		}
+	}
+}
+
+func TestOperatorMarksARefundPaidAfterConfirming(t *testing.T) {
+	st := newStack(t)
+	claim, refund := refundOn(t, st, true)
+	page := "/backoffice/rimborsi/" + refund
+	paid := page + "/pagato"
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	if _, body := op.get(page); !strings.Contains(body, `action="`+paid+`/riepilogo"`) {
+		t.Fatalf("the refund page does not post the payment to its riepilogo:\n%s", body)
+	}
+	on, ref := daysAgo(1), "TRN 0123456789"
+	confirmFlow(t, st, op, page, paid+"/riepilogo", paid, "conferma-pagamento",
+		url.Values{"paid_on": {on}, "bank_reference": {"  " + ref + " "}},
+		[]string{"200,00 €", heirCF, deceasedCF, refundIBAN, civilDate(on), ref}, "/backoffice")
+	if got := refundStatus(t, st, claim); got != "paid" {
+		t.Fatalf("refund %s, want paid", got)
+	}
+	if n := eventsOfType(t, st, "RefundPaid"); n != 1 {
+		t.Fatalf("%d RefundPaid events, want 1", n)
+	}
+}
+
+func TestARefundPaymentWithBadValuesIsRefusedAndChangesNothing(t *testing.T) {
+	st := newStack(t)
+	claim, refund := refundOn(t, st, true)
+	page := "/backoffice/rimborsi/" + refund
+	paid := page + "/pagato"
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	tests := []struct {
+		name, to, field, message string
+		values                   url.Values
+		kept                     []string
+	}{
+		{"a missing bank reference is asked for", paid + "/riepilogo", "bank_reference", "Campo obbligatorio",
+			url.Values{"paid_on": {daysAgo(1)}, "bank_reference": {" "}}, []string{`value="` + daysAgo(1) + `"`}},
+		{"an impossible date is refused beside the date", paid + "/riepilogo", "paid_on", "data valida",
+			url.Values{"paid_on": {"2025-02-31"}, "bank_reference": {"CRO-1"}}, []string{`value="2025-02-31"`, `value="CRO-1"`}},
+		{"a future date is refused before the riepilogo", paid + "/riepilogo", "paid_on", "nel futuro",
+			url.Values{"paid_on": {daysAgo(-3)}, "bank_reference": {"CRO-1"}}, []string{`value="CRO-1"`}},
+		{"a future date is refused at the confirmation too", paid, "paid_on", "nel futuro",
+			url.Values{"paid_on": {daysAgo(-3)}, "bank_reference": {"CRO-1"}}, []string{`value="CRO-1"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := logLength(t, st)
+			resp, body := op.submit(page, tc.to, tc.values)
+			refusedBeside(t, resp, body, tc.field, tc.message, tc.kept...)
+			if after := logLength(t, st); after != before || refundStatus(t, st, claim) != "approved" {
+				t.Fatalf("a refused payment changed the refund (%d events)", after-before)
+			}
+		})
+	}
+	t.Run("a citizen and an auditor get 404", func(t *testing.T) {
+		othersGet404(t, st, page, []string{paid + "/riepilogo", paid}, url.Values{"paid_on": {daysAgo(1)}, "bank_reference": {"CRO-1"}})
+	})
+	t.Run("an unknown refund is 404 for an operator", func(t *testing.T) {
+		tok := op.csrf("/backoffice")
+		unknown := "/backoffice/rimborsi/00000000-0000-0000-0000-000000000000/pagato"
+		for _, to := range []string{unknown + "/riepilogo", unknown} {
+			if resp, _ := op.post(to, url.Values{"csrf_token": {tok}, "paid_on": {daysAgo(1)}, "bank_reference": {"CRO-1"}}); resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("POST %s: %d, want 404", to, resp.StatusCode)
+			}
+		}
+	})
+}
