@@ -286,16 +286,20 @@ func (p *Portal) boRefund(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, "bo_refund", d)
 }
 
+// boApproveRefund is the Conferma of the approval; the rules are the
+// command's (see boRefundPaid).
 func (p *Portal) boApproveRefund(w http.ResponseWriter, r *http.Request) {
-	d, ok := p.loadRefund(w, r)
-	if !ok {
-		return
-	}
+	id := r.PathValue("id")
 	f := formFrom(r)
-	res, err := p.cfg.Commands.ApproveRefund(r.Context(), p.meta(r, f), commands.ApproveRefund{RefundID: d.Refund.RefundID})
+	amount := p.openRefundAmount(r, id)
+	res, err := p.cfg.Commands.ApproveRefund(r.Context(), p.meta(r, f), commands.ApproveRefund{RefundID: id})
 	if err != nil {
 		if !applyError(f, err) {
 			p.commandFailed(w, r, err)
+			return
+		}
+		d, ok := p.loadRefund(w, r)
+		if !ok {
 			return
 		}
 		d.Approve = f
@@ -303,7 +307,7 @@ func (p *Portal) boApproveRefund(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.waitFor(r, res)
-	setFlash(r, "success", "Rimborso di "+euro(d.Refund.AmountCents)+" approvato: ora può essere pagato.")
+	setFlash(r, "success", "Rimborso"+ofAmount(amount)+" approvato: ora può essere pagato.")
 	p.redirect(w, r, "/backoffice")
 }
 

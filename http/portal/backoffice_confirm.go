@@ -16,6 +16,7 @@ import (
 
 func (p *Portal) confirmRoutes() {
 	p.handle("POST /backoffice/rimborsi/{id}/pagato/riepilogo", operators, p.boRefundPaidReview)
+	p.handle("POST /backoffice/rimborsi/{id}/approva/riepilogo", operators, p.boApproveRefundReview)
 }
 
 // readPaid reads the payment of a refund: a real date and the bank reference.
@@ -66,3 +67,27 @@ func ofAmount(cents int64) string {
 	}
 	return " di " + euro(cents)
 }
+
+// boApproveRefundReview shows the refund about to be approved: only a
+// requested refund of a validated claim.
+func (p *Portal) boApproveRefundReview(w http.ResponseWriter, r *http.Request) {
+	d, ok := p.loadRefund(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	switch {
+	case d.Refund.Status != "requested":
+		f.Error = refundNotRequested
+	case d.Claim.Status != "validated":
+		f.Error = messages[domain.CodeClaimNotValidated]
+	}
+	d.Approve = f
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+		return
+	}
+	p.render(w, r, "bo_refund_approve_confirm", d)
+}
+
+const refundNotRequested = "Il rimborso è già stato approvato: ora se ne registra il pagamento."

@@ -238,3 +238,49 @@ func TestARefundPaymentWithBadValuesIsRefusedAndChangesNothing(t *testing.T) {
 		}
 	})
 }
+
+func TestOperatorApprovesARefundAfterConfirming(t *testing.T) {
+	st := newStack(t)
+	claim, refund := refundOn(t, st, false)
+	page := "/backoffice/rimborsi/" + refund
+	approve := page + "/approva"
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	if _, body := op.get(page); !strings.Contains(body, `action="`+approve+`/riepilogo"`) {
+		t.Fatalf("the refund page does not post the approval to its riepilogo:\n%s", body)
+	}
+	confirmFlow(t, st, op, page, approve+"/riepilogo", approve, "conferma-approvazione", url.Values{},
+		[]string{"200,00 €", heirCF, deceasedCF, refundIBAN, "Convalidata"}, "/backoffice")
+	if got := refundStatus(t, st, claim); got != "approved" {
+		t.Fatalf("refund %s, want approved", got)
+	}
+	if n := eventsOfType(t, st, "RefundApproved"); n != 1 {
+		t.Fatalf("%d RefundApproved events, want 1", n)
+	}
+	if _, body := op.get("/backoffice"); !strings.Contains(body, "Rimborso di 200,00 € approvato") {
+		t.Fatalf("no flash with the amount:\n%s", body)
+	}
+}
+
+func TestARefundOfAClaimNotValidatedIsNotOfferedForConfirmation(t *testing.T) {
+	st := newStack(t)
+	claim := claimOn(t, st)
+	refund := st.run(t, "refund", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RequestRefund(ctx, as(heirCF, commands.RoleCitizen), commands.RequestRefund{ClaimID: claim, IBAN: refundIBAN})
+	}).ID
+	page := "/backoffice/rimborsi/" + refund
+	approve := page + "/approva"
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	for _, to := range []string{approve + "/riepilogo", approve} {
+		before := logLength(t, st)
+		resp, body := op.submit(page, to, url.Values{})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "non è ancora stata convalidata") || strings.Contains(body, `id="conferma-approvazione"`) {
+			t.Fatalf("POST %s: %d\n%s", to, resp.StatusCode, body)
+		}
+		if logLength(t, st) != before || refundStatus(t, st, claim) != "requested" {
+			t.Fatalf("POST %s changed the refund", to)
+		}
+	}
+	othersGet404(t, st, page, []string{approve + "/riepilogo", approve}, url.Values{})
+}

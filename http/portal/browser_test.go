@@ -179,6 +179,8 @@ func TestHeirJourneyInTheBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#da-approvare a`)),
 		chromedp.WaitVisible(chromedp.ID("approva")),
 		chromedp.Click(chromedp.ID("approva")),
+		chromedp.WaitVisible(chromedp.ID("conferma-approvazione")),
+		chromedp.Click(chromedp.ID("conferma-approvazione")),
 		chromedp.WaitVisible(chromedp.CSS(".alert-success")),
 	)
 	s.expect("the refund waits for payment", "#da-pagare", heir, "470,00 €")
