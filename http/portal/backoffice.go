@@ -379,10 +379,16 @@ type reverseData struct {
 // boReverseForm offers the reversal, and a search of a user's services
 // (?utilizzatore=CF) to find the one to reverse.
 func (p *Portal) boReverseForm(w http.ResponseWriter, r *http.Request) {
+	// Coming from a search, a claim or a riepilogo ("Modifica"), the form is
+	// filled in: the riepilogo finds the service on its user's booklet.
+	q := r.URL.Query()
 	f := newForm()
-	f.Set("service_id", r.URL.Query().Get("prestazione"))
+	f.Set("service_id", q.Get("prestazione"))
+	f.Set("user_cf", q.Get("utilizzatore"))
+	f.CF("user_cf")
+	f.Set("reason", q.Get("reason"))
 	d := reverseData{Form: f, Search: newForm()}
-	if cf := r.URL.Query().Get("utilizzatore"); cf != "" {
+	if cf := q.Get("utilizzatore"); cf != "" {
 		d.Search.Set("utilizzatore", cf)
 		cf = d.Search.CF("utilizzatore")
 		db, err := p.cfg.Queries.Dashboard(r.Context(), cf, p.today())
@@ -399,6 +405,7 @@ func (p *Portal) boReverseForm(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, "bo_reverse", d)
 }
 
+// boReverse is the Conferma of a reversal; the rules are the command's.
 func (p *Portal) boReverse(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	f.Required("service_id", "reason")

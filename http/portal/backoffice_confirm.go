@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/projections"
 )
 
 // The riepilogo of the operators' commands that move money or change a
@@ -17,6 +18,7 @@ import (
 func (p *Portal) confirmRoutes() {
 	p.handle("POST /backoffice/rimborsi/{id}/pagato/riepilogo", operators, p.boRefundPaidReview)
 	p.handle("POST /backoffice/rimborsi/{id}/approva/riepilogo", operators, p.boApproveRefundReview)
+	p.handle("POST /backoffice/storno/riepilogo", operators, p.boReverseReview)
 }
 
 // readPaid reads the payment of a refund: a real date and the bank reference.
@@ -91,3 +93,51 @@ func (p *Portal) boApproveRefundReview(w http.ResponseWriter, r *http.Request) {
 }
 
 const refundNotRequested = "Il rimborso è già stato approvato: ora se ne registra il pagamento."
+
+// reverseReviewData is the riepilogo of a reversal: the service as its
+// user's dashboard shows it.
+type reverseReviewData struct {
+	Form    *Form
+	UserCF  string
+	Service projections.DashboardService
+}
+
+// boReverseReview finds the service on its user's booklet (the read models
+// find services by user) and shows it with the reason: only an unpaid one.
+func (p *Portal) boReverseReview(w http.ResponseWriter, r *http.Request) {
+	f := formFrom(r)
+	cf := f.CF("user_cf")
+	f.Required("user_cf", "service_id", "reason")
+	if f.Err("user_cf") == "" {
+		if _, err := domain.ParseCF(cf); err != nil {
+			f.Fail("user_cf", messages[domain.CodeInvalidCF])
+		}
+	}
+	var svc projections.DashboardService
+	if f.Err("user_cf") == "" && f.Err("service_id") == "" {
+		db, err := p.cfg.Queries.Dashboard(r.Context(), cf, p.today())
+		if err != nil && !isNotFound(err) {
+			p.serverError(w, r, err)
+			return
+		}
+		found := false
+		for _, s := range db.Services {
+			if s.ServiceID == f.Get("service_id") {
+				svc, found = s, true
+			}
+		}
+		switch {
+		case !found:
+			f.Fail("service_id", serviceNotOnBooklet)
+		case svc.Status != "recorded":
+			f.Fail("service_id", "La prestazione non si può stornare: risulta «"+labels["service"][svc.Status]+"». Si stornano solo le prestazioni comunicate e non pagate.")
+		}
+	}
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_reverse", reverseData{Form: f, Search: newForm()})
+		return
+	}
+	p.render(w, r, "bo_reverse_confirm", reverseReviewData{Form: f, UserCF: cf, Service: svc})
+}
+
+const serviceNotOnBooklet = "Nessuna prestazione con questo numero sul libretto di questo utilizzatore."

@@ -284,3 +284,100 @@ func TestARefundOfAClaimNotValidatedIsNotOfferedForConfirmation(t *testing.T) {
 	}
 	othersGet404(t, st, page, []string{approve + "/riepilogo", approve}, url.Values{})
 }
+
+// serviceOf opens user's booklet with 100 €, registers worker and records
+// a service of 2 vouchers (20,00 €) ending today.
+func serviceOf(t *testing.T, st *stack, user, worker string) string {
+	t.Helper()
+	st.deceasedWithBooklet(t, user, 10000, worker) // a living user: the helper only opens, deposits and registers
+	today := daysAgo(0)
+	return st.run(t, "record", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RecordService(ctx, as(user, commands.RoleCitizen), commands.RecordService{WorkerCF: worker, Activity: "lavori_domestici",
+			StartDate: today, EndDate: today, Hours: 2, Vouchers: 2, NoRecentEmployment: true})
+	}).ID
+}
+
+// serviceStatus is the service's state on its user's dashboard.
+func serviceStatus(t *testing.T, st *stack, user, service string) string {
+	t.Helper()
+	db, err := st.queries.Dashboard(context.Background(), user, daysAgo(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range db.Services {
+		if s.ServiceID == service {
+			return s.Status
+		}
+	}
+	return ""
+}
+
+func TestOperatorReversesAServiceAfterConfirming(t *testing.T) {
+	st := newStack(t)
+	user, worker := seed.FamilyVerdiCF, seed.WorkerMariaCF
+	svc := serviceOf(t, st, user, worker)
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	_, search := op.get("/backoffice/storno?utilizzatore=" + strings.ToLower(user))
+	link := "/backoffice/storno?utilizzatore=" + user + "&amp;prestazione=" + svc
+	if !strings.Contains(search, `href="`+link+`"`) {
+		t.Fatalf("the search does not link the reversal with the user:\n%s", search)
+	}
+	form := html.UnescapeString(link)
+	if _, page := op.get(form); !strings.Contains(page, `value="`+user+`"`) || !strings.Contains(page, `value="`+svc+`"`) {
+		t.Fatalf("the reversal form is not filled in from the link:\n%s", page)
+	}
+	reason := `Comunicata due volte, "doppione"`
+	confirmFlow(t, st, op, form, "/backoffice/storno/riepilogo", "/backoffice/storno", "conferma-storno",
+		url.Values{"user_cf": {user}, "service_id": {svc}, "reason": {reason}},
+		[]string{user, worker, "20,00 €", civilDate(daysAgo(0)), "Lavori domestici", html.EscapeString(reason)}, "/backoffice/storno")
+	if got := serviceStatus(t, st, user, svc); got != "reversed" {
+		t.Fatalf("service %s, want reversed", got)
+	}
+	if n := eventsOfType(t, st, "ServiceReversed"); n != 1 {
+		t.Fatalf("%d ServiceReversed events, want 1", n)
+	}
+}
+
+func TestAReversalWithBadValuesIsRefusedAndChangesNothing(t *testing.T) {
+	st := newStack(t)
+	user, worker := seed.FamilyVerdiCF, seed.WorkerMariaCF
+	svc := serviceOf(t, st, user, worker)
+	revoked := st.run(t, "another", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RecordService(ctx, as(user, commands.RoleCitizen), commands.RecordService{WorkerCF: worker, Activity: "lavori_domestici",
+			StartDate: daysAgo(0), EndDate: daysAgo(0), Hours: 1, Vouchers: 1, NoRecentEmployment: true})
+	}).ID
+	st.run(t, "revoke", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RevokeService(ctx, as(user, commands.RoleCitizen), commands.RevokeService{ServiceID: revoked})
+	})
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	review := "/backoffice/storno/riepilogo"
+	tests := []struct {
+		name, field, message string
+		values               url.Values
+		kept                 []string
+	}{
+		{"a missing reason is asked for", "reason", "Campo obbligatorio",
+			url.Values{"user_cf": {user}, "service_id": {svc}, "reason": {" "}}, []string{`value="` + svc + `"`}},
+		{"a wrong codice fiscale is refused beside it", "user_cf", "non è valido",
+			url.Values{"user_cf": {"VRDNNA80A41H501"}, "service_id": {svc}, "reason": {"Doppione"}}, []string{">Doppione</textarea>"}},
+		{"a service not on the user's booklet is refused", "service_id", "Nessuna prestazione",
+			url.Values{"user_cf": {heirCF}, "service_id": {svc}, "reason": {"Doppione"}}, []string{`value="` + heirCF + `"`}},
+		{"a service no longer unpaid is refused", "service_id", "non si può stornare",
+			url.Values{"user_cf": {user}, "service_id": {revoked}, "reason": {"Doppione"}}, []string{">Doppione</textarea>"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := logLength(t, st)
+			resp, body := op.submit("/backoffice/storno", review, tc.values)
+			refusedBeside(t, resp, body, tc.field, tc.message, tc.kept...)
+			if logLength(t, st) != before || serviceStatus(t, st, user, svc) != "recorded" {
+				t.Fatal("a refused reversal changed something")
+			}
+		})
+	}
+	t.Run("a citizen and an auditor get 404", func(t *testing.T) {
+		othersGet404(t, st, "/backoffice/storno", []string{review, "/backoffice/storno"}, url.Values{"user_cf": {user}, "service_id": {svc}, "reason": {"x"}})
+	})
+}
