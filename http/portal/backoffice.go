@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/projections"
 )
 
@@ -462,16 +463,23 @@ func (p *Portal) boPayroll(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Portal) boDepositForm(w http.ResponseWriter, r *http.Request) {
+	// Coming back from the riepilogo ("Modifica") keeps what was typed.
+	q := r.URL.Query()
 	f := newForm()
 	f.Set("paid_on", p.today())
 	f.Set("channel", "PAGOPA")
+	for _, k := range []string{"user_cf", "amount", "channel", "paid_on"} {
+		if q.Has(k) {
+			f.Set(k, q.Get(k))
+		}
+	}
 	p.render(w, r, "bo_deposit", formData{Form: f})
 }
 
+// boDeposit is the Conferma of a deposit; the rules are the command's.
 func (p *Portal) boDeposit(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
-	cmd := commands.RecordDeposit{UserCF: f.CF("user_cf"), AmountCents: f.Cents("amount"), Channel: f.Get("channel"), PaidOn: f.Date("paid_on")}
-	f.Required("user_cf", "amount", "channel", "paid_on")
+	cmd := readDeposit(f)
 	if f.OK() {
 		res, err := p.cfg.Commands.RecordDeposit(r.Context(), p.meta(r, f), cmd)
 		if err == nil {
@@ -480,8 +488,10 @@ func (p *Portal) boDeposit(w http.ResponseWriter, r *http.Request) {
 			p.redirect(w, r, "/backoffice/versamenti")
 			return
 		}
-		if isNotFound(err) {
-			f.Fail("user_cf", messages["user_not_registered"])
+		var de *domain.Error
+		if isNotFound(err) || errors.As(err, &de) && de.Code == domain.CodeUserNotRegistered {
+			// Its message speaks of a deceased: this is anyone's booklet.
+			f.Fail("user_cf", noBooklet)
 		} else if !applyError(f, err, "user_cf", "amount", "channel", "paid_on") {
 			p.serverError(w, r, err)
 			return

@@ -3,6 +3,7 @@ package portal
 import (
 	"net/http"
 
+	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/projections"
 )
@@ -19,6 +20,7 @@ func (p *Portal) confirmRoutes() {
 	p.handle("POST /backoffice/rimborsi/{id}/pagato/riepilogo", operators, p.boRefundPaidReview)
 	p.handle("POST /backoffice/rimborsi/{id}/approva/riepilogo", operators, p.boApproveRefundReview)
 	p.handle("POST /backoffice/storno/riepilogo", operators, p.boReverseReview)
+	p.handle("POST /backoffice/versamenti/riepilogo", operators, p.boDepositReview)
 }
 
 // readPaid reads the payment of a refund: a real date and the bank reference.
@@ -141,3 +143,63 @@ func (p *Portal) boReverseReview(w http.ResponseWriter, r *http.Request) {
 }
 
 const serviceNotOnBooklet = "Nessuna prestazione con questo numero sul libretto di questo utilizzatore."
+
+// readDeposit reads the deposit form as the command takes it.
+func readDeposit(f *Form) commands.RecordDeposit {
+	cmd := commands.RecordDeposit{UserCF: f.CF("user_cf"), AmountCents: f.Cents("amount"), Channel: f.Get("channel"), PaidOn: f.Date("paid_on")}
+	f.Required("user_cf", "amount", "channel", "paid_on")
+	return cmd
+}
+
+// depositReviewData is the riepilogo of a deposit, with the booklet's
+// available balance before it.
+type depositReviewData struct {
+	Form    *Form
+	Deposit commands.RecordDeposit
+	Booklet projections.Booklet
+}
+
+// After is the available balance once the deposit is recorded.
+func (d depositReviewData) After() int64 { return d.Booklet.AvailableCents + d.Deposit.AmountCents }
+
+// boDepositReview shows the deposit about to be recorded, refusing first
+// what the booklet would refuse: an amount not a multiple of 10 €, a channel
+// that is not F24 or pagoPA, a future date, a codice fiscale with no booklet.
+func (p *Portal) boDepositReview(w http.ResponseWriter, r *http.Request) {
+	f := formFrom(r)
+	cmd := readDeposit(f)
+	if f.Err("user_cf") == "" {
+		if _, err := domain.ParseCF(cmd.UserCF); err != nil {
+			f.Fail("user_cf", messages[domain.CodeInvalidCF])
+		}
+	}
+	if f.Err("amount") == "" && (cmd.AmountCents%domain.VoucherCents != 0 || cmd.AmountCents > domain.MaxDepositCents) {
+		f.Fail("amount", messages[domain.CodeInvalidAmount])
+	}
+	if _, ok := labels["channel"][cmd.Channel]; f.Err("channel") == "" && !ok {
+		f.Fail("channel", messages[domain.CodeInvalidChannel])
+	}
+	if f.Err("paid_on") == "" && cmd.PaidOn > p.today() {
+		f.Fail("paid_on", messages[domain.CodeFutureDate])
+	}
+	d := depositReviewData{Form: f, Deposit: cmd}
+	if f.Err("user_cf") == "" {
+		db, err := p.cfg.Queries.Dashboard(r.Context(), cmd.UserCF, p.today())
+		switch {
+		case isNotFound(err):
+			f.Fail("user_cf", noBooklet)
+		case err != nil:
+			p.serverError(w, r, err)
+			return
+		default:
+			d.Booklet = db.Booklet
+		}
+	}
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_deposit", formData{Form: f})
+		return
+	}
+	p.render(w, r, "bo_deposit_confirm", d)
+}
+
+const noBooklet = "Nessun libretto per questo codice fiscale."

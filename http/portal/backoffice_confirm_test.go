@@ -381,3 +381,82 @@ func TestAReversalWithBadValuesIsRefusedAndChangesNothing(t *testing.T) {
 		othersGet404(t, st, "/backoffice/storno", []string{review, "/backoffice/storno"}, url.Values{"user_cf": {user}, "service_id": {svc}, "reason": {"x"}})
 	})
 }
+
+func depositedCents(t *testing.T, st *stack, user string) int64 {
+	t.Helper()
+	db, err := st.queries.Dashboard(context.Background(), user, daysAgo(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db.Booklet.DepositedCents
+}
+
+func TestOperatorRecordsADepositAfterConfirming(t *testing.T) {
+	st := newStack(t)
+	user := seed.FamilyVerdiCF
+	st.deceasedWithBooklet(t, user, 10000, seed.WorkerMariaCF) // a living user with 100 €
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	form := "/backoffice/versamenti"
+	if _, page := op.get(form); !strings.Contains(page, `action="`+form+`/riepilogo"`) {
+		t.Fatalf("the deposit form does not post to its riepilogo:\n%s", page)
+	}
+	on := daysAgo(2)
+	confirmFlow(t, st, op, form, form+"/riepilogo", form, "conferma-versamento",
+		url.Values{"user_cf": {strings.ToLower(user)}, "amount": {"1.500,00"}, "channel": {"F24"}, "paid_on": {on}},
+		[]string{user, "1.500,00 €", "Modello F24", civilDate(on), "100,00 €", "1.600,00 €"}, form)
+	if got := depositedCents(t, st, user); got != 160000 {
+		t.Fatalf("deposited %d cents, want 160000 (100 € and one deposit of 1.500 €)", got)
+	}
+	if n := eventsOfType(t, st, "DepositRecorded"); n != 2 {
+		t.Fatalf("%d DepositRecorded events, want 2 (the setup's and one)", n)
+	}
+	if _, page := op.get(form); !strings.Contains(page, "Versamento di 1.500,00 €") {
+		t.Fatalf("no flash:\n%s", page)
+	}
+}
+
+func TestADepositWithBadValuesIsRefusedBeforeTheRiepilogo(t *testing.T) {
+	st := newStack(t)
+	user := seed.FamilyVerdiCF
+	st.run(t, "open the booklet", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RegisterUser(ctx, as(user, commands.RoleCitizen), commands.RegisterUser{})
+	})
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	form := "/backoffice/versamenti"
+	ok := url.Values{"user_cf": {user}, "amount": {"150"}, "channel": {"PAGOPA"}, "paid_on": {daysAgo(1)}}
+	with := func(k, v string) url.Values {
+		out := url.Values{}
+		for kk := range ok {
+			out.Set(kk, ok.Get(kk))
+		}
+		out.Set(k, v)
+		return out
+	}
+	tests := []struct {
+		name, field, message string
+		values               url.Values
+		kept                 []string
+	}{
+		{"a decimal dot is refused", "amount", "Indica un importo in euro", with("amount", "150.00"), []string{`value="150.00"`}},
+		{"an amount not a multiple of 10 € is refused", "amount", "multipli di 10,00", with("amount", "155"), []string{`value="155"`}},
+		{"a codice fiscale without a booklet is refused", "user_cf", "Nessun libretto", with("user_cf", heirCF), []string{`value="` + heirCF + `"`}},
+		{"a wrong codice fiscale is refused", "user_cf", "non è valido", with("user_cf", "VRDNNA80"), []string{`value="150"`}},
+		{"a future date is refused", "paid_on", "nel futuro", with("paid_on", daysAgo(-1)), []string{`value="150"`}},
+		{"a missing channel is asked for", "channel", "Campo obbligatorio", with("channel", ""), []string{`value="150"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := logLength(t, st)
+			resp, body := op.submit(form, form+"/riepilogo", tc.values)
+			refusedBeside(t, resp, body, tc.field, tc.message, tc.kept...)
+			if logLength(t, st) != before || depositedCents(t, st, user) != 0 {
+				t.Fatal("a refused deposit recorded something")
+			}
+		})
+	}
+	t.Run("a citizen and an auditor get 404", func(t *testing.T) {
+		othersGet404(t, st, form, []string{form + "/riepilogo", form}, ok)
+	})
+}
