@@ -431,13 +431,16 @@ func (p *Portal) boReverse(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) boPayrollForm(w http.ResponseWriter, r *http.Request) {
 	f := newForm()
 	f.Set("run_date", p.today())
+	if q := r.URL.Query(); q.Has("run_date") { // back from the riepilogo
+		f.Set("run_date", q.Get("run_date"))
+	}
 	p.render(w, r, "bo_payroll", formData{Form: f})
 }
 
+// boPayroll is the Conferma of a payroll run; the rules are the command's.
 func (p *Portal) boPayroll(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
-	runDate := f.Date("run_date")
-	f.Required("run_date")
+	runDate := readRunDate(f)
 	if f.OK() {
 		res, err := p.cfg.Commands.RunPayroll(r.Context(), p.meta(r, f), commands.RunPayroll{RunDate: runDate})
 		if err == nil {

@@ -21,6 +21,7 @@ func (p *Portal) confirmRoutes() {
 	p.handle("POST /backoffice/rimborsi/{id}/approva/riepilogo", operators, p.boApproveRefundReview)
 	p.handle("POST /backoffice/storno/riepilogo", operators, p.boReverseReview)
 	p.handle("POST /backoffice/versamenti/riepilogo", operators, p.boDepositReview)
+	p.handle("POST /backoffice/pagamenti/riepilogo", operators, p.boPayrollReview)
 }
 
 // readPaid reads the payment of a refund: a real date and the bank reference.
@@ -203,3 +204,25 @@ func (p *Portal) boDepositReview(w http.ResponseWriter, r *http.Request) {
 }
 
 const noBooklet = "Nessun libretto per questo codice fiscale."
+
+// readRunDate reads the date of a payroll run.
+func readRunDate(f *Form) string {
+	d := f.Date("run_date")
+	f.Required("run_date")
+	return d
+}
+
+// boPayrollReview shows the run about to be made. It shows no count of what
+// will be paid: the read models the portal reads do not list the unpaid
+// services of every booklet, and the run itself decides from the events.
+func (p *Portal) boPayrollReview(w http.ResponseWriter, r *http.Request) {
+	f := formFrom(r)
+	if d := readRunDate(f); f.Err("run_date") == "" && d > p.today() {
+		f.Fail("run_date", messages[domain.CodeFutureDate])
+	}
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_payroll", formData{Form: f})
+		return
+	}
+	p.render(w, r, "bo_payroll_confirm", formData{Form: f})
+}

@@ -460,3 +460,53 @@ func TestADepositWithBadValuesIsRefusedBeforeTheRiepilogo(t *testing.T) {
 		othersGet404(t, st, form, []string{form + "/riepilogo", form}, ok)
 	})
 }
+
+func TestOperatorRunsThePayrollAfterConfirming(t *testing.T) {
+	st := newStack(t)
+	user, worker := seed.FamilyVerdiCF, seed.WorkerMariaCF
+	svc := serviceOf(t, st, user, worker)
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	form := "/backoffice/pagamenti"
+	if _, page := op.get(form); !strings.Contains(page, `action="`+form+`/riepilogo"`) {
+		t.Fatalf("the payroll form does not post to its riepilogo:\n%s", page)
+	}
+	confirmFlow(t, st, op, form, form+"/riepilogo", form, "conferma-pagamenti",
+		url.Values{"run_date": {daysAgo(0)}}, []string{civilDate(daysAgo(0)), "2,60 €"}, form)
+	if got := serviceStatus(t, st, user, svc); got != "paid" {
+		t.Fatalf("service %s, want paid", got)
+	}
+	if n := eventsOfType(t, st, "PayrollRunCompleted"); n != 1 {
+		t.Fatalf("%d payroll runs, want 1", n)
+	}
+	if _, page := op.get(form); !strings.Contains(page, "1 prestatore, 13,40 €") {
+		t.Fatalf("no flash with the payments:\n%s", page)
+	}
+}
+
+func TestAPayrollWithABadDateIsRefusedAndPaysNothing(t *testing.T) {
+	st := newStack(t)
+	user, worker := seed.FamilyVerdiCF, seed.WorkerMariaCF
+	svc := serviceOf(t, st, user, worker)
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	form := "/backoffice/pagamenti"
+	for _, tc := range []struct{ name, to, date, message string }{
+		{"a future date is refused before the riepilogo", form + "/riepilogo", daysAgo(-1), "nel futuro"},
+		{"a future date is refused at the confirmation", form, daysAgo(-1), "nel futuro"},
+		{"an impossible date is refused", form + "/riepilogo", "2026-13-01", "data valida"},
+		{"a missing date is asked for", form + "/riepilogo", "", "Campo obbligatorio"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := logLength(t, st)
+			resp, body := op.submit(form, tc.to, url.Values{"run_date": {tc.date}})
+			refusedBeside(t, resp, body, "run_date", tc.message, `value="`+tc.date+`"`)
+			if logLength(t, st) != before || serviceStatus(t, st, user, svc) != "recorded" {
+				t.Fatal("a refused payroll paid something")
+			}
+		})
+	}
+	t.Run("a citizen and an auditor get 404", func(t *testing.T) {
+		othersGet404(t, st, form, []string{form + "/riepilogo", form}, url.Values{"run_date": {daysAgo(0)}})
+	})
+}
