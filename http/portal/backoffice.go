@@ -312,18 +312,18 @@ func (p *Portal) boApproveRefund(w http.ResponseWriter, r *http.Request) {
 	p.redirect(w, r, "/backoffice")
 }
 
+// boRejectRefund is the Conferma of a rejection; the rules are the
+// command's (see boRefundPaid).
 func (p *Portal) boRejectRefund(w http.ResponseWriter, r *http.Request) {
-	d, ok := p.loadRefund(w, r)
-	if !ok {
-		return
-	}
+	id := r.PathValue("id")
 	f := formFrom(r)
 	f.Required("reason")
 	if f.OK() {
-		res, err := p.cfg.Commands.RejectRefund(r.Context(), p.meta(r, f), commands.RejectRefund{RefundID: d.Refund.RefundID, Reason: f.Get("reason")})
+		amount := p.openRefundAmount(r, id)
+		res, err := p.cfg.Commands.RejectRefund(r.Context(), p.meta(r, f), commands.RejectRefund{RefundID: id, Reason: f.Get("reason")})
 		if err == nil {
 			p.waitFor(r, res)
-			setFlash(r, "success", "Rimborso respinto: l'importo torna disponibile sul libretto.")
+			setFlash(r, "success", "Rimborso"+ofAmount(amount)+" respinto: l'importo torna disponibile sul libretto.")
 			p.redirect(w, r, "/backoffice")
 			return
 		}
@@ -331,6 +331,10 @@ func (p *Portal) boRejectRefund(w http.ResponseWriter, r *http.Request) {
 			p.commandFailed(w, r, err)
 			return
 		}
+	}
+	d, ok := p.loadRefund(w, r)
+	if !ok {
+		return
 	}
 	d.Reject = f
 	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)

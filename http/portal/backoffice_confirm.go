@@ -22,6 +22,7 @@ func (p *Portal) confirmRoutes() {
 	p.handle("POST /backoffice/storno/riepilogo", operators, p.boReverseReview)
 	p.handle("POST /backoffice/versamenti/riepilogo", operators, p.boDepositReview)
 	p.handle("POST /backoffice/pagamenti/riepilogo", operators, p.boPayrollReview)
+	p.handle("POST /backoffice/rimborsi/{id}/rifiuta/riepilogo", operators, p.boRejectRefundReview)
 }
 
 // readPaid reads the payment of a refund: a real date and the bank reference.
@@ -225,4 +226,21 @@ func (p *Portal) boPayrollReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.render(w, r, "bo_payroll_confirm", formData{Form: f})
+}
+
+// boRejectRefundReview shows the refund about to be rejected, with the
+// reason and the amount that returns to the booklet.
+func (p *Portal) boRejectRefundReview(w http.ResponseWriter, r *http.Request) {
+	d, ok := p.loadRefund(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	f.Required("reason")
+	d.Reject = f
+	if !f.OK() {
+		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+		return
+	}
+	p.render(w, r, "bo_refund_reject_confirm", d)
 }

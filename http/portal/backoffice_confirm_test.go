@@ -510,3 +510,50 @@ func TestAPayrollWithABadDateIsRefusedAndPaysNothing(t *testing.T) {
 		othersGet404(t, st, form, []string{form + "/riepilogo", form}, url.Values{"run_date": {daysAgo(0)}})
 	})
 }
+
+func TestOperatorRejectsARefundAfterConfirming(t *testing.T) {
+	st := newStack(t)
+	claim, refund := refundOn(t, st, true)
+	page := "/backoffice/rimborsi/" + refund
+	reject := page + "/rifiuta"
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	if _, body := op.get(page); !strings.Contains(body, `action="`+reject+`/riepilogo"`) {
+		t.Fatalf("the refund page does not post the rejection to its riepilogo:\n%s", body)
+	}
+	reason := "IBAN non intestato all'erede"
+	confirmFlow(t, st, op, page, reject+"/riepilogo", reject, "conferma-rifiuto", url.Values{"reason": {reason}},
+		[]string{"200,00 €", heirCF, deceasedCF, refundIBAN, html.EscapeString(reason)}, "/backoffice")
+	if got := refundStatus(t, st, claim); got != "rejected" {
+		t.Fatalf("refund %s, want rejected", got)
+	}
+	if n := eventsOfType(t, st, "RefundRejected"); n != 1 {
+		t.Fatalf("%d RefundRejected events, want 1", n)
+	}
+	// The repeated Conferma's flash: the refund is no longer open, so no amount.
+	if _, body := op.get("/backoffice"); !strings.Contains(body, "Rimborso respinto: l&#39;importo torna disponibile") {
+		t.Fatalf("no flash with the amount:\n%s", body)
+	}
+	db, err := st.queries.Dashboard(context.Background(), deceasedCF, daysAgo(0))
+	if err != nil || db.Booklet.AvailableCents != 20000 {
+		t.Fatalf("the 200 € did not return to the booklet: %+v %v", db.Booklet, err)
+	}
+}
+
+func TestARefundRejectionWithoutAReasonIsRefused(t *testing.T) {
+	st := newStack(t)
+	claim, refund := refundOn(t, st, false)
+	page := "/backoffice/rimborsi/" + refund
+	reject := page + "/rifiuta"
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	for _, to := range []string{reject + "/riepilogo", reject} {
+		before := logLength(t, st)
+		resp, body := op.submit(page, to, url.Values{"reason": {"  "}})
+		refusedBeside(t, resp, body, "reason", "Campo obbligatorio")
+		if logLength(t, st) != before || refundStatus(t, st, claim) != "requested" {
+			t.Fatalf("POST %s changed the refund", to)
+		}
+	}
+	othersGet404(t, st, page, []string{reject + "/riepilogo", reject}, url.Values{"reason": {"x"}})
+}
