@@ -162,7 +162,9 @@ func (p *Portal) boClaim(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p.renderBoClaim(w, r, http.StatusOK, c, newForm(), newForm())
+	reject := newForm() // back from the rejection's riepilogo ("Modifica")
+	reject.Set("reason", r.URL.Query().Get("reason"))
+	p.renderBoClaim(w, r, http.StatusOK, c, newForm(), reject)
 }
 
 // boWill serves a testamentary heir's will to the operator checking it.
@@ -218,6 +220,8 @@ func (p *Portal) boValidate(w http.ResponseWriter, r *http.Request) {
 	p.redirect(w, r, "/backoffice")
 }
 
+// boRejectClaim is the Conferma of an heir's rejection; the rules are the
+// command's, so that a repeated Conferma is answered by the first.
 func (p *Portal) boRejectClaim(w http.ResponseWriter, r *http.Request) {
 	c, ok := p.loadClaim(w, r)
 	if !ok {

@@ -23,6 +23,7 @@ func (p *Portal) confirmRoutes() {
 	p.handle("POST /backoffice/versamenti/riepilogo", operators, p.boDepositReview)
 	p.handle("POST /backoffice/pagamenti/riepilogo", operators, p.boPayrollReview)
 	p.handle("POST /backoffice/rimborsi/{id}/rifiuta/riepilogo", operators, p.boRejectRefundReview)
+	p.handle("POST /backoffice/pratiche/{id}/rifiuta/riepilogo", operators, p.boRejectClaimReview)
 }
 
 // readPaid reads the payment of a refund: a real date and the bank reference.
@@ -244,3 +245,39 @@ func (p *Portal) boRejectRefundReview(w http.ResponseWriter, r *http.Request) {
 	}
 	p.render(w, r, "bo_refund_reject_confirm", d)
 }
+
+// rejectClaimData is the riepilogo of an heir's rejection.
+type rejectClaimData struct {
+	Claim projections.Claim
+	Form  *Form
+}
+
+// OpenRefund is the claim's refund that the rejection rejects with it, if any.
+func (d rejectClaimData) OpenRefund() *projections.Refund {
+	if rf := d.Claim.Refund; rf != nil && (rf.Status == "requested" || rf.Status == "approved") {
+		return rf
+	}
+	return nil
+}
+
+// boRejectClaimReview shows the heir about to be rejected, the reason, and
+// what goes with it (an open refund). Validation stays one click: it moves
+// no money and an operator may still reject afterwards.
+func (p *Portal) boRejectClaimReview(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.loadClaim(w, r)
+	if !ok {
+		return
+	}
+	f := formFrom(r)
+	f.Required("reason")
+	if c.Status == "rejected" {
+		f.Error = claimAlreadyRejected
+	}
+	if !f.OK() {
+		p.renderBoClaim(w, r, http.StatusUnprocessableEntity, c, newForm(), f)
+		return
+	}
+	p.render(w, r, "bo_claim_reject_confirm", rejectClaimData{Claim: c, Form: f})
+}
+
+const claimAlreadyRejected = "La dichiarazione di erede è già stata respinta."

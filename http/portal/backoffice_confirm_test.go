@@ -557,3 +557,57 @@ func TestARefundRejectionWithoutAReasonIsRefused(t *testing.T) {
 	}
 	othersGet404(t, st, page, []string{reject + "/riepilogo", reject}, url.Values{"reason": {"x"}})
 }
+
+func claimStatus(t *testing.T, st *stack, claim string) string {
+	t.Helper()
+	c, err := st.queries.Claim(context.Background(), claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Status
+}
+
+func TestOperatorRejectsAnHeirAfterConfirming(t *testing.T) {
+	st := newStack(t)
+	claim := claimOn(t, st)
+	st.run(t, "refund", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RequestRefund(ctx, as(heirCF, commands.RoleCitizen), commands.RequestRefund{ClaimID: claim, IBAN: refundIBAN})
+	})
+	page := "/backoffice/pratiche/" + claim
+	reject := page + "/rifiuta"
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	if _, body := op.get(page); !strings.Contains(body, `action="`+reject+`/riepilogo"`) {
+		t.Fatalf("the claim page does not post the rejection to its riepilogo:\n%s", body)
+	}
+	reason := "Il testamento non nomina il dichiarante"
+	confirmFlow(t, st, op, page, reject+"/riepilogo", reject, "conferma-rifiuto-erede", url.Values{"reason": {reason}},
+		[]string{heirCF, deceasedCF, civilDate(daysAgo(5)), "Erede testamentario", "200,00 €", reason}, "/backoffice")
+	if got := claimStatus(t, st, claim); got != "rejected" {
+		t.Fatalf("claim %s, want rejected", got)
+	}
+	if got := refundStatus(t, st, claim); got != "rejected" {
+		t.Fatalf("the heir's refund is %s, want rejected with the claim", got)
+	}
+	if n := eventsOfType(t, st, "HeirRejected"); n != 1 {
+		t.Fatalf("%d HeirRejected events, want 1", n)
+	}
+}
+
+func TestAnHeirRejectionWithoutAReasonIsRefused(t *testing.T) {
+	st := newStack(t)
+	claim := claimOn(t, st)
+	page := "/backoffice/pratiche/" + claim
+	reject := page + "/rifiuta"
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	for _, to := range []string{reject + "/riepilogo", reject} {
+		before := logLength(t, st)
+		resp, body := op.submit(page, to, url.Values{"reason": {" "}})
+		refusedBeside(t, resp, body, "reason", "Campo obbligatorio")
+		if logLength(t, st) != before || claimStatus(t, st, claim) != "registered" {
+			t.Fatalf("POST %s changed the claim", to)
+		}
+	}
+	othersGet404(t, st, page, []string{reject + "/riepilogo", reject}, url.Values{"reason": {"x"}})
+}
