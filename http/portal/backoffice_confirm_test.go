@@ -540,24 +540,6 @@ func TestOperatorRejectsARefundAfterConfirming(t *testing.T) {
 	}
 }
 
-func TestARefundRejectionWithoutAReasonIsRefused(t *testing.T) {
-	st := newStack(t)
-	claim, refund := refundOn(t, st, false)
-	page := "/backoffice/rimborsi/" + refund
-	reject := page + "/rifiuta"
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
-	for _, to := range []string{reject + "/riepilogo", reject} {
-		before := logLength(t, st)
-		resp, body := op.submit(page, to, url.Values{"reason": {"  "}})
-		refusedBeside(t, resp, body, "reason", "Campo obbligatorio")
-		if logLength(t, st) != before || refundStatus(t, st, claim) != "requested" {
-			t.Fatalf("POST %s changed the refund", to)
-		}
-	}
-	othersGet404(t, st, page, []string{reject + "/riepilogo", reject}, url.Values{"reason": {"x"}})
-}
-
 func claimStatus(t *testing.T, st *stack, claim string) string {
 	t.Helper()
 	c, err := st.queries.Claim(context.Background(), claim)
@@ -594,20 +576,39 @@ func TestOperatorRejectsAnHeirAfterConfirming(t *testing.T) {
 	}
 }
 
-func TestAnHeirRejectionWithoutAReasonIsRefused(t *testing.T) {
-	st := newStack(t)
-	claim := claimOn(t, st)
-	page := "/backoffice/pratiche/" + claim
-	reject := page + "/rifiuta"
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
-	for _, to := range []string{reject + "/riepilogo", reject} {
-		before := logLength(t, st)
-		resp, body := op.submit(page, to, url.Values{"reason": {" "}})
-		refusedBeside(t, resp, body, "reason", "Campo obbligatorio")
-		if logLength(t, st) != before || claimStatus(t, st, claim) != "registered" {
-			t.Fatalf("POST %s changed the claim", to)
-		}
+func TestARejectionWithoutAReasonIsRefusedAndChangesNothing(t *testing.T) {
+	cases := []struct {
+		name string
+		// open makes the claim and returns the page the form is on and the
+		// status that must not change.
+		open   func(t *testing.T, st *stack) (page string, status func() string)
+		before string
+	}{
+		{"a refund", func(t *testing.T, st *stack) (string, func() string) {
+			claim, refund := refundOn(t, st, false)
+			return "/backoffice/rimborsi/" + refund, func() string { return refundStatus(t, st, claim) }
+		}, "requested"},
+		{"an heir", func(t *testing.T, st *stack) (string, func() string) {
+			claim := claimOn(t, st)
+			return "/backoffice/pratiche/" + claim, func() string { return claimStatus(t, st, claim) }
+		}, "registered"},
 	}
-	othersGet404(t, st, page, []string{reject + "/riepilogo", reject}, url.Values{"reason": {"x"}})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := newStack(t)
+			page, status := c.open(t, st)
+			reject := page + "/rifiuta"
+			op := newBrowser(t, st.srv)
+			op.login(seed.OperatorCF, commands.RoleOperator)
+			for _, to := range []string{reject + "/riepilogo", reject} {
+				before := logLength(t, st)
+				resp, body := op.submit(page, to, url.Values{"reason": {"  "}})
+				refusedBeside(t, resp, body, "reason", "Campo obbligatorio")
+				if logLength(t, st) != before || status() != c.before {
+					t.Fatalf("POST %s changed it", to)
+				}
+			}
+			othersGet404(t, st, page, []string{reject + "/riepilogo", reject}, url.Values{"reason": {"x"}})
+		})
+	}
 }
