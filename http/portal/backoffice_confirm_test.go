@@ -177,8 +177,7 @@ func TestOperatorMarksARefundPaidAfterConfirming(t *testing.T) {
 	claim, refund := refundOn(t, st, true)
 	page := "/backoffice/rimborsi/" + refund
 	paid := page + "/pagato"
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	if _, body := op.get(page); !strings.Contains(body, `action="`+paid+`/riepilogo"`) {
 		t.Fatalf("the refund page does not post the payment to its riepilogo:\n%s", body)
 	}
@@ -199,8 +198,7 @@ func TestARefundPaymentWithBadValuesIsRefusedAndChangesNothing(t *testing.T) {
 	claim, refund := refundOn(t, st, true)
 	page := "/backoffice/rimborsi/" + refund
 	paid := page + "/pagato"
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	tests := []struct {
 		name, to, field, message string
 		values                   url.Values
@@ -244,8 +242,7 @@ func TestOperatorApprovesARefundAfterConfirming(t *testing.T) {
 	claim, refund := refundOn(t, st, false)
 	page := "/backoffice/rimborsi/" + refund
 	approve := page + "/approva"
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	if _, body := op.get(page); !strings.Contains(body, `action="`+approve+`/riepilogo"`) {
 		t.Fatalf("the refund page does not post the approval to its riepilogo:\n%s", body)
 	}
@@ -270,8 +267,7 @@ func TestARefundOfAClaimNotValidatedIsNotOfferedForConfirmation(t *testing.T) {
 	}).ID
 	page := "/backoffice/rimborsi/" + refund
 	approve := page + "/approva"
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	for _, to := range []string{approve + "/riepilogo", approve} {
 		before := logLength(t, st)
 		resp, body := op.submit(page, to, url.Values{})
@@ -316,8 +312,7 @@ func TestOperatorReversesAServiceAfterConfirming(t *testing.T) {
 	st := newStack(t)
 	user, worker := seed.FamilyVerdiCF, seed.WorkerMariaCF
 	svc := serviceOf(t, st, user, worker)
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	_, search := op.get("/backoffice/storno?utilizzatore=" + strings.ToLower(user))
 	link := "/backoffice/storno?utilizzatore=" + user + "&amp;prestazione=" + svc
 	if !strings.Contains(search, `href="`+link+`"`) {
@@ -350,8 +345,7 @@ func TestAReversalWithBadValuesIsRefusedAndChangesNothing(t *testing.T) {
 	st.run(t, "revoke", func(ctx context.Context) (commands.Result, error) {
 		return st.commands.RevokeService(ctx, as(user, commands.RoleCitizen), commands.RevokeService{ServiceID: revoked})
 	})
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	review := "/backoffice/storno/riepilogo"
 	tests := []struct {
 		name, field, message string
@@ -395,8 +389,7 @@ func TestOperatorRecordsADepositAfterConfirming(t *testing.T) {
 	st := newStack(t)
 	user := seed.FamilyVerdiCF
 	st.deceasedWithBooklet(t, user, 10000, seed.WorkerMariaCF) // a living user with 100 €
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	form := "/backoffice/versamenti"
 	if _, page := op.get(form); !strings.Contains(page, `action="`+form+`/riepilogo"`) {
 		t.Fatalf("the deposit form does not post to its riepilogo:\n%s", page)
@@ -422,8 +415,7 @@ func TestADepositWithBadValuesIsRefusedBeforeTheRiepilogo(t *testing.T) {
 	st.run(t, "open the booklet", func(ctx context.Context) (commands.Result, error) {
 		return st.commands.RegisterUser(ctx, as(user, commands.RoleCitizen), commands.RegisterUser{})
 	})
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	form := "/backoffice/versamenti"
 	ok := url.Values{"user_cf": {user}, "amount": {"150"}, "channel": {"PAGOPA"}, "paid_on": {daysAgo(1)}}
 	with := func(k, v string) url.Values {
@@ -465,8 +457,7 @@ func TestOperatorRunsThePayrollAfterConfirming(t *testing.T) {
 	st := newStack(t)
 	user, worker := seed.FamilyVerdiCF, seed.WorkerMariaCF
 	svc := serviceOf(t, st, user, worker)
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	form := "/backoffice/pagamenti"
 	if _, page := op.get(form); !strings.Contains(page, `action="`+form+`/riepilogo"`) {
 		t.Fatalf("the payroll form does not post to its riepilogo:\n%s", page)
@@ -488,8 +479,7 @@ func TestAPayrollWithABadDateIsRefusedAndPaysNothing(t *testing.T) {
 	st := newStack(t)
 	user, worker := seed.FamilyVerdiCF, seed.WorkerMariaCF
 	svc := serviceOf(t, st, user, worker)
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	form := "/backoffice/pagamenti"
 	for _, tc := range []struct{ name, to, date, message string }{
 		{"a future date is refused before the riepilogo", form + "/riepilogo", daysAgo(-1), "nel futuro"},
@@ -516,8 +506,7 @@ func TestOperatorRejectsARefundAfterConfirming(t *testing.T) {
 	claim, refund := refundOn(t, st, true)
 	page := "/backoffice/rimborsi/" + refund
 	reject := page + "/rifiuta"
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	if _, body := op.get(page); !strings.Contains(body, `action="`+reject+`/riepilogo"`) {
 		t.Fatalf("the refund page does not post the rejection to its riepilogo:\n%s", body)
 	}
@@ -557,8 +546,7 @@ func TestOperatorRejectsAnHeirAfterConfirming(t *testing.T) {
 	})
 	page := "/backoffice/pratiche/" + claim
 	reject := page + "/rifiuta"
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	if _, body := op.get(page); !strings.Contains(body, `action="`+reject+`/riepilogo"`) {
 		t.Fatalf("the claim page does not post the rejection to its riepilogo:\n%s", body)
 	}

@@ -57,8 +57,7 @@ func TestOperatorCorrectsTheDateOfDeathAfterConfirming(t *testing.T) {
 	claimPage := "/backoffice/pratiche/" + claim
 	form := claimPage + "/decesso"
 
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	if _, page := op.get(claimPage); !strings.Contains(page, `href="`+form+`"`) {
 		t.Fatal("the claim's back-office page does not link the correction")
 	}
@@ -172,8 +171,7 @@ func TestDateOfDeathCorrectionErrorsChangeNothing(t *testing.T) {
 			field:  "date_of_death", message: "già la data del decesso registrata",
 		},
 	}
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := op.submit(form, tc.to, tc.values)
@@ -295,8 +293,7 @@ func TestWorklistPages(t *testing.T) {
 	for i, c := range wl.ClaimsToValidate {
 		order[i] = c.ClaimID
 	}
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	rows := regexp.MustCompile(`<a href="/backoffice/pratiche/([0-9a-f-]+)">Esamina`)
 	tests := []struct {
 		name, query string
@@ -422,8 +419,7 @@ func TestADepositWithADecimalDotIsRefusedAndRecordsNothing(t *testing.T) {
 	st.run(t, "open the booklet", func(ctx context.Context) (commands.Result, error) {
 		return st.commands.RegisterUser(ctx, as(user, commands.RoleCitizen), commands.RegisterUser{})
 	})
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	// "150.00" is 150 € to whoever typed it; read with the dot as the
 	// thousands separator it would be 15.000,00 €.
 	resp, body := op.submit("/backoffice/versamenti", "/backoffice/versamenti", url.Values{

@@ -282,8 +282,7 @@ func TestUserRecordsAndRevokesAServiceAndTheWorkerDownloadsTheStatement(t *testi
 		t.Fatalf("another citizen's revoke page: %d, want 404", resp.StatusCode)
 	}
 
-	op := newBrowser(t, st.srv)
-	op.login(seed.OperatorCF, commands.RoleOperator)
+	op := operatorOn(t, st)
 	_, search := op.get("/backoffice/storno?utilizzatore=" + strings.ToLower(user))
 	links := regexp.MustCompile(`href="/backoffice/storno\?utilizzatore=[A-Z0-9]+&amp;prestazione=([^"]+)"`).FindAllStringSubmatch(search, -1)
 	if len(links) != 2 {

@@ -97,6 +97,14 @@ type browser struct {
 	client *http.Client
 }
 
+// operatorOn is a browser logged in as the demo operator on st's portal.
+func operatorOn(t *testing.T, st *stack) *browser {
+	t.Helper()
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	return op
+}
+
 func newBrowser(t *testing.T, srv *httptest.Server) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, base: srv.URL, client: &http.Client{
