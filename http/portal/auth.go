@@ -64,9 +64,8 @@ func (p *Portal) devLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if cf == "" {
 		f.Fail("cf", "Indica il codice fiscale.")
-	} else if _, err := domain.ParseCF(cf); err != nil {
-		f.Fail("cf", messages[domain.CodeInvalidCF])
 	}
+	f.CheckCF("cf")
 	if !f.OK() {
 		p.renderStatus(w, r, http.StatusUnprocessableEntity, "login", loginData{
 			Identities: p.cfg.DemoIdentities, Form: f, After: safeAfter(f.Get("dopo")), Dev: true, OIDC: p.oidc != nil,

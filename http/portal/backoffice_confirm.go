@@ -113,23 +113,14 @@ func (p *Portal) boReverseReview(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	cf := f.CF("user_cf")
 	f.Required("user_cf", "service_id", "reason")
-	if f.Err("user_cf") == "" {
-		if _, err := domain.ParseCF(cf); err != nil {
-			f.Fail("user_cf", messages[domain.CodeInvalidCF])
-		}
-	}
+	f.CheckCF("user_cf")
 	var svc projections.DashboardService
 	if f.Err("user_cf") == "" && f.Err("service_id") == "" {
-		db, err := p.cfg.Queries.Dashboard(r.Context(), cf, p.today())
-		if err != nil && !isNotFound(err) {
+		var found bool
+		var err error
+		if svc, found, err = p.serviceOn(r.Context(), cf, f.Get("service_id")); err != nil {
 			p.serverError(w, r, err)
 			return
-		}
-		found := false
-		for _, s := range db.Services {
-			if s.ServiceID == f.Get("service_id") {
-				svc, found = s, true
-			}
 		}
 		switch {
 		case !found:
@@ -171,11 +162,7 @@ func (d depositReviewData) After() int64 { return d.Booklet.AvailableCents + d.D
 func (p *Portal) boDepositReview(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	cmd := readDeposit(f)
-	if f.Err("user_cf") == "" {
-		if _, err := domain.ParseCF(cmd.UserCF); err != nil {
-			f.Fail("user_cf", messages[domain.CodeInvalidCF])
-		}
-	}
+	f.CheckCF("user_cf")
 	if f.Err("amount") == "" && (cmd.AmountCents%domain.VoucherCents != 0 || cmd.AmountCents > domain.MaxDepositCents) {
 		f.Fail("amount", messages[domain.CodeInvalidAmount])
 	}

@@ -194,6 +194,16 @@ func (f *Form) CF(name string) string {
 	return v
 }
 
+// CheckCF fails name, when it holds a value and no error yet, unless the
+// value is a codice fiscale with its check character.
+func (f *Form) CheckCF(name string) {
+	if v := f.Get(name); v != "" && f.Err(name) == "" {
+		if _, err := domain.ParseCF(v); err != nil {
+			f.Fail(name, messages[domain.CodeInvalidCF])
+		}
+	}
+}
+
 // Cents reads an amount in euro ("150" or "150,00") as cents.
 func (f *Form) Cents(name string) int64 {
 	if f.Get(name) == "" {

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -132,18 +133,30 @@ func (p *Portal) revokeData(s projections.DashboardService, f *Form) revokeData 
 
 // ownService finds a service on the person's own dashboard.
 func (p *Portal) ownService(w http.ResponseWriter, r *http.Request) (projections.DashboardService, bool) {
-	db, err := p.cfg.Queries.Dashboard(r.Context(), currentUser(r).CF, p.today())
-	if err != nil && !isNotFound(err) {
+	s, found, err := p.serviceOn(r.Context(), currentUser(r).CF, r.PathValue("id"))
+	if err != nil {
 		p.serverError(w, r, err)
 		return projections.DashboardService{}, false
 	}
+	if !found {
+		p.notFound(w, r)
+	}
+	return s, found
+}
+
+// serviceOn finds service id on the dashboard of userCF; a person with no
+// booklet has none.
+func (p *Portal) serviceOn(ctx context.Context, userCF, id string) (projections.DashboardService, bool, error) {
+	db, err := p.cfg.Queries.Dashboard(ctx, userCF, p.today())
+	if err != nil && !isNotFound(err) {
+		return projections.DashboardService{}, false, err
+	}
 	for _, s := range db.Services {
-		if s.ServiceID == r.PathValue("id") {
-			return s, true
+		if s.ServiceID == id {
+			return s, true, nil
 		}
 	}
-	p.notFound(w, r)
-	return projections.DashboardService{}, false
+	return projections.DashboardService{}, false, nil
 }
 
 func (p *Portal) serviceRevokeConfirm(w http.ResponseWriter, r *http.Request) {
