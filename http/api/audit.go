@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +68,7 @@ func uuidOrNull(id uuid.UUID) *string {
 }
 
 func (s *Server) getAuditStream(w http.ResponseWriter, r *http.Request) {
-	if !s.validMinPosition(w, r) {
+	if !s.waitForLog(w, r) {
 		return
 	}
 	id := chi.URLParam(r, "stream_id")
@@ -86,7 +84,7 @@ func (s *Server) getAuditStream(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getVerify(w http.ResponseWriter, r *http.Request) {
-	if !s.validMinPosition(w, r) {
+	if !s.waitForLog(w, r) {
 		return
 	}
 	rep, err := s.store.Verify(r.Context(), nil)
@@ -100,20 +98,18 @@ func (s *Server) getVerify(w http.ResponseWriter, r *http.Request) {
 	s.JSON(w, http.StatusOK, rep)
 }
 
-// validMinPosition honours ?min_position on the audit routes, which read
+// waitForLog honours ?min_position on the audit routes, which read
 // the event store itself: every position a command answered with is
 // already there, and a position past the end of the log is waited for as
 // a read model's is (the same bound, then 504 read_model_timeout), so a
 // client reads the log as of at least the position it names.
-func (s *Server) validMinPosition(w http.ResponseWriter, r *http.Request) bool {
-	raw := r.URL.Query().Get("min_position")
-	if raw == "" {
-		return true
-	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n < 0 {
-		s.Problem(w, r, badRequest("invalid_min_position", "min_position", "min_position must be a non-negative integer"))
-		return false
+func (s *Server) waitForLog(w http.ResponseWriter, r *http.Request) bool {
+	n, err := minPosition(r)
+	if err != nil || n == 0 {
+		if err != nil {
+			s.Problem(w, r, err)
+		}
+		return err == nil
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadWait)
 	defer cancel()
@@ -130,8 +126,7 @@ func (s *Server) validMinPosition(w http.ResponseWriter, r *http.Request) bool {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			s.Problem(w, r, &httpError{Status: http.StatusGatewayTimeout, Code: "read_model_timeout",
-				Detail: fmt.Sprintf("the event log did not reach position %d within %s", n, s.cfg.ReadWait)})
+			s.Problem(w, r, s.waitTimedOut("the event log", n))
 			return false
 		case <-t.C:
 		}
@@ -156,7 +151,7 @@ func (s *Server) asOf(r *http.Request) (time.Time, error) {
 // getReplay answers the state of a claim as it stood at ?as_of, folded from
 // its events up to that instant, with those events.
 func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) {
-	if !s.validMinPosition(w, r) {
+	if !s.waitForLog(w, r) {
 		return
 	}
 	asOf, err := s.asOf(r)

@@ -32,24 +32,18 @@ func mustLoadLocation(name string) *time.Location {
 // have applied the event at global position N, or writes a problem (400 for
 // a bad N, 504 read_model_timeout after the wait bound) and returns false.
 func (s *Server) WaitForPosition(w http.ResponseWriter, r *http.Request) bool {
-	raw := r.URL.Query().Get("min_position")
-	if raw == "" {
-		return true
-	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n < 0 {
-		s.Problem(w, r, badRequest("invalid_min_position", "min_position", "min_position must be a non-negative integer"))
-		return false
-	}
-	if n == 0 {
-		return true
+	n, err := minPosition(r)
+	if err != nil || n == 0 {
+		if err != nil {
+			s.Problem(w, r, err)
+		}
+		return err == nil
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadWait)
 	defer cancel()
 	if err := s.q.WaitFor(ctx, n); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
-			s.Problem(w, r, &httpError{Status: http.StatusGatewayTimeout, Code: "read_model_timeout",
-				Detail: fmt.Sprintf("the read models did not reach position %d within %s", n, s.cfg.ReadWait)})
+			s.Problem(w, r, s.waitTimedOut("the read models", n))
 			return false
 		}
 		// A projector stopped by a poison event will not reach n: say so.
@@ -59,6 +53,27 @@ func (s *Server) WaitForPosition(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// minPosition reads ?min_position: 0 when absent, a 400 problem when it is
+// not a non-negative integer.
+func minPosition(r *http.Request) (int64, error) {
+	raw := r.URL.Query().Get("min_position")
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 0 {
+		return 0, badRequest("invalid_min_position", "min_position", "min_position must be a non-negative integer")
+	}
+	return n, nil
+}
+
+// waitTimedOut is the 504 of a ?min_position wait that what did not end
+// within the bound.
+func (s *Server) waitTimedOut(what string, n int64) *httpError {
+	return &httpError{Status: http.StatusGatewayTimeout, Code: "read_model_timeout",
+		Detail: fmt.Sprintf("%s did not reach position %d within %s", what, n, s.cfg.ReadWait)}
 }
 
 // claimFor reads a claim the caller may see: its heir, or any operator or
