@@ -42,9 +42,7 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 	if m.Now.IsZero() {
 		m.Now = time.Now()
 	}
-	if cf, err := domain.ParseCF(m.ActorCF); err == nil {
-		m.ActorCF = cf.String() // upper-case, trimmed: ownership compares it with stored CFs
-	}
+	m.ActorCF = canonicalActor(m.ActorCF)
 	scope := m.ActorCF + ":" + name
 	// A key belongs to its caller, across commands: the same key sent with
 	// another command is a reuse (the request hash differs), not a new key.
@@ -90,6 +88,15 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 	}
 }
 
+// canonicalActor is the actor as stored CFs and idempotency scopes spell
+// it: a codice fiscale upper-case and trimmed, anything else as it is.
+func canonicalActor(actor string) string {
+	if cf, err := domain.ParseCF(actor); err == nil {
+		return cf.String()
+	}
+	return actor
+}
+
 // firstAnswer looks up the answer stored under m's idempotency key in
 // keyScope: found when there is one for the same request, an
 // idempotency_key_reused refusal when the key was used with another.
@@ -115,9 +122,7 @@ func (h *Handler) firstAnswer(ctx context.Context, keyScope string, m Meta) ([]b
 // share one scope. A refusal by fn is not kept: repeating the request
 // decides it again, to the same refusal. Nothing is appended.
 func (h *Handler) Answer(ctx context.Context, m Meta, fn func() ([]byte, error)) ([]byte, error) {
-	if cf, err := domain.ParseCF(m.ActorCF); err == nil {
-		m.ActorCF = cf.String()
-	}
+	m.ActorCF = canonicalActor(m.ActorCF)
 	if stored, found, err := h.firstAnswer(ctx, m.ActorCF, m); err != nil || found {
 		return stored, err
 	}
