@@ -47,13 +47,15 @@ func sampleCPU(serverPID int) cpuSample {
 	return s
 }
 
+// tickMs is a clock tick of /proc in milliseconds (USER_HZ = 100).
+const tickMs = 10.0
+
 // cpuPerCommand formats the CPU the machine and the server spent per
 // command between a and b, and the share of time stolen by the hypervisor.
 func cpuPerCommand(a, b cpuSample, commands int64) string {
 	if commands <= 0 || b.total <= a.total {
 		return "n/a"
 	}
-	const tickMs = 10.0 // USER_HZ = 100
 	per := func(ticks int64) float64 { return float64(ticks) * tickMs / float64(commands) }
 	return fmt.Sprintf("%.2f ms machine, %.2f ms server; %.0f%% busy, %.0f%% stolen",
 		per(b.busy-a.busy), per(b.server-a.server),

@@ -55,7 +55,7 @@ func (f floors) ratioCeiling() float64 {
 }
 
 // busyMs is the machine's busy CPU time between a and b, in milliseconds.
-func busyMs(a, b cpuSample) float64 { return float64(b.busy-a.busy) * 10 } // USER_HZ = 100
+func busyMs(a, b cpuSample) float64 { return float64(b.busy-a.busy) * tickMs }
 
 // serveFloor serves floorHandler until the process is killed.
 func serveFloor(addr string) error { return http.ListenAndServe(addr, floorHandler()) }
