@@ -17,6 +17,7 @@ import (
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/commands/seed"
 	"github.com/inps/libretto/eventstore/memory"
+	"github.com/inps/libretto/http/portal/sessions"
 	"github.com/inps/libretto/projections"
 )
 
@@ -83,7 +84,7 @@ func newTestPortal(t *testing.T, q projections.Queries) *httptest.Server {
 		q = &fakeQueries{}
 	}
 	srv := httptest.NewServer(New(Config{
-		Commands: h, Queries: q, Store: store, Dev: true, SessionKey: testKey,
+		Commands: h, Queries: q, Store: store, Dev: true, SessionKey: testKey, Sessions: sessions.NewMemory(),
 		Now: func() time.Time { return time.Date(2026, 3, 10, 10, 0, 0, 0, rome) },
 	}))
 	t.Cleanup(srv.Close)
@@ -232,8 +233,8 @@ func TestCrossOriginPostIsRefused(t *testing.T) {
 func TestForgedSessionCookieIsIgnored(t *testing.T) {
 	t.Parallel()
 	srv := newTestPortal(t, nil)
-	p, _ := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: []byte("another key, 32 bytes long......")})
-	forged := p.encodeSession(&session{CF: seed.OperatorCF, Role: commands.RoleOperator, CSRF: "x", Expires: time.Now().Add(time.Hour).Unix()})
+	p, _ := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: []byte("another key, 32 bytes long......"), Sessions: sessions.NewMemory()})
+	forged := p.encodeSession(&session{CF: seed.OperatorCF, Role: commands.RoleOperator, CSRF: "x", expires: time.Now().Add(time.Hour).Unix()})
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: forged})
 	resp, err := http.DefaultClient.Do(req)
@@ -420,7 +421,7 @@ func TestIdentityFromOIDCClaims(t *testing.T) {
 
 func TestDevLoginDoesNotExistInProduction(t *testing.T) {
 	t.Parallel()
-	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, SessionKey: testKey,
+	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, SessionKey: testKey, Sessions: sessions.NewMemory(),
 		OIDC: OIDCConfig{Issuer: "https://idp.invalid", ClientID: "portal", RedirectURL: "https://portal.invalid/accedi/callback"}})
 	if err != nil {
 		t.Fatal(err)
@@ -451,7 +452,7 @@ func TestDevLoginDoesNotExistInProduction(t *testing.T) {
 
 func TestPagesWorkWithoutTheVendorFiles(t *testing.T) {
 	t.Parallel()
-	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: testKey})
+	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: testKey, Sessions: sessions.NewMemory()})
 	if err != nil {
 		t.Fatal(err)
 	}
