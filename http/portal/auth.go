@@ -72,16 +72,36 @@ func (p *Portal) devLogin(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	p.signIn(r, cf, role)
+	// The demo login stands in for the identity provider: the role picked
+	// is every role the person holds, so signing in as a citizen ends the
+	// same person's operator and auditor sessions, as a withdrawn role would.
+	if err := p.signIn(r, cf, role, []commands.Role{role}); err != nil {
+		p.sessionUnavailable(w, r, err)
+		return
+	}
 	setFlash(r, "success", "Accesso effettuato come "+label("role", string(role))+" ("+cf+").")
 	p.redirect(w, r, safeAfter(f.Get("dopo")))
 }
 
+// logout ends the session on the server, so a copy of its cookie (another
+// tab, another device, a stolen one) stops working too.
 func (p *Portal) logout(w http.ResponseWriter, r *http.Request) {
-	s := sessionOf(r)
-	*s = session{CSRF: randomToken(), Expires: p.now().Add(sessionTTL).Unix(), changed: true}
+	if err := p.signOut(r); err != nil {
+		p.sessionUnavailable(w, r, err)
+		return
+	}
 	setFlash(r, "info", "Sei uscito dall'area riservata.")
 	p.redirect(w, r, "/")
+}
+
+// sessionUnavailable answers a sign-in or logout the session store refused:
+// nothing is pretended, the person tries again.
+func (p *Portal) sessionUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	p.cfg.Logger.Error("portal: session store", "err", err)
+	p.renderStatus(w, r, http.StatusServiceUnavailable, "error", errorPage{
+		Title:   "Servizio non disponibile",
+		Message: "Non è stato possibile completare l'operazione sulla sessione. Riprova tra qualche minuto.",
+	})
 }
 
 type homeData struct {
@@ -141,12 +161,18 @@ func (p *Portal) oidcStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := sessionOf(r)
-	s.State, s.Nonce, s.After = randomToken(), randomToken(), safeAfter(r.URL.Query().Get("dopo"))
+	if s.signedIn {
+		// Someone signed in starting another login: the state rides in the
+		// anonymous cookie, and the sign-in that follows ends this session.
+		p.redirect(w, r, "/")
+		return
+	}
+	s.state, s.nonce, s.after = randomToken(), randomToken(), safeAfter(r.URL.Query().Get("dopo"))
 	verifier := oauth2.GenerateVerifier()
-	s.Verifier = verifier
+	s.verifier = verifier
 	s.changed = true
 	p.saveSession(w, r)
-	http.Redirect(w, r, oc.AuthCodeURL(s.State, oidc.Nonce(s.Nonce), oauth2.S256ChallengeOption(verifier)), http.StatusFound)
+	http.Redirect(w, r, oc.AuthCodeURL(s.state, oidc.Nonce(s.nonce), oauth2.S256ChallengeOption(verifier)), http.StatusFound)
 }
 
 func (p *Portal) oidcCallback(w http.ResponseWriter, r *http.Request) {
@@ -156,7 +182,7 @@ func (p *Portal) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	s := sessionOf(r)
 	q := r.URL.Query()
-	if s.State == "" || q.Get("state") != s.State {
+	if s.state == "" || q.Get("state") != s.state {
 		p.renderStatus(w, r, http.StatusBadRequest, "error", errorPage{
 			Title: "Accesso non riuscito", Message: "La richiesta di accesso è scaduta o non è valida. Riprova dalla pagina di accesso.",
 		})
@@ -173,14 +199,14 @@ func (p *Portal) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		p.loginUnavailable(w, r, err)
 		return
 	}
-	tok, err := oc.Exchange(r.Context(), q.Get("code"), oauth2.VerifierOption(s.Verifier))
+	tok, err := oc.Exchange(r.Context(), q.Get("code"), oauth2.VerifierOption(s.verifier))
 	if err != nil {
 		p.loginUnavailable(w, r, err)
 		return
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	idt, err := verifier.Verify(r.Context(), raw)
-	if err != nil || idt.Nonce != s.Nonce {
+	if err != nil || idt.Nonce != s.nonce {
 		p.loginUnavailable(w, r, errors.Join(errors.New("id token refused"), err))
 		return
 	}
@@ -194,8 +220,11 @@ func (p *Portal) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		p.loginUnavailable(w, r, err)
 		return
 	}
-	after := s.After
-	p.signIn(r, cf, role)
+	after := s.after
+	if err := p.signIn(r, cf, role, claimedRoles(claims, p.cfg.OIDC)); err != nil {
+		p.sessionUnavailable(w, r, err)
+		return
+	}
 	setFlash(r, "success", "Accesso effettuato.")
 	p.redirect(w, r, safeAfter(after))
 }
@@ -211,6 +240,22 @@ func identityFromClaims(claims map[string]any, cfg OIDCConfig) (string, commands
 		return "", "", fmt.Errorf("claim %q holds no codice fiscale", cfg.CFClaim)
 	}
 	role := commands.RoleCitizen
+	for _, x := range claimedRoles(claims, cfg) {
+		switch x {
+		case commands.RoleOperator:
+			role = commands.RoleOperator
+		case commands.RoleAuditor:
+			if role != commands.RoleOperator {
+				role = commands.RoleAuditor
+			}
+		}
+	}
+	return cf.String(), role, nil
+}
+
+// claimedRoles are the roles the identity provider says the person holds:
+// citizen always, operator and auditor when the roles claim lists them.
+func claimedRoles(claims map[string]any, cfg OIDCConfig) []commands.Role {
 	var rs []string
 	switch v := claims[cfg.RolesClaim].(type) {
 	case []any:
@@ -222,17 +267,14 @@ func identityFromClaims(claims map[string]any, cfg OIDCConfig) (string, commands
 	case string:
 		rs = strings.Fields(v)
 	}
+	held := []commands.Role{commands.RoleCitizen}
 	for _, x := range rs {
-		switch commands.Role(x) {
-		case commands.RoleOperator:
-			role = commands.RoleOperator
-		case commands.RoleAuditor:
-			if role != commands.RoleOperator {
-				role = commands.RoleAuditor
-			}
+		switch r := commands.Role(x); r {
+		case commands.RoleOperator, commands.RoleAuditor:
+			held = append(held, r)
 		}
 	}
-	return cf.String(), role, nil
+	return held
 }
 
 func (p *Portal) loginUnavailable(w http.ResponseWriter, r *http.Request, err error) {

@@ -6,8 +6,9 @@
 // same role and ownership rules as the API (SPEC §5): a citizen sees only
 // their own data and gets 404 for anyone else's. It never touches SQL.
 //
-// It imports commands, projections, domain and eventstore; it must not import
-// http/api or any store implementation.
+// It imports commands, projections, domain, eventstore and the port of its
+// sessions (http/portal/sessions); it must not import http/api or any store
+// implementation but that port's in-memory one.
 package portal
 
 import (
@@ -19,11 +20,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // Europe/Rome must load on machines without a zoneinfo database
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/eventstore"
+	"github.com/inps/libretto/http/portal/sessions"
 	"github.com/inps/libretto/projections"
 )
 
@@ -44,8 +47,8 @@ func mustLoadLocation(name string) *time.Location {
 	return loc
 }
 
-// Config is what the portal needs. Commands, Queries and SessionKey are
-// required; the rest have useful zero values.
+// Config is what the portal needs. Commands, Queries, Sessions and
+// SessionKey are required; the rest have useful zero values.
 type Config struct {
 	// Commands executes every write.
 	Commands *commands.Handler
@@ -65,11 +68,22 @@ type Config struct {
 	// Dev enables the demo login (pick an identity without a password).
 	// Without it the only way in is OIDC (SPID / CIE).
 	Dev bool
-	// SessionKey signs the session cookie (HMAC-SHA-256); at least 32 bytes.
+	// Sessions keeps the sessions of people signed in (sessions/postgres;
+	// sessions.NewMemory in tests without a database).
+	Sessions sessions.Store
+	// SessionIdle ends a session after this long without a request; 30
+	// minutes when zero.
+	SessionIdle time.Duration
+	// SessionLifetime ends a session this long after sign-in, however
+	// active; 8 hours when zero.
+	SessionLifetime time.Duration
+	// SessionKey signs the cookie of a visitor not yet signed in (the CSRF
+	// token of the login form, the OIDC state, a message); at least 32
+	// bytes. It never signs an identity.
 	SessionKey []byte
-	// SecureCookies marks cookies Secure even when the request arrived
-	// without TLS (behind a TLS-terminating proxy). Requests over TLS always
-	// get Secure cookies.
+	// SecureCookies marks cookies Secure, with the __Host- prefix, even
+	// when the request arrived without TLS (behind a TLS-terminating
+	// proxy). Requests over TLS always get them.
 	SecureCookies bool
 	// OIDC configures the production login; unused in Dev mode unless Issuer is set.
 	OIDC OIDCConfig
@@ -116,7 +130,20 @@ func (c *Config) setDefaults() {
 	if c.OIDC.RolesClaim == "" {
 		c.OIDC.RolesClaim = "roles"
 	}
+	if c.SessionIdle == 0 {
+		c.SessionIdle = DefaultSessionIdle
+	}
+	if c.SessionLifetime == 0 {
+		c.SessionLifetime = DefaultSessionLifetime
+	}
 }
+
+// The default lifetimes of a session: an office's screen left alone for
+// half an hour, or a working day, asks for a new login.
+const (
+	DefaultSessionIdle     = 30 * time.Minute
+	DefaultSessionLifetime = 8 * time.Hour
+)
 
 // Validate reports every missing piece at once.
 func (c Config) Validate() error {
@@ -126,6 +153,12 @@ func (c Config) Validate() error {
 	}
 	if c.Queries == nil {
 		errs = append(errs, errors.New("portal: Queries is required"))
+	}
+	if c.Sessions == nil {
+		errs = append(errs, errors.New("portal: Sessions is required"))
+	}
+	if c.SessionIdle < 0 || c.SessionLifetime < 0 {
+		errs = append(errs, errors.New("portal: SessionIdle and SessionLifetime must not be negative"))
 	}
 	if len(c.SessionKey) < 32 {
 		errs = append(errs, errors.New("portal: SessionKey must be at least 32 bytes"))
@@ -144,6 +177,7 @@ type Portal struct {
 	pages     *pages
 	oidc      *oidcClient
 	hasVendor bool
+	lastSweep atomic.Int64 // unix seconds of the last sweep of expired sessions
 }
 
 // New returns the portal, to be mounted at "/" (the API lives under /api/v1).
@@ -220,7 +254,16 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Cache-Control", "no-store")
 	crossOrigin.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := p.loadSession(r)
+		s, err := p.loadSession(r)
+		if err != nil {
+			p.cfg.Logger.Error("portal: loading the session", "err", err)
+			r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, &session{}))
+			p.renderStatus(w, r, http.StatusServiceUnavailable, "error", errorPage{
+				Title:   "Servizio non disponibile",
+				Message: "Non è stato possibile riconoscere la sessione. Riprova tra qualche minuto.",
+			})
+			return
+		}
 		ctx := context.WithValue(r.Context(), sessionKey{}, s)
 		r = r.WithContext(ctx)
 		if r.Method == http.MethodPost {
@@ -303,6 +346,7 @@ func (p *Portal) handle(pattern string, allow access, h http.HandlerFunc) {
 		u := currentUser(r)
 		if !allow(u) {
 			if u == nil {
+				p.saveSession(w, r) // a message that the session expired reaches the login page
 				http.Redirect(w, r, "/accedi?dopo="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/commands/seed"
 	"github.com/inps/libretto/eventstore/memory"
+	"github.com/inps/libretto/http/portal/sessions"
 	"github.com/inps/libretto/projections"
 )
 
@@ -83,7 +84,7 @@ func newTestPortal(t *testing.T, q projections.Queries) *httptest.Server {
 		q = &fakeQueries{}
 	}
 	srv := httptest.NewServer(New(Config{
-		Commands: h, Queries: q, Store: store, Dev: true, SessionKey: testKey,
+		Commands: h, Queries: q, Store: store, Dev: true, SessionKey: testKey, Sessions: sessions.NewMemory(),
 		Now: func() time.Time { return time.Date(2026, 3, 10, 10, 0, 0, 0, rome) },
 	}))
 	t.Cleanup(srv.Close)
@@ -232,8 +233,8 @@ func TestCrossOriginPostIsRefused(t *testing.T) {
 func TestForgedSessionCookieIsIgnored(t *testing.T) {
 	t.Parallel()
 	srv := newTestPortal(t, nil)
-	p, _ := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: []byte("another key, 32 bytes long......")})
-	forged := p.encodeSession(&session{CF: seed.OperatorCF, Role: commands.RoleOperator, CSRF: "x", Expires: time.Now().Add(time.Hour).Unix()})
+	p, _ := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: []byte("another key, 32 bytes long......"), Sessions: sessions.NewMemory()})
+	forged := p.encodeSession(&session{CF: seed.OperatorCF, Role: commands.RoleOperator, CSRF: "x", expires: time.Now().Add(time.Hour).Unix()})
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: forged})
 	resp, err := http.DefaultClient.Do(req)
@@ -312,19 +313,52 @@ func TestHomeCardsFollowTheRole(t *testing.T) {
 	}
 }
 
-func TestLoginRedirectStaysLocal(t *testing.T) {
+func TestPostLoginRedirectStaysOnThisSite(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
-		"/erede":             "/erede",
-		"https://evil.test/": "/",
-		"//evil.test/":       "/",
-		"/\\evil.test":       "/",
-		"":                   "/",
-	} {
-		if got := safeAfter(in); got != want {
-			t.Errorf("safeAfter(%q) = %q, want %q", in, got, want)
-		}
+	tests := []struct {
+		name, after, want string
+	}{
+		{"a path of this site is kept", "/erede", "/erede"},
+		{"a path with its query is kept", "/backoffice?pagina=2", "/backoffice?pagina=2"},
+		{"a double-encoded slash is a path of this site and kept", "/%252F%252Fevil.test", "/%252F%252Fevil.test"},
+		{"nothing is the home page", "", "/"},
+		{"an absolute URL is refused", "https://evil.test/", "/"},
+		{"a scheme without slashes is refused", "javascript:alert(1)", "/"},
+		{"a relative path is refused", "evil.test", "/"},
+		{"a protocol-relative URL is refused", "//evil.test/", "/"},
+		{"a backslash after the slash is refused", "/\\evil.test", "/"},
+		{"two backslashes are refused", "\\\\evil.test", "/"},
+		{"a backslash anywhere is refused", "/erede\\..\\", "/"},
+		{"a tab between the slashes is refused", "/\t/evil.test", "/"},
+		{"a line break is refused", "/erede\r\nSet-Cookie: x=y", "/"},
+		{"a line separator is refused", "/erede\u2028", "/"},
+		{"an encoded // is refused after decoding", "/%2F%2Fevil.test", "/"},
+		{"an encoded // in lower case is refused after decoding", "/%2f%2fevil.test", "/"},
+		{"an encoded backslash is refused after decoding", "/%5Cevil.test", "/"},
+		{"an encoded tab is refused after decoding", "/%09/evil.test", "/"},
+		{"an encoded NUL is refused after decoding", "/erede%00", "/"},
+		{"bytes that are no UTF-8 are refused", "/%ff%fe", "/"},
+		{"a bad escape is refused", "/erede%zz", "/"},
+		{"a destination longer than any page is refused", "/" + strings.Repeat("a", maxAfter), "/"},
 	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := safeAfter(tc.after); got != tc.want {
+				t.Fatalf("safeAfter(%q) = %q, want %q", tc.after, got, tc.want)
+			}
+		})
+	}
+	t.Run("the login sends an encoded // home", func(t *testing.T) {
+		t.Parallel()
+		b := newBrowser(t, newTestPortal(t, nil))
+		tok := b.csrf("/accedi?dopo=" + url.QueryEscape("/%2F%2Fevil.test"))
+		resp, _ := b.post("/accedi", url.Values{"csrf_token": {tok}, "cf": {seed.HeirLauraCF}, "role": {"citizen"},
+			"dopo": {"/%2F%2Fevil.test"}})
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/" {
+			t.Fatalf("login: %d to %q, want 303 to /", resp.StatusCode, loc)
+		}
+	})
 }
 
 func TestEuroFormat(t *testing.T) {
@@ -420,7 +454,7 @@ func TestIdentityFromOIDCClaims(t *testing.T) {
 
 func TestDevLoginDoesNotExistInProduction(t *testing.T) {
 	t.Parallel()
-	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, SessionKey: testKey,
+	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, SessionKey: testKey, Sessions: sessions.NewMemory(),
 		OIDC: OIDCConfig{Issuer: "https://idp.invalid", ClientID: "portal", RedirectURL: "https://portal.invalid/accedi/callback"}})
 	if err != nil {
 		t.Fatal(err)
@@ -451,7 +485,7 @@ func TestDevLoginDoesNotExistInProduction(t *testing.T) {
 
 func TestPagesWorkWithoutTheVendorFiles(t *testing.T) {
 	t.Parallel()
-	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: testKey})
+	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: testKey, Sessions: sessions.NewMemory()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,18 +11,37 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/http/portal/sessions"
 )
 
-// The session lives in one signed cookie: JSON, base64url, a dot and its
-// HMAC-SHA-256. Nothing in it is secret (who you are, a CSRF token, a flash
-// message, the OIDC state during login); the signature makes it unforgeable.
+// A signed-in person's session lives on the server (Config.Sessions): the
+// cookie holds only a random id of 256 bits and the store its SHA-256, so
+// that logout, expiry and a withdrawn role end the session wherever a copy
+// of the cookie is used.
+//
+// Before sign-in there is no row: a visitor's state (the CSRF token of the
+// login form, a flash message, the OIDC state, nonce and PKCE verifier
+// during login) rides in the same cookie, as JSON, base64url, a dot and its
+// HMAC-SHA-256 (Config.SessionKey). That state names nobody, so the key
+// alone signs nobody in, and an anonymous request stores nothing.
 const (
 	sessionCookie = "libretto_sessione"
-	sessionTTL    = 8 * time.Hour
+	// hostPrefix binds the cookie to this host over HTTPS (Secure, Path=/,
+	// no Domain), so a sibling subdomain cannot set or overwrite it.
+	hostPrefix = "__Host-"
+	// touchEvery is how stale a session's last request may be before the
+	// store hears of a new one: idle expiry is precise to about this much,
+	// and a busy person costs one write a minute, not one per page.
+	touchEvery = time.Minute
+	// sweepEvery spaces the deletions of expired sessions, done at sign-in.
+	sweepEvery = time.Minute
 )
 
 // User is the person signed in.
@@ -33,19 +53,35 @@ type User struct {
 // Is reports whether the user holds role.
 func (u *User) Is(role commands.Role) bool { return u != nil && u.Role == role }
 
+// session is the request's session, signed in or not.
 type session struct {
-	CF      string        `json:"cf,omitempty"`
-	Role    commands.Role `json:"role,omitempty"`
-	CSRF    string        `json:"csrf"`
-	Expires int64         `json:"exp"`
-	Flash   *flash        `json:"flash,omitempty"`
+	CF    string
+	Role  commands.Role
+	CSRF  string
+	Flash *flash
+
+	// Signed in: the server-side session.
+	signedIn bool
+	id       sessions.ID
+	token    string // the cookie's value; set only when the cookie must be sent
+	// Anonymous: the signed cookie's state.
+	expires                       int64
+	state, nonce, after, verifier string
+
+	changed bool
+}
+
+// anonCookie is what the signed cookie of a visitor not signed in holds. It
+// has no codice fiscale or role field: nothing signed with the key is an identity.
+type anonCookie struct {
+	CSRF    string `json:"csrf"`
+	Expires int64  `json:"exp"`
+	Flash   *flash `json:"flash,omitempty"`
 	// OIDC login in progress.
 	State    string `json:"state,omitempty"`
 	Nonce    string `json:"nonce,omitempty"`
 	After    string `json:"after,omitempty"`
 	Verifier string `json:"pkce,omitempty"`
-
-	changed bool
 }
 
 // flash is a one-time message shown after a redirect (Post/Redirect/Get).
@@ -66,7 +102,7 @@ func sessionOf(r *http.Request) *session {
 
 func currentUser(r *http.Request) *User {
 	s := sessionOf(r)
-	if s.CF == "" {
+	if !s.signedIn {
 		return nil
 	}
 	return &User{CF: s.CF, Role: s.Role}
@@ -80,15 +116,72 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// loadSession returns the request's session, a fresh anonymous one when the
-// cookie is missing, forged or expired.
-func (p *Portal) loadSession(r *http.Request) *session {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		if s, ok := p.decodeSession(c.Value); ok && time.Unix(s.Expires, 0).After(p.now()) {
-			return s
+// cookieName is the session cookie's name: with the __Host- prefix
+// whenever the cookie is Secure, which browsers then hold to Path=/ and no Domain.
+func (p *Portal) cookieName(r *http.Request) string {
+	if p.secure(r) {
+		return hostPrefix + sessionCookie
+	}
+	return sessionCookie
+}
+
+// newAnonymous is a visitor's fresh state, to be sent as a cookie.
+func (p *Portal) newAnonymous() *session {
+	return &session{CSRF: randomToken(), expires: p.now().Add(p.cfg.SessionLifetime).Unix(), changed: true}
+}
+
+// tokenLen is the length of a server-side session's cookie value: 32 bytes
+// in base64url. Other values are not looked up.
+const tokenLen = 43
+
+// loadSession returns the request's session: the signed-in one its cookie
+// names while it lasts, else the visitor's signed state, else a fresh
+// anonymous one. An error is the store's.
+func (p *Portal) loadSession(r *http.Request) (*session, error) {
+	c, err := r.Cookie(p.cookieName(r))
+	if err != nil {
+		return p.newAnonymous(), nil
+	}
+	if strings.Contains(c.Value, ".") {
+		if s, ok := p.decodeSession(c.Value); ok && time.Unix(s.expires, 0).After(p.now()) {
+			return s, nil
+		}
+		return p.newAnonymous(), nil
+	}
+	if len(c.Value) != tokenLen {
+		return p.newAnonymous(), nil
+	}
+	ctx := r.Context()
+	id := sessions.IDOf(c.Value)
+	st, err := p.cfg.Sessions.Get(ctx, id)
+	if errors.Is(err, sessions.ErrNotFound) {
+		return p.newAnonymous(), nil // ended by logout or a withdrawn role, or swept
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := p.now()
+	if st.Expired(now, p.cfg.SessionIdle) {
+		if err := p.cfg.Sessions.Delete(ctx, id); err != nil {
+			p.cfg.Logger.Warn("portal: deleting an expired session", "err", err)
+		}
+		s := p.newAnonymous()
+		s.Flash = &flash{Kind: "info", Message: "La sessione è scaduta: accedi di nuovo per continuare."}
+		return s, nil
+	}
+	s := &session{CF: st.CF, CSRF: st.CSRF, signedIn: true, id: id}
+	if len(st.Roles) > 0 {
+		s.Role = commands.Role(st.Roles[0])
+	}
+	if st.FlashKind != "" {
+		s.Flash = &flash{Kind: st.FlashKind, Message: st.FlashMessage}
+	}
+	if now.Sub(st.LastSeen) >= touchEvery {
+		if err := p.cfg.Sessions.Update(ctx, id, now, st.FlashKind, st.FlashMessage); err != nil {
+			return nil, err
 		}
 	}
-	return &session{CSRF: randomToken(), Expires: p.now().Add(sessionTTL).Unix(), changed: true}
+	return s, nil
 }
 
 func (p *Portal) decodeSession(v string) (*session, bool) {
@@ -105,11 +198,12 @@ func (p *Portal) decodeSession(v string) (*session, bool) {
 	if err != nil {
 		return nil, false
 	}
-	var s session
-	if err := json.Unmarshal(raw, &s); err != nil || s.CSRF == "" {
+	var a anonCookie
+	if err := json.Unmarshal(raw, &a); err != nil || a.CSRF == "" {
 		return nil, false
 	}
-	return &s, true
+	return &session{CSRF: a.CSRF, expires: a.Expires, Flash: a.Flash,
+		state: a.State, nonce: a.Nonce, after: a.After, verifier: a.Verifier}, true
 }
 
 func (p *Portal) sign(payload string) []byte {
@@ -119,37 +213,122 @@ func (p *Portal) sign(payload string) []byte {
 	return m.Sum(nil)
 }
 
+// encodeSession is the signed cookie of an anonymous session.
 func (p *Portal) encodeSession(s *session) string {
-	raw, _ := json.Marshal(s)
+	raw, _ := json.Marshal(anonCookie{CSRF: s.CSRF, Expires: s.expires, Flash: s.Flash,
+		State: s.state, Nonce: s.nonce, After: s.after, Verifier: s.verifier})
 	payload := base64.RawURLEncoding.EncodeToString(raw)
 	return payload + "." + base64.RawURLEncoding.EncodeToString(p.sign(payload))
 }
 
-// saveSession writes the session cookie when it changed. It must run before
-// the response's header is written.
+// saveSession sends the cookie when it changed and records a signed-in
+// session's message. It must run before the response's header is written.
 func (p *Portal) saveSession(w http.ResponseWriter, r *http.Request) {
 	s := sessionOf(r)
+	if s.signedIn {
+		if s.token != "" {
+			p.setCookie(w, r, s.token)
+			s.token = ""
+		}
+		if s.changed {
+			kind, msg := "", ""
+			if s.Flash != nil {
+				kind, msg = s.Flash.Kind, s.Flash.Message
+			}
+			if err := p.cfg.Sessions.Update(r.Context(), s.id, p.now(), kind, msg); err != nil {
+				p.cfg.Logger.Warn("portal: saving the session's message", "err", err)
+			}
+			s.changed = false
+		}
+		return
+	}
 	if !s.changed {
 		return
 	}
+	p.setCookie(w, r, p.encodeSession(s))
+	s.changed = false
+}
+
+// setCookie sends the session cookie: HttpOnly, SameSite=Lax (Strict would
+// drop it on the identity provider's redirect back to /accedi/callback and
+// on every link from a mail), a browser-session cookie with no Max-Age.
+func (p *Portal) setCookie(w http.ResponseWriter, r *http.Request, value string) {
 	http.SetCookie(w, &http.Cookie{
-		Name:     sessionCookie,
-		Value:    p.encodeSession(s),
+		Name:     p.cookieName(r),
+		Value:    value,
 		Path:     "/",
 		HttpOnly: true,
 		Secure:   p.secure(r),
 		SameSite: http.SameSiteLaxMode,
 	})
-	s.changed = false
 }
 
 func (p *Portal) secure(r *http.Request) bool { return r.TLS != nil || p.cfg.SecureCookies }
 
-// signIn starts a new session for the person: a new CSRF token too, so a
-// token seen before login is worthless after it.
-func (p *Portal) signIn(r *http.Request, cf string, role commands.Role) {
+// privilegedRoles are the roles a sign-in checks are still held.
+var privilegedRoles = []commands.Role{commands.RoleOperator, commands.RoleAuditor}
+
+// signIn starts a new server-side session for the person in role. held are
+// the roles the identity provider says the person holds now: their other
+// sessions granting a privileged role not among them end here, so an
+// operator whose role was withdrawn loses every session at their next
+// login. The session the request came with ends too (no fixation), and the
+// CSRF token is new, so a token seen before login is worthless after it.
+func (p *Portal) signIn(r *http.Request, cf string, role commands.Role, held []commands.Role) error {
+	ctx := r.Context()
 	s := sessionOf(r)
-	*s = session{CF: cf, Role: role, CSRF: randomToken(), Expires: p.now().Add(sessionTTL).Unix(), changed: true}
+	if s.signedIn {
+		if err := p.cfg.Sessions.Delete(ctx, s.id); err != nil {
+			return err
+		}
+	}
+	var withdrawn []string
+	for _, pr := range privilegedRoles {
+		if !slices.Contains(held, pr) {
+			withdrawn = append(withdrawn, string(pr))
+		}
+	}
+	if n, err := p.cfg.Sessions.DeleteHolding(ctx, cf, withdrawn); err != nil {
+		return err
+	} else if n > 0 {
+		p.cfg.Logger.Info("portal: sessions ended at sign-in, their role withdrawn", "sessions", n, "withdrawn", withdrawn)
+	}
+	p.sweep(ctx)
+	now := p.now()
+	token, id := sessions.New()
+	st := sessions.Session{ID: id, CF: cf, Roles: []string{string(role)}, CSRF: randomToken(),
+		Created: now, LastSeen: now, Expires: now.Add(p.cfg.SessionLifetime)}
+	if err := p.cfg.Sessions.Create(ctx, st); err != nil {
+		return err
+	}
+	*s = session{CF: cf, Role: role, CSRF: st.CSRF, signedIn: true, id: id, token: token}
+	return nil
+}
+
+// signOut ends the request's session everywhere and leaves the request
+// with a fresh anonymous one.
+func (p *Portal) signOut(r *http.Request) error {
+	s := sessionOf(r)
+	if s.signedIn {
+		if err := p.cfg.Sessions.Delete(r.Context(), s.id); err != nil {
+			return err
+		}
+	}
+	*s = *p.newAnonymous()
+	return nil
+}
+
+// sweep deletes expired sessions, at most once per sweepEvery, so that the
+// table holds no more than the sessions of one lifetime.
+func (p *Portal) sweep(ctx context.Context) {
+	now := p.now()
+	last := p.lastSweep.Load()
+	if now.Unix()-last < int64(sweepEvery/time.Second) || !p.lastSweep.CompareAndSwap(last, now.Unix()) {
+		return
+	}
+	if _, err := p.cfg.Sessions.Sweep(ctx, now, p.cfg.SessionIdle); err != nil {
+		p.cfg.Logger.Warn("portal: sweeping expired sessions", "err", err)
+	}
 }
 
 // setFlash leaves a message for the next page.
@@ -204,10 +383,35 @@ func (p *Portal) redirect(w http.ResponseWriter, r *http.Request, to string) {
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
-// safeAfter keeps a post-login destination only when it is a local path.
+// maxAfter bounds a post-login destination; the portal's own are far shorter.
+const maxAfter = 2048
+
+// safeAfter keeps a post-login destination only when it is a path of this
+// site, else it is the home page. Browsers read "\" as "/" and drop tabs
+// and newlines, so "/\evil", "/\t/evil" and "//evil" all lead to another
+// host; the decoded path is held to the same rule, so an encoded "//" or
+// "\" is refused even though Go's router would not follow it, because a
+// proxy in front may decode it.
 func safeAfter(s string) string {
-	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+	if s == "" || len(s) > maxAfter || !strings.HasPrefix(s, "/") || !localPath(s) {
+		return "/"
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || !localPath(u.Path) {
 		return "/"
 	}
 	return s
+}
+
+// localPath reports whether a path, read as a browser reads it, stays on
+// this host: no "//" or "/\" at its start, no backslash, no control or
+// invalid character anywhere.
+func localPath(s string) bool {
+	if strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') || !utf8.ValidString(s) {
+		return false
+	}
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/eventstore/postgres"
 	"github.com/inps/libretto/eventstore/postgres/pgtest"
+	pgsessions "github.com/inps/libretto/http/portal/sessions/postgres"
 	"github.com/inps/libretto/projections"
 )
 
@@ -37,6 +38,9 @@ func newStack(t *testing.T) *stack {
 	if err := postgres.Migrate(ctx, url); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	if err := pgsessions.Migrate(ctx, url); err != nil {
+		t.Fatalf("migrate sessions: %v", err)
+	}
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +57,7 @@ func newStack(t *testing.T) *stack {
 	h.SetUnpaidBooklets(runner.PGQueries())
 	srv := httptest.NewServer(New(Config{
 		Commands: h, Queries: runner.Queries(), Documents: docs, Store: store,
-		Logger: logger, Dev: true, SessionKey: testKey, StatementPDF: fakePDF,
+		Logger: logger, Dev: true, SessionKey: testKey, Sessions: pgsessions.New(pool), StatementPDF: fakePDF,
 	}))
 	t.Cleanup(srv.Close)
 	return &stack{srv: srv, commands: h, queries: runner.Queries(), store: store}

@@ -29,6 +29,7 @@ import (
 	"github.com/inps/libretto/http/api"
 	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/http/portal"
+	pgsessions "github.com/inps/libretto/http/portal/sessions/postgres"
 	"github.com/inps/libretto/projections"
 )
 
@@ -195,7 +196,8 @@ func (a *App) portal() (http.Handler, error) {
 	}
 	key := c.SessionKey
 	if len(key) == 0 {
-		// Development: sessions last as long as the process.
+		// Development: a visitor's half-done login lasts as long as the
+		// process (sessions of people signed in are in the database).
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
 	}
@@ -207,16 +209,19 @@ func (a *App) portal() (http.Handler, error) {
 		}
 	}
 	h, err := portalNew(portal.Config{
-		Commands:      a.Commands,
-		Queries:       a.Runner.Queries(),
-		Documents:     a.Documents,
-		Store:         a.Store,
-		StatementPDF:  api.StatementPDF, // the same document as the API's
-		Logger:        a.log.With("component", "portal"),
-		Dev:           dev,
-		SessionKey:    key,
-		SecureCookies: c.SecureCookies,
-		OIDC:          oidcCfg,
+		Commands:        a.Commands,
+		Queries:         a.Runner.Queries(),
+		Documents:       a.Documents,
+		Store:           a.Store,
+		StatementPDF:    api.StatementPDF, // the same document as the API's
+		Logger:          a.log.With("component", "portal"),
+		Dev:             dev,
+		Sessions:        pgsessions.New(a.Pool),
+		SessionIdle:     c.SessionIdle,
+		SessionLifetime: c.SessionLifetime,
+		SessionKey:      key,
+		SecureCookies:   c.SecureCookies,
+		OIDC:            oidcCfg,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
@@ -428,7 +433,11 @@ func (a *App) Close() {
 	}
 }
 
-// Migrate brings the database at url to the schema this binary needs.
+// Migrate brings the database at url to the schema this binary needs: the
+// event store's and the portal sessions'.
 func Migrate(ctx context.Context, url string) error {
-	return pgstore.Migrate(ctx, url)
+	if err := pgstore.Migrate(ctx, url); err != nil {
+		return err
+	}
+	return pgsessions.Migrate(ctx, url)
 }

@@ -45,8 +45,14 @@ type Config struct {
 	// SessionKey signs the portal's session cookies (at least 32 bytes;
 	// random per process when empty, which only development tolerates).
 	SessionKey []byte
-	// SecureCookies marks cookies Secure behind a TLS-terminating proxy.
+	// SecureCookies marks cookies Secure, named __Host-, behind a
+	// TLS-terminating proxy; LIBRETTO_MODE=prod always does.
 	SecureCookies bool
+	// SessionIdle and SessionLifetime end a portal session after that long
+	// without a request, and that long after sign-in
+	// (LIBRETTO_SESSION_IDLE, LIBRETTO_SESSION_LIFETIME, Go durations;
+	// default 30m and 8h).
+	SessionIdle, SessionLifetime time.Duration
 	// EventStoreURL, when it starts with esdb://, keeps events in EventStoreDB.
 	EventStoreURL string
 	// NATSURL, when set, also takes family data feeds from NATS JetStream.
@@ -98,6 +104,7 @@ func FromEnv() Config {
 			group = 0
 		}
 	}
+	idle, lifetime := envDuration("LIBRETTO_SESSION_IDLE"), envDuration("LIBRETTO_SESSION_LIFETIME")
 	pace := 20 * time.Millisecond
 	if d, err := time.ParseDuration(os.Getenv("LIBRETTO_READ_PACE")); err == nil && d >= 0 {
 		pace = d
@@ -114,6 +121,8 @@ func FromEnv() Config {
 		OIDCRedirectURL:  os.Getenv("OIDC_REDIRECT_URL"),
 		SessionKey:       []byte(os.Getenv("LIBRETTO_SESSION_KEY")),
 		SecureCookies:    secure,
+		SessionIdle:      idle,
+		SessionLifetime:  lifetime,
 		EventStoreURL:    os.Getenv("EVENTSTORE_URL"),
 		NATSURL:          os.Getenv("NATS_URL"),
 		Seed:             seed,
@@ -136,6 +145,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 15 * time.Second
+	}
+	if c.Mode == ModeProd {
+		c.SecureCookies = true // production is served over HTTPS, at least up to its proxy
 	}
 	if c.Logger == nil {
 		c.Logger = NewLogger(os.Stderr, c.LogLevel, c.Mode)
@@ -169,10 +181,30 @@ func (c *Config) Validate() error {
 	if c.EventStoreURL != "" && !strings.HasPrefix(c.EventStoreURL, "esdb://") && !strings.HasPrefix(c.EventStoreURL, "esdb+discover://") {
 		errs = append(errs, fmt.Errorf("EVENTSTORE_URL %q is not an esdb:// URL", c.EventStoreURL))
 	}
+	if c.SessionIdle < 0 {
+		errs = append(errs, errors.New("LIBRETTO_SESSION_IDLE must be a positive duration such as 30m"))
+	}
+	if c.SessionLifetime < 0 {
+		errs = append(errs, errors.New("LIBRETTO_SESSION_LIFETIME must be a positive duration such as 8h"))
+	}
 	if _, ok := parseLevel(c.LogLevel); !ok {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL %q is not debug, info, warn or error", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// envDuration reads a Go duration from the environment: 0 when unset (the
+// default applies), -1 when it is no positive duration, which Validate reports.
+func envDuration(name string) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // NewLogger returns the process logger: text in development, JSON in production.
