@@ -45,12 +45,6 @@ func (c *Claim) Parties() []string {
 // Parties of a worker: the worker.
 func (w *Worker) Parties() []string { return []string{w.cf.String()} }
 
-// ServiceParties are the people a service concerns: its user, its worker
-// and, for a prior service, the heir who inserted it.
-func ServiceParties(s ServiceRecorded) []string {
-	return []string{s.UserCF, s.WorkerCF, s.HeirCF}
-}
-
 // CheckNoConflict refuses an operator who is one of parties with 403
 // conflict_of_interest. The refusal does not say which party they are, nor
 // who the others are. An empty operator (no person) is no party.

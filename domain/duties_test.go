@@ -16,9 +16,6 @@ func TestAnOperatorWhoIsAPartyMayNotAct(t *testing.T) {
 	claim := claimOf(heirRegistered(heir, "2026-01-15", "legittimo"),
 		domain.PriorServiceInserted{ServiceID: "p1", WorkerCF: worker2, Activity: "lavori_domestici", StartDate: "2026-01-10", EndDate: "2026-01-10", Hours: 1, Vouchers: 1})
 	booklet := deceasedBooklet(domain.HeirClaimAttached{ClaimID: "c2", HeirCF: heir2, DateOfDeath: "2026-01-15"})
-	service := recordedService("s1", worker, "2026-01-10", 3)
-	prior := recordedService("p1", worker2, "2026-01-10", 1)
-	prior.ClaimID, prior.HeirCF = claimID, heir
 	tests := []struct {
 		name     string
 		operator string
@@ -34,10 +31,6 @@ func TestAnOperatorWhoIsAPartyMayNotAct(t *testing.T) {
 		{"an operator who is another heir of the booklet cannot act on it either", heir2, booklet.Parties(), domain.CodeConflictOfInterest},
 		{"an operator with no part in the booklet acts on it", other, booklet.Parties(), ""},
 		{"an operator who is the worker cannot act on the worker", worker, workerOf(worker, registered(worker, iban, "altro")).Parties(), domain.CodeConflictOfInterest},
-		{"an operator who is the user of a service cannot have it paid", user, domain.ServiceParties(service), domain.CodeConflictOfInterest},
-		{"an operator who is the worker of a service cannot have it paid", worker, domain.ServiceParties(service), domain.CodeConflictOfInterest},
-		{"an operator who inserted a prior service as heir cannot have it paid", heir, domain.ServiceParties(prior), domain.CodeConflictOfInterest},
-		{"an operator with no part in a service has it paid", other, domain.ServiceParties(service), ""},
 		{"a codice fiscale in lower case is the same person", strings.ToLower(heir), claim.Parties(), domain.CodeConflictOfInterest},
 		{"no person (a system feed) is no party", "", booklet.Parties(), ""},
 	}
