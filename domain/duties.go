@@ -28,18 +28,24 @@ func (b *Booklet) Parties() []string {
 	return out
 }
 
-// Parties of a claim: its heir, the deceased and the worker of every prior
-// service inserted through it (validating the claim releases their pay).
+// Parties of a claim and of its refund: see ClaimParties.
 func (c *Claim) Parties() []string {
 	if !c.exists {
 		return nil
 	}
-	out := make([]string, 0, 2+len(c.prior))
-	out = append(out, c.heir, c.deceased)
-	for _, p := range c.prior {
-		out = append(out, p.WorkerCF)
+	workers := make([]string, len(c.prior))
+	for i, p := range c.prior {
+		workers[i] = p.WorkerCF
 	}
-	return out
+	return ClaimParties(c.heir, c.deceased, workers...)
+}
+
+// ClaimParties are the parties of a claim (and of its refund): its heir,
+// the deceased and the worker of every prior service inserted through it
+// (validating the claim releases their pay). A page that shows a claim from
+// a read model asks CheckNoConflict with these, as the command does.
+func ClaimParties(heir, deceased string, priorWorkers ...string) []string {
+	return append([]string{heir, deceased}, priorWorkers...)
 }
 
 // Parties of a worker: the worker.
