@@ -463,8 +463,10 @@ func (p *Portal) boReverseForm(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) boReverse(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	f.Required("service_id", "reason")
+	var err error
 	if f.OK() {
-		res, err := p.cfg.Commands.ReverseService(r.Context(), p.meta(r, f), commands.ReverseService{ServiceID: f.Get("service_id"), Reason: f.Get("reason")})
+		var res commands.Result
+		res, err = p.cfg.Commands.ReverseService(r.Context(), p.meta(r, f), commands.ReverseService{ServiceID: f.Get("service_id"), Reason: f.Get("reason")})
 		if err == nil {
 			p.waitFor(r, res)
 			setFlash(r, "success", "Prestazione stornata: fondi e limiti annui sono di nuovo disponibili.")
@@ -478,7 +480,7 @@ func (p *Portal) boReverse(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_reverse", reverseData{Form: f, Search: newForm()})
+	p.renderStatus(w, r, refusalStatus(err), "bo_reverse", reverseData{Form: f, Search: newForm()})
 }
 
 func (p *Portal) boPayrollForm(w http.ResponseWriter, r *http.Request) {
@@ -494,8 +496,10 @@ func (p *Portal) boPayrollForm(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) boPayroll(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	runDate := readRunDate(f)
+	var err error
 	if f.OK() {
-		res, err := p.cfg.Commands.RunPayroll(r.Context(), p.meta(r, f), commands.RunPayroll{RunDate: runDate})
+		var res commands.Result
+		res, err = p.cfg.Commands.RunPayroll(r.Context(), p.meta(r, f), commands.RunPayroll{RunDate: runDate})
 		if err == nil {
 			p.waitFor(r, res)
 			if res.Payments == 0 {
@@ -515,7 +519,7 @@ func (p *Portal) boPayroll(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_payroll", formData{Form: f})
+	p.renderStatus(w, r, refusalStatus(err), "bo_payroll", formData{Form: f})
 }
 
 func (p *Portal) boDepositForm(w http.ResponseWriter, r *http.Request) {
@@ -536,8 +540,10 @@ func (p *Portal) boDepositForm(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) boDeposit(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	cmd := readDeposit(f)
+	var err error
 	if f.OK() {
-		res, err := p.cfg.Commands.RecordDeposit(r.Context(), p.meta(r, f), cmd)
+		var res commands.Result
+		res, err = p.cfg.Commands.RecordDeposit(r.Context(), p.meta(r, f), cmd)
 		if err == nil {
 			p.waitFor(r, res)
 			setFlash(r, "success", "Versamento di "+euro(cmd.AmountCents)+" registrato sul libretto di "+cmd.UserCF+".")
@@ -553,5 +559,5 @@ func (p *Portal) boDeposit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_deposit", formData{Form: f})
+	p.renderStatus(w, r, refusalStatus(err), "bo_deposit", formData{Form: f})
 }
