@@ -17,6 +17,10 @@ func (h *Handler) ApproveRefund(ctx context.Context, m Meta, c ApproveRefund) (R
 		if err != nil {
 			return Result{}, err
 		}
+		// Loaded for its parties, as in ValidateHeir.
+		if _, _, err := u.deceasedBooklet(ctx, cl); err != nil {
+			return Result{}, err
+		}
 		events, err := cl.ApproveRefund(c.RefundID, u.m.ActorCF)
 		if err != nil {
 			return Result{}, err

@@ -180,7 +180,7 @@ func TestRefundLifecycle(t *testing.T) {
 	wantCode(t, err, domain.CodeInvalidState)
 	f.must(f.h.ValidateHeir(ctx(), operator(), commands.ValidateHeir{ClaimID: claim, Note: "ok"}))
 	f.must(f.h.ApproveRefund(ctx(), operator(), commands.ApproveRefund{RefundID: ref.ID}))
-	f.must(f.h.MarkRefundPaid(ctx(), operator(), commands.MarkRefundPaid{RefundID: ref.ID, PaidOn: "2026-03-01", BankReference: "B1"}))
+	f.must(f.h.MarkRefundPaid(ctx(), operator2(), commands.MarkRefundPaid{RefundID: ref.ID, PaidOn: "2026-03-01", BankReference: "B1"}))
 	evs := f.stream(domain.BookletStream(mario))
 	if evs[len(evs)-1].Type != domain.TypeRefundDisbursed {
 		t.Fatal("the booklet moves the refund to refunded")

@@ -24,6 +24,7 @@ var (
 	paolo   = cf("FRRPLA60C12L219")
 	anna    = cf("CLMNNA99D45G273")
 	operCF  = cf("NRELCU80E15A944")
+	oper2CF = cf("CNTDVD80A01H501") // a second operator: four eyes on a refund
 	ibanOK  = "IT60X0542811101000000123456"
 	now     = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) // a Monday in Rome
 	heirCF  = cf("GLLSFN75H20D612")
@@ -52,6 +53,7 @@ func meta(actor string, role commands.Role) commands.Meta {
 
 func citizen(actor string) commands.Meta { return meta(actor, commands.RoleCitizen) }
 func operator() commands.Meta            { return meta(operCF, commands.RoleOperator) }
+func operator2() commands.Meta           { return meta(oper2CF, commands.RoleOperator) }
 func system() commands.Meta              { return meta("pagopa-feed", commands.RoleSystem) }
 func ctx() context.Context               { return context.Background() }
 

@@ -14,7 +14,9 @@ import (
 // RunPayroll pays every recorded, unrevoked, unreversed, unpaid service
 // ending on or before the run date, one payment per worker. The run, every
 // touched booklet, worker and claim are appended atomically; a service
-// recorded meanwhile on a touched booklet makes the run retry.
+// recorded meanwhile on a touched booklet makes the run retry. A run that
+// would pay a service of which the operator is a party (user, worker, heir)
+// is refused whole with conflict_of_interest.
 func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result, error) {
 	return h.decide(ctx, m, "RunPayroll", func(ctx context.Context, u *unit) (Result, error) {
 		runDate, err := domain.ParseRunDate(c.RunDate, u.today)
@@ -40,13 +42,19 @@ func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result,
 			if err != nil {
 				return Result{}, err
 			}
-			b, err := u.booklet(ctx, cf)
+			b, err := u.scanBooklet(ctx, cf)
 			if err != nil {
 				return Result{}, err
 			}
 			due := b.UnpaidUntil(runDate)
 			if len(due) == 0 {
 				continue
+			}
+			// The run acts on a booklet it pays from: an operator who is its
+			// user (or an heir of it) may not run it; the workers and claims
+			// it pays are checked as they load.
+			if err := u.actOn(b); err != nil {
+				return Result{}, err
 			}
 			booklets = append(booklets, b)
 			for _, s := range due {

@@ -196,6 +196,7 @@ type unit struct {
 	// loaded stream, so a stale one fails the append and the retry reads.
 	trustCache bool
 	trusted    bool // a load took a cached aggregate on trust
+	scanning   bool // load skips the parties check (scanBooklet)
 }
 
 // checkReads reports whether commits can check the versions of the streams
@@ -205,10 +206,12 @@ type unit struct {
 // cannot check a stream it does not write, so there every load reads.
 func (h *Handler) checkReads() bool { return eventstore.MultiStreamAtomic(h.store) }
 
-// versionedApplier is a folded aggregate.
+// versionedApplier is a folded aggregate. It names its parties, so that
+// load can refuse an operator who is one of them.
 type versionedApplier interface {
 	Version() int64
 	Apply(...domain.Recorded)
+	domain.Party
 }
 
 // newID returns a fresh entity id (service, deposit, claim, refund, run).
@@ -221,6 +224,16 @@ func (u *unit) booklet(ctx context.Context, cf domain.CF) (*domain.Booklet, erro
 		return nil, err
 	}
 	return a.(*domain.Booklet), nil
+}
+
+// scanBooklet loads the booklet of cf to look at, not to act on: it does not
+// check the operator against its parties. A payroll run scans every booklet
+// that may hold unpaid services and acts only on those it pays; it must
+// check the parties of what it pays itself (actOn).
+func (u *unit) scanBooklet(ctx context.Context, cf domain.CF) (*domain.Booklet, error) {
+	u.scanning = true
+	defer func() { u.scanning = false }()
+	return u.booklet(ctx, cf)
 }
 
 // worker loads the worker of cf.
@@ -349,14 +362,31 @@ func (u *unit) load(ctx context.Context, stream string, fresh func() versionedAp
 	u.tokens[stream] = token
 	if v != nil && u.trustCache {
 		u.trusted = true
+	} else {
+		events, err := u.h.store.ReadStream(ctx, stream, eventstore.ReadOptions{From: agg.Version() + 1})
+		if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
+			return nil, fmt.Errorf("commands: read %s: %w", stream, err)
+		}
+		applyStored(agg, events)
+	}
+	if u.scanning {
 		return agg, nil
 	}
-	events, err := u.h.store.ReadStream(ctx, stream, eventstore.ReadOptions{From: agg.Version() + 1})
-	if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
-		return nil, fmt.Errorf("commands: read %s: %w", stream, err)
+	return agg, u.actOn(agg)
+}
+
+// actOn refuses an operator who is a party to agg (SPEC §8, conflict of
+// interest). Every aggregate a command loads is checked, so a new operator
+// command cannot forget it; the actor's CF is what counts, so a person
+// holding both citizen and operator is one person. A citizen acts on their
+// own data, an auditor never writes and the system role is not a person:
+// only the operator role is checked. A refusal decided on a cached
+// aggregate is decided again on the store (decide), like any other.
+func (u *unit) actOn(agg domain.Party) error {
+	if u.m.Role != RoleOperator {
+		return nil
 	}
-	applyStored(agg, events)
-	return agg, nil
+	return domain.CheckNoConflict(u.m.ActorCF, agg.Parties()...)
 }
 
 // applyStored decodes stored events and folds them into agg. An event the

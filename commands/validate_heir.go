@@ -13,6 +13,11 @@ func (h *Handler) ValidateHeir(ctx context.Context, m Meta, c ValidateHeir) (Res
 		if err != nil {
 			return Result{}, err
 		}
+		// Loaded for its parties: an heir of the same booklet has an
+		// interest in every claim on it (conflict_of_interest).
+		if _, _, err := u.deceasedBooklet(ctx, cl); err != nil {
+			return Result{}, err
+		}
 		events, err := cl.ValidateHeir(c.Note, u.m.ActorCF)
 		if err != nil {
 			return Result{}, err

@@ -53,8 +53,9 @@ type Claim struct {
 
 type claimRefund struct {
 	RefundRequested
-	status RefundStatus
-	event  uuid.UUID // RefundRequested
+	status     RefundStatus
+	event      uuid.UUID // RefundRequested
+	approvedBy string    // the operator of RefundApproved (four eyes)
 }
 
 type priorService struct {
@@ -110,6 +111,9 @@ func (c *Claim) Apply(events ...Recorded) {
 			c.refund = &claimRefund{RefundRequested: e, status: RefundRequestedState, event: r.ID}
 		case RefundApproved:
 			c.refundTo(e.RefundID, RefundApprovedState)
+			if c.refund != nil && c.refund.RefundID == e.RefundID {
+				c.refund.approvedBy = e.OperatorCF
+			}
 		case RefundRejected:
 			c.refundTo(e.RefundID, RefundRejectedState)
 		case RefundPaid:
@@ -325,11 +329,17 @@ func (c *Claim) RejectRefund(b *Booklet, refundID, reason string, operator strin
 }
 
 // MarkRefundPaid records the transfer of an approved refund, paid on a date
-// not in the future: the reserved amount becomes refunded.
+// not in the future, by an operator other than its approver (four eyes):
+// the reserved amount becomes refunded.
 func (c *Claim) MarkRefundPaid(b *Booklet, refundID, paidOn, bankRef string, operator string, today Date) (claim, booklet []Pending, err error) {
 	r, err := c.refundOf(refundID)
 	if err != nil {
 		return nil, nil, err
+	}
+	if r.status == RefundApprovedState {
+		if err := CheckFourEyes(r.approvedBy, operator); err != nil {
+			return nil, nil, err
+		}
 	}
 	on, err := ParseDate(paidOn, "paid_on")
 	if err != nil {

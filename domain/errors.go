@@ -12,6 +12,9 @@ const (
 	KindConflict
 	// KindNotFound is an unknown aggregate or one the caller may not see (HTTP 404).
 	KindNotFound
+	// KindForbidden is a caller who may do this in general but not here:
+	// an operator acting on something they are a party to (HTTP 403).
+	KindForbidden
 )
 
 // Stable error codes of SPEC §5 (and a few more). They are API: never rename.
@@ -53,6 +56,8 @@ const (
 	CodeInvalidCharacter       = "invalid_character"       // text holding U+0000, which PostgreSQL cannot store
 	CodeReasonRequired         = "reason_required"         // a compensating command without its reason
 	CodeBankReferenceRequired  = "bank_reference_required" // a refund marked paid without the transfer's reference
+	CodeConflictOfInterest     = "conflict_of_interest"    // an operator acting on what they are a party to (SPEC §8)
+	CodeFourEyesRequired       = "four_eyes_required"      // the refund's approver recording its payment (SPEC §8)
 )
 
 // Error is a typed domain error: a stable code, the field it concerns (a JSON
@@ -88,6 +93,11 @@ func RuleError(code, field, detail string) *Error {
 // ConflictError returns a KindConflict error.
 func ConflictError(code, detail string) *Error {
 	return &Error{Kind: KindConflict, Code: code, Detail: detail}
+}
+
+// ForbiddenError returns a KindForbidden error.
+func ForbiddenError(code, detail string) *Error {
+	return &Error{Kind: KindForbidden, Code: code, Detail: detail}
 }
 
 // NotFoundError returns a KindNotFound error.

@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS refunds (
 	status       text NOT NULL,
 	requested_at timestamptz NOT NULL
 );
+-- approved_by came after the table: a read model built before it gets the
+-- column empty, and a rebuild of claims fills it in.
+ALTER TABLE refunds ADD COLUMN IF NOT EXISTS approved_by text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS refunds_claim ON refunds (claim_id);
 CREATE INDEX IF NOT EXISTS refunds_open ON refunds (status, requested_at) WHERE status IN ('requested', 'approved');
 CREATE TABLE IF NOT EXISTS prior_services (
@@ -88,9 +91,9 @@ type claimRow struct {
 }
 
 type refundRow struct {
-	id, claim, iban, status string
-	amount                  int64
-	at                      time.Time
+	id, claim, iban, status, approvedBy string
+	amount                              int64
+	at                                  time.Time
 }
 
 type priorRow struct {
@@ -118,6 +121,7 @@ type claimsBatch struct {
 	refunds    []*refundRow
 	newRefund  map[string]*refundRow
 	refundSt   map[string]string
+	approver   map[string]string // existing refund → the operator who approved it
 	priors     []*priorRow
 	newPrior   map[string]*priorRow
 	priorSt    map[string]string
@@ -140,6 +144,15 @@ func (c *claimsBatch) setRefundStatus(id, status string) {
 	c.refundSt[id] = status
 }
 
+// setApprover records who approved a refund (four eyes: the worklist shows it).
+func (c *claimsBatch) setApprover(id, operator string) {
+	if r := c.newRefund[id]; r != nil {
+		r.approvedBy = operator
+		return
+	}
+	c.approver[id] = operator
+}
+
 func (c *claimsBatch) setPriorStatus(id, status string) {
 	if r := c.newPrior[id]; r != nil {
 		r.status = status
@@ -159,7 +172,7 @@ func (c *claimsBatch) record(claimID string, e eventstore.Event, op string, deta
 
 func (claimsProjector) NewAccumulator() Accumulator {
 	return &claimsBatch{newClaim: map[string]*claimRow{}, claimState: map[string]string{}, claimDoD: map[string]string{},
-		newRefund: map[string]*refundRow{}, refundSt: map[string]string{}, newPrior: map[string]*priorRow{}, priorSt: map[string]string{}}
+		newRefund: map[string]*refundRow{}, refundSt: map[string]string{}, approver: map[string]string{}, newPrior: map[string]*priorRow{}, priorSt: map[string]string{}}
 }
 
 func (claimsProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
@@ -253,6 +266,7 @@ var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID st
 			return err
 		}
 		c.setRefundStatus(v.RefundID, "approved")
+		c.setApprover(v.RefundID, v.OperatorCF)
 		return c.record(claimID, e, OpRefundApproved, map[string]any{"refund_id": v.RefundID, "operator_cf": v.OperatorCF})
 	},
 	domain.TypeRefundRejected: func(c *claimsBatch, e eventstore.Event, claimID string) error {
@@ -330,17 +344,18 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
 	updateStatus(b, "claims", "claim_id", "status", c.claimState)
 	updateStatus(b, "claims", "claim_id", "date_of_death", c.claimDoD)
 	if n := len(c.refunds); n > 0 {
-		ids, claims, ibans, sts := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		ids, claims, ibans, sts, approvers := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		amounts := make([]int64, n)
 		ats := make([]time.Time, n)
 		for i, r := range c.refunds {
-			ids[i], claims[i], ibans[i], sts[i], amounts[i], ats[i] = r.id, r.claim, r.iban, r.status, r.amount, r.at
+			ids[i], claims[i], ibans[i], sts[i], approvers[i], amounts[i], ats[i] = r.id, r.claim, r.iban, r.status, r.approvedBy, r.amount, r.at
 		}
-		queueChunked(b, `INSERT INTO refunds (refund_id, claim_id, amount_cents, iban, status, requested_at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[])`,
-			ids, claims, amounts, ibans, sts, ats)
+		queueChunked(b, `INSERT INTO refunds (refund_id, claim_id, amount_cents, iban, status, requested_at, approved_by)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])`,
+			ids, claims, amounts, ibans, sts, ats, approvers)
 	}
 	updateStatus(b, "refunds", "refund_id", "status", c.refundSt)
+	updateStatus(b, "refunds", "refund_id", "approved_by", c.approver)
 	if n := len(c.priors); n > 0 {
 		ids, claims, workers, acts, starts, ends, sts := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		hours, majors, minors := make([]int64, n), make([]int64, n), make([]int64, n)

@@ -411,7 +411,7 @@ func (q *PGQueries) Worklist(ctx context.Context) (Worklist, error) {
 var (
 	worklistClaims = `SELECT claim_id, heir_cf, deceased_cf, date_of_death, heir_kind, registered_at
 FROM ` + table(ClaimsProjector, "claims") + ` WHERE status = 'registered'`
-	worklistRefunds = `SELECT r.refund_id, r.claim_id, c.heir_cf, c.deceased_cf, r.amount_cents, r.iban, r.status, c.status, r.requested_at
+	worklistRefunds = `SELECT r.refund_id, r.claim_id, c.heir_cf, c.deceased_cf, r.amount_cents, r.iban, r.status, c.status, r.requested_at, r.approved_by
 FROM ` + table(ClaimsProjector, "refunds") + ` r JOIN ` + table(ClaimsProjector, "claims") + ` c USING (claim_id)`
 )
 
@@ -440,7 +440,7 @@ func collectRefunds(rows pgx.Rows) ([]WorklistRefund, error) {
 func scanRefund(row pgx.CollectableRow) (WorklistRefund, error) {
 	var r WorklistRefund
 	var at time.Time
-	err := row.Scan(&r.RefundID, &r.ClaimID, &r.HeirCF, &r.DeceasedCF, &r.AmountCents, &r.IBAN, &r.Status, &r.ClaimStatus, &at)
+	err := row.Scan(&r.RefundID, &r.ClaimID, &r.HeirCF, &r.DeceasedCF, &r.AmountCents, &r.IBAN, &r.Status, &r.ClaimStatus, &at, &r.ApprovedBy)
 	r.RequestedAt = rfc3339(at)
 	return r, err
 }

@@ -196,6 +196,9 @@ type WorklistRefund struct {
 	Status      string `json:"status"` // requested, approved
 	ClaimStatus string `json:"claim_status"`
 	RequestedAt string `json:"requested_at"`
+	// ApprovedBy is the CF of the operator who approved it (four eyes:
+	// another operator records the payment); "" while requested.
+	ApprovedBy string `json:"approved_by"`
 }
 
 // Worklist is GET /backoffice/worklist.

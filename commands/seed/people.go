@@ -25,6 +25,9 @@ const (
 
 	// Elisa Monti, operator of the INPS office.
 	OperatorCF = "MNTLSE75P50H501T"
+	// Davide Conti, a second operator of the same office: a refund one of
+	// them approves, the other pays (four eyes, SPEC §8).
+	Operator2CF = "CNTDVD78C12H501A"
 	// Paolo Galli, internal auditor.
 	AuditorCF = "GLLPLA70R10H501S"
 )

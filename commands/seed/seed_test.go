@@ -69,7 +69,7 @@ func TestSeedLeavesForeignDataAlone(t *testing.T) {
 func TestDemoCodiciFiscaliAreValid(t *testing.T) {
 	t.Parallel()
 	for _, cf := range []string{seed.DeceasedCF, seed.HeirLauraCF, seed.HeirMarcoCF, seed.FamilyVerdiCF, seed.FamilyFerrariCF,
-		seed.WorkerMariaCF, seed.WorkerGiovanniCF, seed.WorkerSofiaCF, seed.OperatorCF, seed.AuditorCF} {
+		seed.WorkerMariaCF, seed.WorkerGiovanniCF, seed.WorkerSofiaCF, seed.OperatorCF, seed.Operator2CF, seed.AuditorCF} {
 		if _, err := domain.ParseCF(cf); err != nil {
 			t.Errorf("%s: %v", cf, err)
 		}

@@ -26,7 +26,7 @@ func TestAPaidRefundClosesTheDeceasedsBooklet(t *testing.T) {
 	if b := status(approved); b["status"] != "owner_deceased" {
 		t.Fatalf("booklet with an approved refund: %v", b)
 	}
-	paid := s.post("/backoffice/refunds/"+ref.str("refund_id")+"/paid", s.operator(), map[string]any{"paid_on": "2026-03-09", "bank_reference": "CRO-1"}).
+	paid := s.post("/backoffice/refunds/"+ref.str("refund_id")+"/paid", s.operator2(), map[string]any{"paid_on": "2026-03-09", "bank_reference": "CRO-1"}).
 		want(http.StatusOK)
 
 	for _, tok := range []string{s.operator(), s.auditor()} {

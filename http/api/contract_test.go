@@ -60,12 +60,12 @@ func TestRefundPaidNeedsTheBankReference(t *testing.T) {
 		if ref != nil {
 			body["bank_reference"] = ref
 		}
-		r := s.post("/backoffice/refunds/"+id+"/paid", s.operator(), body).problem(http.StatusUnprocessableEntity, "bank_reference_required")
+		r := s.post("/backoffice/refunds/"+id+"/paid", s.operator2(), body).problem(http.StatusUnprocessableEntity, "bank_reference_required")
 		if !strings.Contains(string(r.raw), `"field":"bank_reference"`) {
 			t.Fatalf("the problem does not name bank_reference: %s", r.raw)
 		}
 	}
-	s.post("/backoffice/refunds/"+id+"/paid", s.operator(), map[string]any{"paid_on": "2026-03-09", "bank_reference": "CRO-1"}).
+	s.post("/backoffice/refunds/"+id+"/paid", s.operator2(), map[string]any{"paid_on": "2026-03-09", "bank_reference": "CRO-1"}).
 		want(http.StatusOK)
 }
 

@@ -70,6 +70,8 @@ func ProblemFor(err error) Problem {
 			status = http.StatusConflict
 		case domain.KindNotFound:
 			status = http.StatusNotFound
+		case domain.KindForbidden:
+			status = http.StatusForbidden
 		}
 		p := newProblem(status, de.Code, de.Field, de.Detail)
 		p.Facts = de.Facts

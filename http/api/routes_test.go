@@ -97,7 +97,7 @@ func TestEveryRouteSucceeds(t *testing.T) {
 
 	s.post("/backoffice/heir-claims/"+claimID+"/validate", s.operator(), map[string]any{"note": "atto notorio verificato"}).want(http.StatusOK)
 	s.post("/backoffice/refunds/"+refundID+"/approve", s.operator(), nil).want(http.StatusOK)
-	paid := s.post("/backoffice/refunds/"+refundID+"/paid", s.operator(), map[string]any{
+	paid := s.post("/backoffice/refunds/"+refundID+"/paid", s.operator2(), map[string]any{
 		"paid_on": "2026-03-10", "bank_reference": "CRO-0001",
 	}).want(http.StatusOK)
 

@@ -149,8 +149,12 @@ func (s *stack) token(subject string, roles ...string) string {
 }
 
 func (s *stack) operator() string { return s.token("OPERATORE-1", "operator") }
-func (s *stack) auditor() string  { return s.token("AUDIT-1", "auditor") }
-func (s *stack) system() string   { return s.token("F24-FEED", "system") }
+
+// operator2 is a second operator: the one who records the payment of a
+// refund operator approved (four eyes, SPEC §8).
+func (s *stack) operator2() string { return s.token("OPERATORE-2", "operator") }
+func (s *stack) auditor() string   { return s.token("AUDIT-1", "auditor") }
+func (s *stack) system() string    { return s.token("F24-FEED", "system") }
 
 type response struct {
 	t      testing.TB

@@ -24,6 +24,7 @@ var DefaultDemoIdentities = []DemoIdentity{
 	{CF: seed.FamilyVerdiCF, Role: commands.RoleCitizen, Description: "Anna Verdi – famiglia con libretto, versamenti e prestazioni"},
 	{CF: seed.WorkerMariaCF, Role: commands.RoleCitizen, Description: "Maria Esposito – prestatrice (babysitter) con compensi pagati"},
 	{CF: seed.OperatorCF, Role: commands.RoleOperator, Description: "Elisa Monti – operatrice della sede INPS"},
+	{CF: seed.Operator2CF, Role: commands.RoleOperator, Description: "Davide Conti – secondo operatore della sede: paga i rimborsi approvati da un collega (quattro occhi)"},
 	{CF: seed.AuditorCF, Role: commands.RoleAuditor, Description: "Paolo Galli – revisore dell'audit interno"},
 }
 

@@ -137,6 +137,22 @@ type boClaimData struct {
 	History  projections.History
 	Validate *Form
 	Reject   *Form
+	Conflict string // why the signed-in operator may not act on it, beside the buttons
+}
+
+// conflictNote is why operatorCF may not act on claim c (conflict of
+// interest, SPEC §8), or "". It asks the domain's rule with the parties the
+// read model shows; a party it does not show (another heir of the same
+// booklet) is refused by the command, and the page shows that refusal.
+func conflictNote(operatorCF string, c projections.Claim) string {
+	workers := make([]string, len(c.PriorServices))
+	for i, s := range c.PriorServices {
+		workers[i] = s.WorkerCF
+	}
+	if domain.CheckNoConflict(operatorCF, domain.ClaimParties(c.HeirCF, c.DeceasedCF, workers...)...) != nil {
+		return messages[domain.CodeConflictOfInterest]
+	}
+	return ""
 }
 
 func (p *Portal) loadClaim(w http.ResponseWriter, r *http.Request) (projections.Claim, bool) {
@@ -154,7 +170,11 @@ func (p *Portal) renderBoClaim(w http.ResponseWriter, r *http.Request, status in
 		p.serverError(w, r, err)
 		return
 	}
-	p.renderStatus(w, r, status, "bo_claim", boClaimData{Claim: c, History: h, Validate: validate, Reject: reject})
+	d := boClaimData{Claim: c, History: h, Validate: validate, Reject: reject}
+	if u := currentUser(r); u != nil {
+		d.Conflict = conflictNote(u.CF, c)
+	}
+	p.renderStatus(w, r, status, "bo_claim", d)
 }
 
 func (p *Portal) boClaim(w http.ResponseWriter, r *http.Request) {
@@ -212,7 +232,7 @@ func (p *Portal) boValidate(w http.ResponseWriter, r *http.Request) {
 			p.commandFailed(w, r, err)
 			return
 		}
-		p.renderBoClaim(w, r, http.StatusUnprocessableEntity, c, f, newForm())
+		p.renderBoClaim(w, r, refusalStatus(err), c, f, newForm())
 		return
 	}
 	p.waitFor(r, res)
@@ -239,7 +259,7 @@ func (p *Portal) boRejectClaim(w http.ResponseWriter, r *http.Request) {
 			p.commandFailed(w, r, err)
 			return
 		}
-		p.renderBoClaim(w, r, http.StatusUnprocessableEntity, c, newForm(), f)
+		p.renderBoClaim(w, r, refusalStatus(err), c, newForm(), f)
 		return
 	}
 	p.waitFor(r, res)
@@ -253,6 +273,23 @@ type boRefundData struct {
 	Approve *Form
 	Reject  *Form
 	Paid    *Form
+	// Conflict and FourEyes say, beside the buttons, why this operator
+	// may not act on the refund (SPEC §8); empty when they may. The rules
+	// are the domain's (see duties); the command applies them again.
+	Conflict string
+	FourEyes string
+}
+
+// duties fills in why the signed-in operator may not act on the refund:
+// they are a party to its claim (conflict of interest), or they approved
+// it and so may not record its payment (four eyes).
+func (d *boRefundData) duties(operatorCF string) {
+	d.Conflict, d.FourEyes = conflictNote(operatorCF, d.Claim), ""
+	if d.Refund.Status == "approved" {
+		if err := domain.CheckFourEyes(d.Refund.ApprovedBy, operatorCF); err != nil {
+			d.FourEyes = messages[domain.CodeFourEyesRequired]
+		}
+	}
 }
 
 // loadRefund finds a refund still to be worked (requested or approved).
@@ -273,7 +310,11 @@ func (p *Portal) loadRefund(w http.ResponseWriter, r *http.Request) (boRefundDat
 	}
 	paid := newForm()
 	paid.Set("paid_on", p.today())
-	return boRefundData{Refund: rf, Claim: c, Approve: newForm(), Reject: newForm(), Paid: paid}, true
+	d := boRefundData{Refund: rf, Claim: c, Approve: newForm(), Reject: newForm(), Paid: paid}
+	if u := currentUser(r); u != nil {
+		d.duties(u.CF)
+	}
+	return d, true
 }
 
 func (p *Portal) boRefund(w http.ResponseWriter, r *http.Request) {
@@ -308,7 +349,7 @@ func (p *Portal) boApproveRefund(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Approve = f
-		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+		p.renderStatus(w, r, refusalStatus(err), "bo_refund", d)
 		return
 	}
 	p.waitFor(r, res)
@@ -322,9 +363,11 @@ func (p *Portal) boRejectRefund(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	f := formFrom(r)
 	f.Required("reason")
+	var err error
 	if f.OK() {
 		amount := p.openRefundAmount(r, id)
-		res, err := p.cfg.Commands.RejectRefund(r.Context(), p.meta(r, f), commands.RejectRefund{RefundID: id, Reason: f.Get("reason")})
+		var res commands.Result
+		res, err = p.cfg.Commands.RejectRefund(r.Context(), p.meta(r, f), commands.RejectRefund{RefundID: id, Reason: f.Get("reason")})
 		if err == nil {
 			p.waitFor(r, res)
 			setFlash(r, "success", "Rimborso"+ofAmount(amount)+" respinto: l'importo torna disponibile sul libretto.")
@@ -341,7 +384,7 @@ func (p *Portal) boRejectRefund(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Reject = f
-	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+	p.renderStatus(w, r, refusalStatus(err), "bo_refund", d)
 }
 
 // boRefundPaid is the Conferma of the payment. The rules are the command's
@@ -352,9 +395,11 @@ func (p *Portal) boRefundPaid(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	f := formFrom(r)
 	paidOn := readPaid(f)
+	var err error
 	if f.OK() {
 		amount := p.openRefundAmount(r, id)
-		res, err := p.cfg.Commands.MarkRefundPaid(r.Context(), p.meta(r, f), commands.MarkRefundPaid{RefundID: id, PaidOn: paidOn, BankReference: f.Get("bank_reference")})
+		var res commands.Result
+		res, err = p.cfg.Commands.MarkRefundPaid(r.Context(), p.meta(r, f), commands.MarkRefundPaid{RefundID: id, PaidOn: paidOn, BankReference: f.Get("bank_reference")})
 		if err == nil {
 			p.waitFor(r, res)
 			setFlash(r, "success", "Pagamento del rimborso"+ofAmount(amount)+" registrato: il libretto del defunto è chiuso.")
@@ -371,7 +416,7 @@ func (p *Portal) boRefundPaid(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Paid = f
-	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+	p.renderStatus(w, r, refusalStatus(err), "bo_refund", d)
 }
 
 type formData struct {
@@ -418,8 +463,10 @@ func (p *Portal) boReverseForm(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) boReverse(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	f.Required("service_id", "reason")
+	var err error
 	if f.OK() {
-		res, err := p.cfg.Commands.ReverseService(r.Context(), p.meta(r, f), commands.ReverseService{ServiceID: f.Get("service_id"), Reason: f.Get("reason")})
+		var res commands.Result
+		res, err = p.cfg.Commands.ReverseService(r.Context(), p.meta(r, f), commands.ReverseService{ServiceID: f.Get("service_id"), Reason: f.Get("reason")})
 		if err == nil {
 			p.waitFor(r, res)
 			setFlash(r, "success", "Prestazione stornata: fondi e limiti annui sono di nuovo disponibili.")
@@ -433,7 +480,7 @@ func (p *Portal) boReverse(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_reverse", reverseData{Form: f, Search: newForm()})
+	p.renderStatus(w, r, refusalStatus(err), "bo_reverse", reverseData{Form: f, Search: newForm()})
 }
 
 func (p *Portal) boPayrollForm(w http.ResponseWriter, r *http.Request) {
@@ -449,8 +496,10 @@ func (p *Portal) boPayrollForm(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) boPayroll(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	runDate := readRunDate(f)
+	var err error
 	if f.OK() {
-		res, err := p.cfg.Commands.RunPayroll(r.Context(), p.meta(r, f), commands.RunPayroll{RunDate: runDate})
+		var res commands.Result
+		res, err = p.cfg.Commands.RunPayroll(r.Context(), p.meta(r, f), commands.RunPayroll{RunDate: runDate})
 		if err == nil {
 			p.waitFor(r, res)
 			if res.Payments == 0 {
@@ -470,7 +519,7 @@ func (p *Portal) boPayroll(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_payroll", formData{Form: f})
+	p.renderStatus(w, r, refusalStatus(err), "bo_payroll", formData{Form: f})
 }
 
 func (p *Portal) boDepositForm(w http.ResponseWriter, r *http.Request) {
@@ -491,8 +540,10 @@ func (p *Portal) boDepositForm(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) boDeposit(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	cmd := readDeposit(f)
+	var err error
 	if f.OK() {
-		res, err := p.cfg.Commands.RecordDeposit(r.Context(), p.meta(r, f), cmd)
+		var res commands.Result
+		res, err = p.cfg.Commands.RecordDeposit(r.Context(), p.meta(r, f), cmd)
 		if err == nil {
 			p.waitFor(r, res)
 			setFlash(r, "success", "Versamento di "+euro(cmd.AmountCents)+" registrato sul libretto di "+cmd.UserCF+".")
@@ -508,5 +559,5 @@ func (p *Portal) boDeposit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_deposit", formData{Form: f})
+	p.renderStatus(w, r, refusalStatus(err), "bo_deposit", formData{Form: f})
 }

@@ -41,15 +41,20 @@ func (p *Portal) boRefundPaidReview(w http.ResponseWriter, r *http.Request) {
 	}
 	f := formFrom(r)
 	on := readPaid(f)
+	status := http.StatusUnprocessableEntity
 	switch {
 	case d.Refund.Status != "approved":
 		f.Error = refundNotApproved
+	case d.Conflict != "":
+		f.Error, status = d.Conflict, http.StatusForbidden
+	case d.FourEyes != "":
+		f.Error, status = d.FourEyes, http.StatusConflict
 	case f.Err("paid_on") == "" && on > p.today():
 		f.Fail("paid_on", messages[domain.CodeFutureDate])
 	}
 	d.Paid = f
 	if !f.OK() {
-		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+		p.renderStatus(w, r, status, "bo_refund", d)
 		return
 	}
 	p.render(w, r, "bo_refund_paid_confirm", d)
@@ -83,15 +88,18 @@ func (p *Portal) boApproveRefundReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := formFrom(r)
+	status := http.StatusUnprocessableEntity
 	switch {
 	case d.Refund.Status != "requested":
 		f.Error = refundNotRequested
+	case d.Conflict != "":
+		f.Error, status = d.Conflict, http.StatusForbidden
 	case d.Claim.Status != "validated":
 		f.Error = messages[domain.CodeClaimNotValidated]
 	}
 	d.Approve = f
 	if !f.OK() {
-		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+		p.renderStatus(w, r, status, "bo_refund", d)
 		return
 	}
 	p.render(w, r, "bo_refund_approve_confirm", d)
@@ -224,10 +232,15 @@ func (p *Portal) boRejectRefundReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := formFrom(r)
-	f.Required("reason")
+	status := http.StatusUnprocessableEntity
+	if d.Conflict != "" {
+		f.Error, status = d.Conflict, http.StatusForbidden
+	} else {
+		f.Required("reason")
+	}
 	d.Reject = f
 	if !f.OK() {
-		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_refund", d)
+		p.renderStatus(w, r, status, "bo_refund", d)
 		return
 	}
 	p.render(w, r, "bo_refund_reject_confirm", d)
@@ -257,11 +270,16 @@ func (p *Portal) boRejectClaimReview(w http.ResponseWriter, r *http.Request) {
 	}
 	f := formFrom(r)
 	f.Required("reason")
+	status := http.StatusUnprocessableEntity
 	if c.Status == "rejected" {
 		f.Error = claimAlreadyRejected
+	} else if u := currentUser(r); u != nil {
+		if note := conflictNote(u.CF, c); note != "" {
+			f.Error, status = note, http.StatusForbidden
+		}
 	}
 	if !f.OK() {
-		p.renderBoClaim(w, r, http.StatusUnprocessableEntity, c, newForm(), f)
+		p.renderBoClaim(w, r, status, c, newForm(), f)
 		return
 	}
 	p.render(w, r, "bo_claim_reject_confirm", rejectClaimData{Claim: c, Form: f})

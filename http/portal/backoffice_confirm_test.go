@@ -49,7 +49,9 @@ func eventsOfType(t *testing.T, st *stack, typ string) int {
 }
 
 // refundOn registers heirCF's claim on a deceased with 200 € available,
-// validates it and requests the refund; approve approves it too.
+// validates it and requests the refund; approve approves it too, as the
+// second demo operator, so that the one operatorOn signs in as may record
+// its payment (four eyes).
 func refundOn(t *testing.T, st *stack, approve bool) (claim, refund string) {
 	t.Helper()
 	claim = claimOn(t, st)
@@ -62,7 +64,7 @@ func refundOn(t *testing.T, st *stack, approve bool) (claim, refund string) {
 	}).ID
 	if approve {
 		st.run(t, "approve", func(ctx context.Context) (commands.Result, error) {
-			return st.commands.ApproveRefund(ctx, op, commands.ApproveRefund{RefundID: refund})
+			return st.commands.ApproveRefund(ctx, as(seed.Operator2CF, commands.RoleOperator), commands.ApproveRefund{RefundID: refund})
 		})
 	}
 	return claim, refund

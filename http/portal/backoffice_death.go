@@ -118,7 +118,7 @@ func (p *Portal) boDeathCorrect(w http.ResponseWriter, r *http.Request) {
 			p.commandFailed(w, r, err)
 			return
 		}
-		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_death", deathData{Claim: c, Form: f})
+		p.renderStatus(w, r, refusalStatus(err), "bo_death", deathData{Claim: c, Form: f})
 		return
 	}
 	p.waitFor(r, res)

@@ -410,6 +410,22 @@ func applyError(f *Form, err error, fields ...string) bool {
 	return true
 }
 
+// refusalStatus is the status of a page that shows a refusal on its form:
+// as the API answers the separation of duties (SPEC §8), 403 for an
+// operator who is a party and 409 for the approver paying; else 422, a
+// value to correct or a state that forbids it.
+func refusalStatus(err error) int {
+	var de *domain.Error
+	switch {
+	case !errors.As(err, &de):
+	case de.Kind == domain.KindForbidden:
+		return http.StatusForbidden
+	case de.Code == domain.CodeFourEyesRequired:
+		return http.StatusConflict
+	}
+	return http.StatusUnprocessableEntity
+}
+
 // defaultField names the field an error without one most likely concerns.
 var defaultField = map[string]string{
 	domain.CodeInvalidCF:           "",
@@ -476,6 +492,8 @@ var messages = map[string]string{
 	domain.CodeIdempotencyKeyReused:   "Il modulo è già stato inviato con dati diversi: ricarica la pagina e riprova.",
 	domain.CodeConcurrency:            "Un'altra operazione sulla stessa pratica è in corso: riprova.",
 	domain.CodeReasonRequired:         "Indica il motivo.",
+	domain.CodeConflictOfInterest:     "Conflitto di interessi: risulti parte di questa pratica (erede, defunto, utilizzatore o prestatore), quindi non puoi lavorarla. Deve procedere un altro operatore.",
+	domain.CodeFourEyesRequired:       "Hai approvato tu questo rimborso: il pagamento deve registrarlo un altro operatore (principio dei quattro occhi).",
 }
 
 // errorMessage is the Italian text of a domain error, with its facts when

@@ -341,7 +341,7 @@ func TestTheHeirSeesTheBookletClosedOnceTheRefundIsPaid(t *testing.T) {
 		return st.commands.ApproveRefund(ctx, op, commands.ApproveRefund{RefundID: ref.ID})
 	})
 	st.run(t, "paid", func(ctx context.Context) (commands.Result, error) {
-		return st.commands.MarkRefundPaid(ctx, op, commands.MarkRefundPaid{RefundID: ref.ID, PaidOn: time.Now().AddDate(0, 0, -1).Format(time.DateOnly), BankReference: "CRO-1"})
+		return st.commands.MarkRefundPaid(ctx, as(seed.Operator2CF, commands.RoleOperator), commands.MarkRefundPaid{RefundID: ref.ID, PaidOn: time.Now().AddDate(0, 0, -1).Format(time.DateOnly), BankReference: "CRO-1"})
 	})
 	_, page := heir.get("/erede/pratiche/" + claim)
 	if strings.Contains(page, offer) || !strings.Contains(page, "<strong>Chiuso</strong>") {
