@@ -25,7 +25,8 @@ const (
 	CodeInvalidCategory        = "invalid_category"
 	CodeInvalidHeirKind        = "invalid_heir_kind"
 	CodeInvalidHours           = "invalid_hours"
-	CodeInvalidWill            = "invalid_will"
+	CodeInvalidWill            = "invalid_will"     // a will that is empty or over 10 MiB
+	CodeInvalidDocument        = "invalid_document" // an upload that is not really a PDF, PNG or JPEG
 	CodeInsufficientFunds      = "insufficient_funds"
 	CodeCapExceeded            = "cap_exceeded"
 	CodeVouchersBelowHours     = "vouchers_below_hours"

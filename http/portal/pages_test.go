@@ -21,7 +21,7 @@ const (
 	heirCF     = "RSSPLA80A01H501T"
 )
 
-var pdf = []byte("%PDF-1.4\n%%EOF\n")
+var pdf = []byte("%PDF-1.4\n1 0 obj << >> endobj\nstartxref\n0\n%%EOF\n")
 
 // claimOn registers a testamentary claim of heirCF on a deceased with a
 // booklet and returns its id.
