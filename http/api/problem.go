@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/auth"
@@ -53,9 +54,14 @@ func badRequest(code, field, detail string) error {
 	return &httpError{Status: http.StatusBadRequest, Code: code, Field: field, Detail: detail}
 }
 
-// ProblemFor maps any error to the problem the client sees. It is the one
-// place where errors become statuses; unknown errors are 500s.
-func ProblemFor(err error) Problem {
+// ProblemFor maps any error to the problem a citizen sees: a domain error's
+// facts about someone else are left out (SPEC §8). It is the one place
+// where errors become statuses; unknown errors are 500s.
+func ProblemFor(err error) Problem { return problemFor(err, false) }
+
+// problemFor is ProblemFor with every fact of a domain error when
+// othersFacts is true: what operators and auditors see.
+func problemFor(err error, othersFacts bool) Problem {
 	var (
 		he *httpError
 		de *domain.Error
@@ -72,7 +78,10 @@ func ProblemFor(err error) Problem {
 			status = http.StatusNotFound
 		}
 		p := newProblem(status, de.Code, de.Field, de.Detail)
-		p.Facts = de.Facts
+		p.Facts = de.CallerFacts()
+		if othersFacts {
+			p.Facts = de.Facts
+		}
 		return p
 	case errors.Is(err, eventstore.ErrConcurrency):
 		return newProblem(http.StatusConflict, domain.CodeConcurrency, "", "another change to the same records won the race; retry the request")
@@ -115,8 +124,11 @@ func titleOf(status int) string {
 
 // Problem writes err as application/problem+json. Server errors are logged
 // with the request id, which the body repeats.
+// Operators and auditors see every fact of a domain error; anyone else
+// (citizens, the system, the anonymous) only their own.
 func (s *Server) Problem(w http.ResponseWriter, r *http.Request, err error) {
-	p := ProblemFor(err)
+	_, role, _ := s.Principal(r)
+	p := problemFor(err, role == commands.RoleOperator || role == commands.RoleAuditor)
 	if p.Status >= 500 && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		// The client went away (a closed connection, a load generator
 		// stopping): nobody reads this answer and nothing failed on our side.

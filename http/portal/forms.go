@@ -481,15 +481,18 @@ var messages = map[string]string{
 }
 
 // errorMessage is the Italian text of a domain error, with its facts when
-// they help (how much is left under a cap, how much is available).
+// they help (how much is left under a cap, how much is available): only the
+// caller's own facts, whoever the caller is, since no page of the portal
+// needs another person's (SPEC §8).
 func errorMessage(e *domain.Error) string {
 	msg, ok := messages[e.Code]
 	if !ok {
 		msg = "La richiesta non può essere accolta (" + e.Code + ")."
 	}
-	if left, ok := centsFact(e.Facts, "remaining_cents"); ok {
+	facts := e.CallerFacts()
+	if left, ok := centsFact(facts, "remaining_cents"); ok {
 		msg += " Margine residuo: " + euro(left) + "."
-	} else if avail, ok := centsFact(e.Facts, "available"); ok {
+	} else if avail, ok := centsFact(facts, "available"); ok {
 		msg += " Disponibile: " + euro(avail) + "."
 	}
 	return msg
