@@ -12,6 +12,7 @@ import (
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/projections"
+	"github.com/inps/libretto/redact"
 )
 
 // ProblemTypeBase prefixes every problem's code to make its "type" URI.
@@ -97,7 +98,10 @@ func problemFor(err error, othersFacts bool) Problem {
 	return newProblem(http.StatusInternalServerError, "internal_error", "", "an unexpected error occurred; quote the request id when reporting it")
 }
 
+// newProblem builds a problem whose detail and field names hold no whole
+// codice fiscale or IBAN, whatever the error echoed (SPEC §8).
 func newProblem(status int, code, field, detail string) Problem {
+	detail, field = redact.String(detail), redact.String(field)
 	p := Problem{
 		Type:   ProblemTypeBase + code,
 		Title:  titleOf(status),
@@ -138,7 +142,7 @@ func (s *Server) Problem(w http.ResponseWriter, r *http.Request, err error) {
 	} else if p.Status >= 500 {
 		p.RequestID = requestIDOf(r.Context())
 		s.log.ErrorContext(r.Context(), "request failed",
-			"request_id", p.RequestID, "route", routeOf(r), "status", p.Status, "error", maskCFs(err.Error()))
+			"request_id", p.RequestID, "route", routeOf(r), "status", p.Status, "error", err)
 	}
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="libretto"`)

@@ -51,7 +51,7 @@ func (s *Server) WaitForPosition(w http.ResponseWriter, r *http.Request) bool {
 		// A projector stopped by a poison event will not reach n: say so.
 		s.Problem(w, r, &httpError{Status: http.StatusServiceUnavailable, Code: "read_model_unavailable",
 			Detail: "a read model is stopped; operators have been alerted"})
-		s.log.ErrorContext(r.Context(), "read model wait failed", "request_id", requestIDOf(r.Context()), "error", maskCFs(err.Error()))
+		s.log.ErrorContext(r.Context(), "read model wait failed", "request_id", requestIDOf(r.Context()), "error", err)
 		return false
 	}
 	return true

@@ -25,6 +25,7 @@ import (
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/projections"
+	"github.com/inps/libretto/redact"
 )
 
 //go:embed all:assets
@@ -107,6 +108,7 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	c.Logger = redact.Logger(c.Logger) // no whole CF or IBAN in any line (SPEC §8)
 	if c.DemoIdentities == nil {
 		c.DemoIdentities = DefaultDemoIdentities
 	}
