@@ -139,3 +139,44 @@ func TestOperatorsStillSeeTheFactsAboutOthers(t *testing.T) {
 		})
 	}
 }
+
+func TestTheHeirsHistoryNamesAnOperatorNotTheirCF(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	d := newDeceasedWorld(t, s, 0)
+	opCF := s.cf()
+	op := s.token(opCF, "operator")
+	v := s.post("/backoffice/heir-claims/"+d.claimID+"/validate", op, map[string]any{"note": "documenti in regola"}).want(http.StatusOK)
+	tests := []struct {
+		name   string
+		token  string
+		showCF bool
+	}{
+		{"the heir is told un operatore INPS", d.heirTok, false},
+		{"an operator sees which operator", s.operator(), true},
+		{"an auditor sees which operator", s.auditor(), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := s.get("/heir-claims/"+d.claimID+"/history?"+v.pos(), tt.token).want(http.StatusOK)
+			var validated map[string]any
+			for _, e := range h.list("entries") {
+				if e := e.(map[string]any); e["operation"] == "heir_validated" {
+					validated = e["details"].(map[string]any)
+				}
+			}
+			if validated == nil {
+				t.Fatalf("no heir_validated entry: %s", h.raw)
+			}
+			if got := strings.Contains(string(h.raw), opCF); got != tt.showCF {
+				t.Fatalf("operator's CF shown %v, want %v: %s", got, tt.showCF, h.raw)
+			}
+			if !tt.showCF && validated["operator"] != "un operatore INPS" {
+				t.Fatalf("details %v", validated)
+			}
+			if tt.showCF && validated["operator_cf"] != opCF {
+				t.Fatalf("details %v", validated)
+			}
+		})
+	}
+}

@@ -401,3 +401,24 @@ func TestAServiceNoLongerRevocableOffersNoRevocation(t *testing.T) {
 		t.Fatalf("revoking a revoked service again: %d\n%s", resp.StatusCode, body)
 	}
 }
+
+func TestTheHeirsHistoryNamesAnOperatorNotTheirCF(t *testing.T) {
+	st := newStack(t)
+	claim := claimOn(t, st)
+	st.run(t, "validate", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.ValidateHeir(ctx, as(seed.OperatorCF, commands.RoleOperator), commands.ValidateHeir{ClaimID: claim})
+	})
+	heir := newBrowser(t, st.srv)
+	heir.login(heirCF, commands.RoleCitizen)
+	for _, path := range []string{"/erede/pratiche/" + claim + "/storico", "/erede/riepilogo"} {
+		resp, body := heir.get(path)
+		if resp.StatusCode != http.StatusOK || strings.Contains(body, seed.OperatorCF) || !strings.Contains(body, "un operatore INPS") {
+			t.Errorf("%s: status %d, the heir is shown the operator's codice fiscale or not told an operator acted", path, resp.StatusCode)
+		}
+	}
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	if _, body := op.get("/backoffice/pratiche/" + claim); !strings.Contains(body, seed.OperatorCF) {
+		t.Error("the operator's claim page no longer names the operator who validated it")
+	}
+}
