@@ -92,6 +92,15 @@ func TestPagesFollowRolesAndOwnership(t *testing.T) {
 		if body != string(pdf) || resp.Header.Get("Content-Type") != "application/pdf" {
 			t.Fatalf("will: %q %q", resp.Header.Get("Content-Type"), body)
 		}
+		for h, want := range map[string]string{
+			"Content-Disposition":     `attachment; filename="testamento-` + claim + `.pdf"`,
+			"X-Content-Type-Options":  "nosniff",
+			"Content-Security-Policy": "sandbox",
+		} {
+			if got := resp.Header.Get(h); got != want {
+				t.Errorf("%s: %q, want %q", h, got, want)
+			}
+		}
 	})
 }
 
