@@ -136,7 +136,7 @@ func TestHeirWithWillStoresTheDocumentOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.user(mario, 5000)
-	pdf := []byte("%PDF-1.7\n% testamento olografo\n")
+	pdf := []byte("%PDF-1.7\n% testamento olografo\n1 0 obj << >> endobj\nstartxref\n0\n%%EOF\n")
 	res := f.must(f.h.RegisterHeir(ctx(), citizen(heirCF), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "testamentario", Will: &commands.WillUpload{Filename: "testamento.pdf", Content: pdf}}))
 	sum := sha256.Sum256(pdf)
 	ct, got, err := f.docs.Get(ctx(), hex.EncodeToString(sum[:]))
@@ -148,7 +148,7 @@ func TestHeirWithWillStoresTheDocumentOnce(t *testing.T) {
 		t.Fatalf("the event carries only the reference: %s", ev.Data)
 	}
 	_, err = f.h.RegisterHeir(ctx(), citizen(heir2CF), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-20", HeirKind: "testamentario", Will: &commands.WillUpload{Filename: "x.pdf", Content: []byte("not a pdf")}})
-	wantCode(t, err, domain.CodeInvalidWill)
+	wantCode(t, err, domain.CodeInvalidDocument)
 	_, err = f.h.RegisterHeir(ctx(), citizen(heir2CF), commands.RegisterHeir{DeceasedCF: mario, DateOfDeath: "2026-02-21", HeirKind: "legittimo"})
 	wantCode(t, err, domain.CodeDateOfDeathMismatch)
 	_, err = f.h.RegisterHeir(ctx(), citizen(heir2CF), commands.RegisterHeir{DeceasedCF: giulia, DateOfDeath: "2026-02-21", HeirKind: "legittimo"})

@@ -201,7 +201,7 @@ func (b *Booklet) RegisterHeir(claimID string, heir CF, in HeirInput, today Date
 	}
 	if !b.dateOfDeath.IsZero() && b.dateOfDeath != dod {
 		return nil, nil, ConflictError(CodeDateOfDeathMismatch, "another heir gave a different date of death; an operator must correct it first").
-			With("date_of_death", b.dateOfDeath.String())
+			WithOthers("date_of_death", b.dateOfDeath.String()) // another heir's declaration
 	}
 	booklet = pending(HeirClaimAttached{ClaimID: claimID, HeirCF: heir.String(), DateOfDeath: dod.String()})
 	claim = pending(HeirRegistered{ClaimID: claimID, HeirCF: heir.String(), DeceasedCF: b.owner.String(), DateOfDeath: dod.String(), HeirKind: kind.String(), Will: in.Will})
@@ -274,7 +274,12 @@ func (c *Claim) RequestRefund(b *Booklet, refundID, iban string) (claim, booklet
 		return nil, nil, 0, err
 	}
 	if b.refundSlotTaken() {
-		return nil, nil, 0, ConflictError(CodeRefundAlreadyRequested, "a refund of this booklet is already requested").With("refund_id", b.refund.id)
+		err := ConflictError(CodeRefundAlreadyRequested, "a refund of this booklet is already requested")
+		if b.refund.claim == c.id {
+			return nil, nil, 0, err.With("refund_id", b.refund.id)
+		}
+		return nil, nil, 0, err.WithOthers("refund_id", b.refund.id) // another heir's refund
+
 	}
 	amount = b.Available()
 	if amount <= 0 {

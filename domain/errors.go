@@ -28,7 +28,8 @@ const (
 	CodeInvalidCategory        = "invalid_category"
 	CodeInvalidHeirKind        = "invalid_heir_kind"
 	CodeInvalidHours           = "invalid_hours"
-	CodeInvalidWill            = "invalid_will"
+	CodeInvalidWill            = "invalid_will"     // a will that is empty or over 10 MiB
+	CodeInvalidDocument        = "invalid_document" // an upload that is not really a PDF, PNG or JPEG
 	CodeInsufficientFunds      = "insufficient_funds"
 	CodeCapExceeded            = "cap_exceeded"
 	CodeVouchersBelowHours     = "vouchers_below_hours"
@@ -63,12 +64,19 @@ const (
 // Error is a typed domain error: a stable code, the field it concerns (a JSON
 // field name of the request, when one is to blame), a sentence for people and
 // the facts behind it (which cap, how much is left).
+//
+// Facts about someone other than the person the command acts for (another
+// heir's date of death or refund, a worker's earnings from other users) are
+// added with WithOthers: the error keeps them for operators and auditors,
+// and CallerFacts leaves them out for a citizen (SPEC §8). Detail never
+// holds them.
 type Error struct {
 	Kind   Kind
 	Code   string
 	Field  string
 	Detail string
 	Facts  map[string]any
+	others map[string]bool // keys of Facts about someone else
 }
 
 func (e *Error) Error() string {
@@ -105,11 +113,40 @@ func NotFoundError(detail string) *Error {
 	return &Error{Kind: KindNotFound, Code: CodeNotFound, Detail: detail}
 }
 
-// With adds a fact and returns e.
+// With adds a fact that is the caller's own (or public, like a cap's
+// limit) and returns e.
 func (e *Error) With(key string, value any) *Error {
 	if e.Facts == nil {
 		e.Facts = map[string]any{}
 	}
 	e.Facts[key] = value
+	delete(e.others, key)
 	return e
+}
+
+// WithOthers adds a fact about someone other than the caller and returns e:
+// operators and auditors see it, a citizen does not.
+func (e *Error) WithOthers(key string, value any) *Error {
+	e.With(key, value)
+	if e.others == nil {
+		e.others = map[string]bool{}
+	}
+	e.others[key] = true
+	return e
+}
+
+// CallerFacts returns the facts without those about someone else: what a
+// citizen may be told. It is nil when none is left.
+func (e *Error) CallerFacts() map[string]any {
+	var own map[string]any
+	for k, v := range e.Facts {
+		if e.others[k] {
+			continue
+		}
+		if own == nil {
+			own = make(map[string]any, len(e.Facts))
+		}
+		own[k] = v
+	}
+	return own
 }

@@ -171,12 +171,20 @@ func (b *Booklet) decideService(w *Worker, id string, s Service, rec ServiceReco
 	}, nil
 }
 
-// capCheck refuses adding add to used when it would cross limit.
+// capCheck refuses adding add to used when it would cross limit. The
+// worker cap counts what the worker earned from every user: that is the
+// worker's data, not the user's, so its use and margin are facts about
+// others and stay out of the detail.
 func capCheck(name string, limit, used, add int64, year int) error {
 	if used+add <= limit {
 		return nil
 	}
 	remaining := max(limit-used, 0)
-	return RuleError(CodeCapExceeded, "vouchers", fmt.Sprintf("the %s cap of %d cents for %d would be crossed: %d cents left", name, limit, year, remaining)).
-		With("cap", name).With("limit_cents", limit).With("used_cents", used).With("remaining_cents", remaining).With("year", year)
+	err := RuleError(CodeCapExceeded, "vouchers", fmt.Sprintf("the %s cap of %d cents for %d would be crossed: %d cents left", name, limit, year, remaining)).
+		With("cap", name).With("limit_cents", limit).With("year", year)
+	if name == "worker" {
+		err.Detail = fmt.Sprintf("the worker cap of %d cents for %d would be crossed", limit, year)
+		return err.WithOthers("used_cents", used).WithOthers("remaining_cents", remaining)
+	}
+	return err.With("used_cents", used).With("remaining_cents", remaining)
 }

@@ -1,7 +1,13 @@
 package domain_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"math"
 	"strings"
 	"testing"
@@ -194,29 +200,70 @@ func TestVoucherSplitsInto800Net165IVS25INAIL10Management(t *testing.T) {
 	}
 }
 
+// minimalPDF is the smallest file a PDF reader opens: header, one object,
+// trailer, startxref and %%EOF.
+const minimalPDF = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n"
+
+func encodedImage(t *testing.T, format string, w, h int) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	var buf bytes.Buffer
+	var err error
+	if format == "png" {
+		err = png.Encode(&buf, img)
+	} else {
+		err = jpeg.Encode(&buf, img, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 func TestCheckWill(t *testing.T) {
 	t.Parallel()
-	big := append([]byte("%PDF-1.7\n"), make([]byte, domain.MaxWillBytes)...)
+	pdf := []byte(minimalPDF)
+	// A PDF padded to exactly 10 MiB: the padding is a comment line after the header.
+	padded := append([]byte("%PDF-1.7\n%"), bytes.Repeat([]byte("x"), domain.MaxWillBytes)...)
+	padded = append(append(padded[:domain.MaxWillBytes-len(pdf)+8], '\n'), pdf[9:]...)
+	big := append(append([]byte(nil), padded...), '\n')
+	pngImg, jpegImg := encodedImage(t, "png", 40, 30), encodedImage(t, "jpeg", 40, 30)
+	// A PNG whose header claims 20000×20000 pixels (a decompression bomb).
+	bomb := append([]byte(nil), pngImg...)
+	binary.BigEndian.PutUint32(bomb[16:], 20000)
+	binary.BigEndian.PutUint32(bomb[20:], 20000)
+	binary.BigEndian.PutUint32(bomb[29:], crc32.ChecksumIEEE(bomb[12:29])) // IHDR's CRC
 	tests := []struct {
 		name    string
 		content []byte
 		ct      string
 		code    string
 	}{
-		{"a PDF is accepted by its magic bytes", []byte("%PDF-1.4\n..."), "application/pdf", ""},
-		{"a PNG is accepted", []byte("\x89PNG\r\n\x1a\nrest"), "image/png", ""},
-		{"a JPEG is accepted", []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 1}, "image/jpeg", ""},
-		{"a text file named .pdf is refused", []byte("hello, I am not a pdf"), "", domain.CodeInvalidWill},
+		{"a PDF with header and trailer is accepted", pdf, "application/pdf", ""},
+		{"a PDF with CRLF line ends is accepted", []byte(strings.ReplaceAll(minimalPDF, "\n", "\r\n")), "application/pdf", ""},
+		{"a PNG that decodes is accepted", pngImg, "image/png", ""},
+		{"a JPEG that decodes is accepted", jpegImg, "image/jpeg", ""},
+		{"a text file named .pdf is refused", []byte("hello, I am not a pdf"), "", domain.CodeInvalidDocument},
+		{"an HTML page behind a PDF header is refused", []byte("%PDF-<html><script>alert(1)</script></html>\n%%EOF\n"), "", domain.CodeInvalidDocument},
+		{"an HTML page inside a versioned PDF header is refused", []byte("%PDF-1.4\n<html><script>alert(1)</script>\n" + minimalPDF[9:]), "", domain.CodeInvalidDocument},
+		{"a PDF header alone is refused", []byte("%PDF-1.4\n"), "", domain.CodeInvalidDocument},
+		{"a PDF without its %%EOF trailer is refused", []byte(strings.TrimSuffix(minimalPDF, "%%EOF\n")), "", domain.CodeInvalidDocument},
+		{"a PDF without startxref is refused", []byte("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"), "", domain.CodeInvalidDocument},
+		{"a PDF with data after %%EOF is refused", append(append([]byte(nil), pdf...), "<script>"...), "", domain.CodeInvalidDocument},
+		{"a PNG signature with garbage is refused", []byte("\x89PNG\r\n\x1a\nrest"), "", domain.CodeInvalidDocument},
+		{"a truncated PNG is refused", pngImg[:len(pngImg)-20], "", domain.CodeInvalidDocument},
+		{"a JPEG signature with garbage is refused", []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 1}, "", domain.CodeInvalidDocument},
+		{"a PNG claiming 400 megapixels is refused before decoding", bomb, "", domain.CodeInvalidDocument},
 		{"an empty file is refused", nil, "", domain.CodeInvalidWill},
 		{"a will over 10 MiB is refused", big, "", domain.CodeInvalidWill},
-		{"a will of exactly 10 MiB is accepted", big[:domain.MaxWillBytes], "application/pdf", ""},
+		{"a will of exactly 10 MiB is accepted", padded, "application/pdf", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w, err := domain.CheckWill("testamento.pdf", tt.content)
 			if c := code(err); c != tt.code {
-				t.Fatalf("code %q, want %q", c, tt.code)
+				t.Fatalf("code %q, want %q (%v)", c, tt.code, err)
 			}
 			if err == nil && (w.ContentType != tt.ct || len(w.SHA256) != 64 || w.Size != int64(len(tt.content)) || strings.ContainsAny(w.SHA256, "ABCDEF")) {
 				t.Fatalf("will reference %+v", w)

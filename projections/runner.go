@@ -520,8 +520,10 @@ func (r *Runner) stopOnFailure(h message.HandlerFunc) message.HandlerFunc {
 		}
 		attrs := []any{"projector", name, "err", se.Err, "batch_cursor", msg.Metadata.Get(MetaCursor)}
 		if se.Event != nil {
+			// Never the event's data (SPEC §8): its id and position find it
+			// in the store for whoever may read it.
 			attrs = append(attrs, "event_id", se.Event.ID, "event_type", se.Event.Type,
-				"stream", se.Event.Stream, "position", se.Event.Position, "data", string(se.Event.Data))
+				"stream", se.Event.Stream, "position", se.Event.Position)
 		}
 		r.logger.Error("projections: projector stopped on an event it cannot apply", attrs...)
 		r.mu.Lock()

@@ -69,6 +69,36 @@ type History struct {
 	Entries []HistoryEntry `json:"entries"`
 }
 
+// AnOperator is how the heir's history names the operator who acted.
+const AnOperator = "un operatore INPS"
+
+// ForHeir returns the history as its heir reads it: an operator's entries
+// say "operator": "un operatore INPS" instead of the operator's codice
+// fiscale, which is the operator's personal data, not the heir's (SPEC §8).
+// Operators and auditors read the history whole. It is the one place that
+// decides what of the history a heir sees; h is not changed.
+func (h History) ForHeir() History {
+	out := History{ClaimID: h.ClaimID, Entries: make([]HistoryEntry, len(h.Entries))}
+	for i, e := range h.Entries {
+		out.Entries[i] = e
+		if _, ok := e.Details["operator_cf"]; !ok {
+			continue
+		}
+		d := make(map[string]any, len(e.Details))
+		for k, v := range e.Details {
+			if k != "operator_cf" {
+				d[k] = v
+			}
+		}
+		d["operator"] = AnOperator
+		out.Entries[i].Details = d
+	}
+	if h.Entries == nil {
+		out.Entries = nil
+	}
+	return out
+}
+
 // StatementFigures are the sums of a statement line.
 type StatementFigures struct {
 	Services   int     `json:"services"`

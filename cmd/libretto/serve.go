@@ -1,6 +1,8 @@
 package main
 
 import (
+	"log/slog"
+
 	"github.com/spf13/cobra"
 
 	"github.com/inps/libretto/cmd/libretto/app"
@@ -31,6 +33,9 @@ shut down gracefully. Configuration comes from the environment (see README).`,
 				return err
 			}
 			defer a.Close()
+			// What logs through the default logger (the EventStoreDB
+			// client, the family feed's handler) is masked too.
+			slog.SetDefault(a.Config.Logger)
 			return a.ListenAndServe(ctx)
 		},
 	}

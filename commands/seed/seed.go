@@ -30,7 +30,7 @@ const (
 
 // willPDF is the smallest PDF that passes the will check: the demo's
 // testamentary heir uploads it.
-var willPDF = []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+var willPDF = []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\nstartxref\n0\n%%EOF\n")
 
 // Seed fills the store with the demo data through h, as it would have
 // happened over the four months before now: families open their booklets

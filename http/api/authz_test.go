@@ -26,7 +26,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	run := s.post("/backoffice/payroll-runs", s.operator(), map[string]any{"run_date": "2026-03-10"}).want(http.StatusCreated)
 	_ = run
 	d := newWorld(t, s, 30000)
-	will := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"))
+	will := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\nstartxref\n0\n%%EOF\n"))
 	claim := s.post("/heir-claims", aTok, map[string]any{
 		"deceased_cf": d.user, "date_of_death": "2026-03-06", "heir_kind": "testamentario",
 		"will": map[string]any{"filename": "testamento.pdf", "content_base64": will},

@@ -17,7 +17,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
 		if err := s.cfg.Ready(ctx); err != nil {
-			s.Problem(w, r, &httpError{Status: http.StatusServiceUnavailable, Code: "not_ready", Detail: maskCFs(err.Error())})
+			s.Problem(w, r, &httpError{Status: http.StatusServiceUnavailable, Code: "not_ready", Detail: err.Error()})
 			return
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -72,7 +71,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				panic(v)
 			}
 			s.log.ErrorContext(r.Context(), "panic serving request",
-				"request_id", requestIDOf(r.Context()), "panic", maskCFs(fmt.Sprint(v)), "stack", string(debug.Stack()))
+				"request_id", requestIDOf(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			s.Problem(w, r, fmt.Errorf("panic: %v", v))
 		}()
 		next.ServeHTTP(w, r)
@@ -106,14 +105,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			level = slog.LevelDebug // probes and scrapes would drown the log
 		}
 		if !s.log.Enabled(r.Context(), level) {
-			return // nothing to mask, format and allocate for a line nobody reads
+			return // nothing to format and allocate for a line nobody reads
 		}
 		attrs := []any{
 			"request_id", st.id.String(), "method", r.Method, "route", route,
-			"path", maskCFs(r.URL.Path), "status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000,
+			"path", r.URL.Path, "status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000,
 		}
 		if st.principal != nil {
-			attrs = append(attrs, "subject", maskCF(st.principal.Subject), "role", string(st.role))
+			attrs = append(attrs, "subject", st.principal.Subject, "role", string(st.role))
 		}
 		if st.outcome != "" && st.outcome != "ok" {
 			attrs = append(attrs, "code", st.outcome)
@@ -179,18 +178,3 @@ func (s *Server) Principal(r *http.Request) (p auth.Principal, role commands.Rol
 	}
 	return *st.principal, st.role, true
 }
-
-// cfPattern finds codici fiscali (omocodia letters included) in free text.
-var cfPattern = regexp.MustCompile(`(?i)\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b`)
-
-// maskCF hides the middle of a codice fiscale: RSSMRA*******62S. Other
-// subjects (system names) are kept.
-func maskCF(s string) string {
-	if len(s) == 16 && cfPattern.MatchString(s) {
-		return s[:6] + "*******" + s[13:]
-	}
-	return s
-}
-
-// maskCFs masks every codice fiscale in s.
-func maskCFs(s string) string { return cfPattern.ReplaceAllStringFunc(s, maskCF) }

@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/projections"
+	"github.com/inps/libretto/redact"
 )
 
 // ProblemTypeBase prefixes every problem's code to make its "type" URI.
@@ -53,9 +55,14 @@ func badRequest(code, field, detail string) error {
 	return &httpError{Status: http.StatusBadRequest, Code: code, Field: field, Detail: detail}
 }
 
-// ProblemFor maps any error to the problem the client sees. It is the one
-// place where errors become statuses; unknown errors are 500s.
-func ProblemFor(err error) Problem {
+// ProblemFor maps any error to the problem a citizen sees: a domain error's
+// facts about someone else are left out (SPEC §8). It is the one place
+// where errors become statuses; unknown errors are 500s.
+func ProblemFor(err error) Problem { return problemFor(err, false) }
+
+// problemFor is ProblemFor with every fact of a domain error when
+// othersFacts is true: what operators and auditors see.
+func problemFor(err error, othersFacts bool) Problem {
 	var (
 		he *httpError
 		de *domain.Error
@@ -74,7 +81,10 @@ func ProblemFor(err error) Problem {
 			status = http.StatusForbidden
 		}
 		p := newProblem(status, de.Code, de.Field, de.Detail)
-		p.Facts = de.Facts
+		p.Facts = de.CallerFacts()
+		if othersFacts {
+			p.Facts = de.Facts
+		}
 		return p
 	case errors.Is(err, eventstore.ErrConcurrency):
 		return newProblem(http.StatusConflict, domain.CodeConcurrency, "", "another change to the same records won the race; retry the request")
@@ -90,7 +100,10 @@ func ProblemFor(err error) Problem {
 	return newProblem(http.StatusInternalServerError, "internal_error", "", "an unexpected error occurred; quote the request id when reporting it")
 }
 
+// newProblem builds a problem whose detail and field names hold no whole
+// codice fiscale or IBAN, whatever the error echoed (SPEC §8).
 func newProblem(status int, code, field, detail string) Problem {
+	detail, field = redact.String(detail), redact.String(field)
 	p := Problem{
 		Type:   ProblemTypeBase + code,
 		Title:  titleOf(status),
@@ -117,8 +130,11 @@ func titleOf(status int) string {
 
 // Problem writes err as application/problem+json. Server errors are logged
 // with the request id, which the body repeats.
+// Operators and auditors see every fact of a domain error; anyone else
+// (citizens, the system, the anonymous) only their own.
 func (s *Server) Problem(w http.ResponseWriter, r *http.Request, err error) {
-	p := ProblemFor(err)
+	_, role, _ := s.Principal(r)
+	p := problemFor(err, role == commands.RoleOperator || role == commands.RoleAuditor)
 	if p.Status >= 500 && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		// The client went away (a closed connection, a load generator
 		// stopping): nobody reads this answer and nothing failed on our side.
@@ -128,7 +144,7 @@ func (s *Server) Problem(w http.ResponseWriter, r *http.Request, err error) {
 	} else if p.Status >= 500 {
 		p.RequestID = requestIDOf(r.Context())
 		s.log.ErrorContext(r.Context(), "request failed",
-			"request_id", p.RequestID, "route", routeOf(r), "status", p.Status, "error", maskCFs(err.Error()))
+			"request_id", p.RequestID, "route", routeOf(r), "status", p.Status, "error", err)
 	}
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="libretto"`)

@@ -70,7 +70,7 @@ func TestRandomRequestsNeverFailTheServer(t *testing.T) {
 		{method: "POST", path: "/deposits", token: s.system(), body: js(map[string]any{"user_cf": w.user, "amount_cents": 10000, "channel": "PAGOPA", "paid_on": "2026-03-05"})},
 		{method: "POST", path: "/services", token: w.userTok, body: js(service(w.worker, 1, 1))},
 		{method: "POST", path: "/services/" + svc + "/revoke", token: w.userTok, body: []byte(`{}`)},
-		{method: "POST", path: "/heir-claims", token: heirTok, body: js(map[string]any{"deceased_cf": deceased.user, "date_of_death": "2026-02-01", "heir_kind": "testamentario", "will": map[string]any{"filename": "w.pdf", "content_base64": "JVBERi0xLjQK"}})},
+		{method: "POST", path: "/heir-claims", token: heirTok, body: js(map[string]any{"deceased_cf": deceased.user, "date_of_death": "2026-02-01", "heir_kind": "testamentario", "will": map[string]any{"filename": "w.pdf", "content_base64": "JVBERi0xLjQKMSAwIG9iaiA8PCA+PiBlbmRvYmoKc3RhcnR4cmVmCjAKJSVFT0YK"}})},
 		{method: "POST", path: "/heir-claims/" + claimID + "/refund", token: heirTok, body: js(map[string]any{"iban": testIBAN})},
 		{method: "POST", path: "/heir-claims/" + claimID + "/prior-services", token: heirTok, body: js(map[string]any{
 			"worker_cf": w.worker, "activity": "assistenza_domiciliare", "start_date": "2026-01-10", "end_date": "2026-01-10",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
+	"github.com/inps/libretto/http/attachment"
 	"github.com/inps/libretto/projections"
 )
 
@@ -49,7 +51,7 @@ func (s *Server) WaitForPosition(w http.ResponseWriter, r *http.Request) bool {
 		// A projector stopped by a poison event will not reach n: say so.
 		s.Problem(w, r, &httpError{Status: http.StatusServiceUnavailable, Code: "read_model_unavailable",
 			Detail: "a read model is stopped; operators have been alerted"})
-		s.log.ErrorContext(r.Context(), "read model wait failed", "request_id", requestIDOf(r.Context()), "error", maskCFs(err.Error()))
+		s.log.ErrorContext(r.Context(), "read model wait failed", "request_id", requestIDOf(r.Context()), "error", err)
 		return false
 	}
 	return true
@@ -165,6 +167,9 @@ func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) {
 		s.Problem(w, r, err)
 		return
 	}
+	if _, role, _ := s.Principal(r); role != commands.RoleOperator && role != commands.RoleAuditor {
+		h = h.ForHeir() // the heir is told "un operatore INPS", not who
+	}
 	if h.Entries == nil {
 		h.Entries = []projections.HistoryEntry{}
 	}
@@ -176,8 +181,9 @@ func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) {
 	s.JSON(w, http.StatusOK, h)
 }
 
-// getWill returns the claim's will as uploaded, to its heir and to the
-// operators and auditors who check it.
+// getWill returns the claim's will to its heir and to the operators and
+// auditors who check it, as an attachment (SPEC §8): a claim without a will,
+// or a will whose bytes the document store does not hold, is 404.
 func (s *Server) getWill(w http.ResponseWriter, r *http.Request) {
 	if !s.WaitForPosition(w, r) {
 		return
@@ -192,16 +198,16 @@ func (s *Server) getWill(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ct, content, err := s.cfg.Documents.Get(r.Context(), c.Will.SHA256)
+	if errors.Is(err, fs.ErrNotExist) {
+		s.Problem(w, r, notFound("the will's document is not in the document store"))
+		return
+	}
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", c.Will.Filename))
 	w.Header().Set("X-Content-SHA256", c.Will.SHA256)
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(content)
+	attachment.Serve(w, attachment.WillName(c.ClaimID), ct, content)
 }
 
 func (s *Server) getWorklist(w http.ResponseWriter, r *http.Request) {

@@ -243,7 +243,7 @@ func TestTheWillComesBackByteForByte(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
 	w := newWorld(t, s, 0)
-	will := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n")
+	will := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\nstartxref\n0\n%%EOF\n")
 	heirTok := s.token(s.cf())
 	c := s.post("/heir-claims", heirTok, map[string]any{
 		"deceased_cf": w.user, "date_of_death": "2026-03-06", "heir_kind": "testamentario",

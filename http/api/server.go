@@ -24,6 +24,7 @@ import (
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/projections"
+	"github.com/inps/libretto/redact"
 )
 
 // Prefix is where the API is served.
@@ -79,7 +80,7 @@ type Config struct {
 	// *auth.Dev (possibly behind auth.Cached).
 	Auth auth.Authenticator
 
-	Logger   *slog.Logger         // default: discard
+	Logger   *slog.Logger         // default: discard; wrapped by redact.Logger
 	Registry *prometheus.Registry // where API metrics are registered and /metrics reads; default: a new one
 	Now      func() time.Time     // default: time.Now
 
@@ -107,6 +108,7 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	c.Logger = redact.Logger(c.Logger) // no whole CF or IBAN in any line (SPEC §8)
 	if c.Registry == nil {
 		c.Registry = prometheus.NewRegistry()
 	}

@@ -3,11 +3,13 @@ package portal
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net/http"
 	"strconv"
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/http/attachment"
 	"github.com/inps/libretto/projections"
 )
 
@@ -198,26 +200,15 @@ func (p *Portal) boWill(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ct, content, err := p.cfg.Documents.Get(r.Context(), c.Will.SHA256)
+	if errors.Is(err, fs.ErrNotExist) {
+		p.notFound(w, r)
+		return
+	}
 	if err != nil {
 		p.commandFailed(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Disposition", `attachment; filename="testamento-`+c.ClaimID+extensionOf(ct)+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(content)))
-	_, _ = w.Write(content)
-}
-
-func extensionOf(contentType string) string {
-	switch contentType {
-	case "application/pdf":
-		return ".pdf"
-	case "image/jpeg":
-		return ".jpg"
-	case "image/png":
-		return ".png"
-	}
-	return ""
+	attachment.Serve(w, attachment.WillName(c.ClaimID), ct, content)
 }
 
 func (p *Portal) boValidate(w http.ResponseWriter, r *http.Request) {

@@ -436,6 +436,7 @@ var defaultField = map[string]string{
 	domain.CodeSelfEmployment:      "worker_cf",
 	domain.CodeWillRequired:        "will",
 	domain.CodeInvalidWill:         "will",
+	domain.CodeInvalidDocument:     "will",
 	domain.CodeDateOfDeathMismatch: "date_of_death",
 	domain.CodeWorkerNotRegistered: "worker_cf",
 	domain.CodeDeadlinePassed:      "end_date",
@@ -467,6 +468,7 @@ var messages = map[string]string{
 	domain.CodeInvalidHeirKind:        "Scegli se sei erede legittimo o testamentario.",
 	domain.CodeInvalidHours:           "Le ore devono essere maggiori di zero, con al massimo due decimali.",
 	domain.CodeInvalidWill:            "Il testamento deve essere un PDF o un'immagine (JPEG, PNG) di al massimo 10 MB.",
+	domain.CodeInvalidDocument:        "Il file allegato non è un PDF o un'immagine (JPEG, PNG) leggibile: allega il testamento scansionato in uno di questi formati.",
 	domain.CodeInsufficientFunds:      "Il saldo disponibile del libretto non basta per questi titoli di pagamento.",
 	domain.CodeCapExceeded:            "La prestazione supera uno dei limiti annui di compenso (5.000 € per prestatore, 10.000 € per utilizzatore, 2.500 € per la stessa coppia).",
 	domain.CodeVouchersBelowHours:     "Ogni titolo paga al massimo un'ora: i titoli devono essere almeno pari alle ore (arrotondate per eccesso).",
@@ -497,15 +499,18 @@ var messages = map[string]string{
 }
 
 // errorMessage is the Italian text of a domain error, with its facts when
-// they help (how much is left under a cap, how much is available).
+// they help (how much is left under a cap, how much is available): only the
+// caller's own facts, whoever the caller is, since no page of the portal
+// needs another person's (SPEC §8).
 func errorMessage(e *domain.Error) string {
 	msg, ok := messages[e.Code]
 	if !ok {
 		msg = "La richiesta non può essere accolta (" + e.Code + ")."
 	}
-	if left, ok := centsFact(e.Facts, "remaining_cents"); ok {
+	facts := e.CallerFacts()
+	if left, ok := centsFact(facts, "remaining_cents"); ok {
 		msg += " Margine residuo: " + euro(left) + "."
-	} else if avail, ok := centsFact(e.Facts, "available"); ok {
+	} else if avail, ok := centsFact(facts, "available"); ok {
 		msg += " Disponibile: " + euro(avail) + "."
 	}
 	return msg

@@ -165,7 +165,7 @@ func (p *Portal) claimHistory(w http.ResponseWriter, r *http.Request) {
 		p.serverError(w, r, err)
 		return
 	}
-	p.render(w, r, "heir_history", historyData{Claim: c, History: h})
+	p.render(w, r, "heir_history", historyData{Claim: c, History: h.ForHeir()})
 }
 
 type summaryEntry struct {
@@ -193,7 +193,7 @@ func (p *Portal) heirSummary(w http.ResponseWriter, r *http.Request) {
 			p.serverError(w, r, err)
 			return
 		}
-		for _, e := range h.Entries {
+		for _, e := range h.ForHeir().Entries {
 			d.Entries = append(d.Entries, summaryEntry{HistoryEntry: e, Claim: c})
 		}
 	}

@@ -21,7 +21,7 @@ const (
 	heirCF     = "RSSPLA80A01H501T"
 )
 
-var pdf = []byte("%PDF-1.4\n%%EOF\n")
+var pdf = []byte("%PDF-1.4\n1 0 obj << >> endobj\nstartxref\n0\n%%EOF\n")
 
 // claimOn registers a testamentary claim of heirCF on a deceased with a
 // booklet and returns its id.
@@ -91,6 +91,15 @@ func TestPagesFollowRolesAndOwnership(t *testing.T) {
 		resp, body := b.get("/backoffice/pratiche/" + claim + "/testamento")
 		if body != string(pdf) || resp.Header.Get("Content-Type") != "application/pdf" {
 			t.Fatalf("will: %q %q", resp.Header.Get("Content-Type"), body)
+		}
+		for h, want := range map[string]string{
+			"Content-Disposition":     `attachment; filename="testamento-` + claim + `.pdf"`,
+			"X-Content-Type-Options":  "nosniff",
+			"Content-Security-Policy": "sandbox",
+		} {
+			if got := resp.Header.Get(h); got != want {
+				t.Errorf("%s: %q, want %q", h, got, want)
+			}
 		}
 	})
 }
@@ -399,5 +408,26 @@ func TestAServiceNoLongerRevocableOffersNoRevocation(t *testing.T) {
 	resp, body = b.post(page, url.Values{"csrf_token": {b.csrf("/libretto")}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || strings.Contains(body, "pratica") || !strings.Contains(body, "non può più essere revocata") {
 		t.Fatalf("revoking a revoked service again: %d\n%s", resp.StatusCode, body)
+	}
+}
+
+func TestTheHeirsHistoryNamesAnOperatorNotTheirCF(t *testing.T) {
+	st := newStack(t)
+	claim := claimOn(t, st)
+	st.run(t, "validate", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.ValidateHeir(ctx, as(seed.OperatorCF, commands.RoleOperator), commands.ValidateHeir{ClaimID: claim})
+	})
+	heir := newBrowser(t, st.srv)
+	heir.login(heirCF, commands.RoleCitizen)
+	for _, path := range []string{"/erede/pratiche/" + claim + "/storico", "/erede/riepilogo"} {
+		resp, body := heir.get(path)
+		if resp.StatusCode != http.StatusOK || strings.Contains(body, seed.OperatorCF) || !strings.Contains(body, "un operatore INPS") {
+			t.Errorf("%s: status %d, the heir is shown the operator's codice fiscale or not told an operator acted", path, resp.StatusCode)
+		}
+	}
+	op := newBrowser(t, st.srv)
+	op.login(seed.OperatorCF, commands.RoleOperator)
+	if _, body := op.get("/backoffice/pratiche/" + claim); !strings.Contains(body, seed.OperatorCF) {
+		t.Error("the operator's claim page no longer names the operator who validated it")
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/portal/sessions"
 	"github.com/inps/libretto/projections"
+	"github.com/inps/libretto/redact"
 )
 
 //go:embed all:assets
@@ -121,6 +122,7 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	c.Logger = redact.Logger(c.Logger) // no whole CF or IBAN in any line (SPEC §8)
 	if c.DemoIdentities == nil {
 		c.DemoIdentities = DefaultDemoIdentities
 	}

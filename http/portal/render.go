@@ -292,6 +292,7 @@ var labels = map[string]map[string]string{
 		"will":           "Testamento",
 		"note":           "Nota",
 		"operator_cf":    "Operatore",
+		"operator":       "Eseguita da",
 		"reason":         "Motivo",
 		"refund_id":      "Rimborso n.",
 		"amount_cents":   "Importo",
@@ -367,7 +368,7 @@ func detailValue(key string, v any) string {
 var detailOrder = []string{
 	"deceased_cf", "date_of_death", "heir_kind", "will", "worker_cf", "activity", "start_date", "end_date",
 	"hours", "vouchers", "amount_cents", "iban", "paid_on", "bank_reference", "previous", "note", "reason",
-	"operator_cf", "service_id", "refund_id", "run_id",
+	"operator_cf", "operator", "service_id", "refund_id", "run_id",
 }
 
 type detailPair struct {

@@ -31,6 +31,7 @@ import (
 	"github.com/inps/libretto/http/portal"
 	pgsessions "github.com/inps/libretto/http/portal/sessions/postgres"
 	"github.com/inps/libretto/projections"
+	"github.com/inps/libretto/redact"
 )
 
 // App is a wired Libretto: build it with New, run it with Serve or
@@ -89,6 +90,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
+	cfg.Logger = redact.Logger(cfg.Logger) // the one place every component's logger comes from
 	a := &App{Config: cfg, log: cfg.Logger}
 	a.ctx, a.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	pool, err := openPool(ctx, cfg.DatabaseURL)

@@ -235,3 +235,14 @@ func TestShutdownLetsARequestInFlightFinish(t *testing.T) {
 		t.Fatalf("Serve: %v", err)
 	}
 }
+
+func TestTheProcessLoggerMasksCodiciFiscaliAndIBANs(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{app.ModeDev, app.ModeProd} {
+		var buf bytes.Buffer
+		app.NewLogger(&buf, "info", mode).Info("refund of RSSMRA85T10A562S", "iban", "IT60X0542811101000000123456")
+		if out := buf.String(); strings.Contains(out, "RSSMRA85T10A562S") || strings.Contains(out, "IT60X0542811101000000123456") || !strings.Contains(out, "RSSMRA*******62S") {
+			t.Errorf("%s: %s", mode, out)
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/inps/libretto/redact"
 )
 
 // Modes of LIBRETTO_MODE.
@@ -60,6 +62,8 @@ type Config struct {
 	// Seed loads demo data when the event store is empty (make run does).
 	Seed bool
 	// Logger receives structured logs (default: text on stderr at LogLevel).
+	// Whatever it is, Open wraps it so that no line holds a whole codice
+	// fiscale or IBAN.
 	Logger *slog.Logger
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string
@@ -207,14 +211,15 @@ func envDuration(name string) time.Duration {
 	return d
 }
 
-// NewLogger returns the process logger: text in development, JSON in production.
+// NewLogger returns the process logger: text in development, JSON in
+// production, with every codice fiscale and IBAN masked (redact.Handler).
 func NewLogger(w io.Writer, level, mode string) *slog.Logger {
 	l, _ := parseLevel(level)
 	opts := &slog.HandlerOptions{Level: l}
 	if mode == ModeProd {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(redact.NewHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(redact.NewHandler(slog.NewTextHandler(w, opts)))
 }
 
 func parseLevel(s string) (slog.Level, bool) {
