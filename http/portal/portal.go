@@ -146,6 +146,13 @@ type Portal struct {
 	pages     *pages
 	oidc      *oidcClient
 	hasVendor bool
+	rules     map[string]pageRule // pattern → the rule page registered it with
+}
+
+// pageRule is who a page is for and what it does.
+type pageRule struct {
+	in section
+	a  access.Action
 }
 
 // New returns the portal, to be mounted at "/" (the API lives under /api/v1).
@@ -167,7 +174,7 @@ func newPortal(cfg Config) (*Portal, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Portal{cfg: cfg, mux: http.NewServeMux(), pages: pg}
+	p := &Portal{cfg: cfg, mux: http.NewServeMux(), pages: pg, rules: map[string]pageRule{}}
 	if _, err := fs.Stat(assetsFS, "assets/vendor/css/bootstrap-italia.min.css"); err == nil {
 		p.hasVendor = true
 	}
@@ -311,6 +318,7 @@ func (p *Portal) page(pattern string, in section, a access.Action, h http.Handle
 	if _, ok := access.Gate(a, []access.Role{access.Role(in)}); !ok {
 		panic("portal: page " + pattern + " does " + string(a) + ", which the access table does not let a " + string(in) + " do")
 	}
+	p.rules[pattern] = pageRule{in: in, a: a}
 	p.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		u := currentUser(r)
 		if u == nil {
