@@ -3,7 +3,9 @@
 // touched stream atomically with expected versions, retrying a bounded number
 // of times on concurrency conflicts.
 //
-// It imports domain and eventstore; it must not import projections or http.
+// It imports domain (and domain/access, the table of who may do what, for
+// the ownership of the data it loads) and eventstore; it must not import
+// projections or http.
 package commands
 
 import (

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 )
 
 // InsertPriorService records, through the caller's claim, a service the
@@ -11,7 +12,7 @@ import (
 // and the heir), the worker, the claim and the service's locator at once.
 func (h *Handler) InsertPriorService(ctx context.Context, m Meta, c InsertPriorService) (Result, error) {
 	return h.decide(ctx, m, "InsertPriorService", func(ctx context.Context, u *unit) (Result, error) {
-		cl, err := u.heirClaim(ctx, c.ClaimID)
+		cl, err := u.heirClaim(ctx, access.InsertPriorService, c.ClaimID)
 		if err != nil {
 			return Result{}, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 )
 
 // RequestRefund asks, through the caller's claim, for the whole available
@@ -11,7 +12,7 @@ import (
 // are appended atomically, so two heirs racing for it cannot both win.
 func (h *Handler) RequestRefund(ctx context.Context, m Meta, c RequestRefund) (Result, error) {
 	return h.decide(ctx, m, "RequestRefund", func(ctx context.Context, u *unit) (Result, error) {
-		cl, err := u.heirClaim(ctx, c.ClaimID)
+		cl, err := u.heirClaim(ctx, access.RequestRefund, c.ClaimID)
 		if err != nil {
 			return Result{}, err
 		}

@@ -3,7 +3,7 @@ package commands
 import (
 	"context"
 
-	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 )
 
 // RevokeService withdraws one of the caller's recorded, unpaid services
@@ -14,8 +14,8 @@ func (h *Handler) RevokeService(ctx context.Context, m Meta, c RevokeService) (R
 		if err != nil {
 			return Result{}, err
 		}
-		if loc.UserCF != u.m.ActorCF {
-			return Result{}, domain.NotFoundError("no such service")
+		if err := u.mayAct(access.RevokeService, access.Parties{Owner: loc.UserCF}, "no such service"); err != nil {
+			return Result{}, err
 		}
 		b, rec, err := u.recordedService(ctx, loc)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/eventstore"
 )
 
@@ -261,17 +262,31 @@ func (u *unit) claim(ctx context.Context, id string) (*domain.Claim, error) {
 	return c, nil
 }
 
-// heirClaim loads a claim the actor is the heir of; another person's claim
-// is NotFound, so that its existence is not revealed.
-func (u *unit) heirClaim(ctx context.Context, id string) (*domain.Claim, error) {
+// heirClaim loads a claim the access table lets the actor do a on (its
+// heir); another person's claim is NotFound, so that its existence is not
+// revealed.
+func (u *unit) heirClaim(ctx context.Context, a access.Action, id string) (*domain.Claim, error) {
 	c, err := u.claim(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if c.HeirCF() != u.m.ActorCF {
-		return nil, domain.NotFoundError("no such claim")
+	if err := u.mayAct(a, access.Parties{Heir: c.HeirCF()}, "no such claim"); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// mayAct asks the access table, the one the HTTP layers ask, whether the
+// actor under the command's role may do a on data of parties, as the event
+// store has them (a read model may lag). Any refusal is NotFound named
+// what: the HTTP layers refused the roles the table does not allow before
+// the command ran, so what remains is data that is not the actor's.
+func (u *unit) mayAct(a access.Action, p access.Parties, what string) error {
+	rel := access.RelationOf(u.m.ActorCF, p)
+	if out, _ := access.Decide(a, []access.Role{access.Role(u.m.Role)}, rel); out != access.Allowed {
+		return domain.NotFoundError(what)
+	}
+	return nil
 }
 
 // deceasedBooklet loads the booklet of a claim's deceased.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/domain/assistant"
 	"github.com/inps/libretto/domain/simulators"
 	"github.com/inps/libretto/projections"
@@ -57,18 +58,17 @@ func (f Family) Routes(r chi.Router, s *Server) {
 	answers, _ := s.cmd.(Answerer)
 	h := familyHandlers{s: s, cmd: cmd, answers: answers, assistant: f.Assistant}
 	if cmd != nil {
-		sys := r.With(s.Allow(system))
-		sys.Post("/families/{cf}/isee", h.postISEE)
-		sys.Post("/families/{cf}/children", h.postChild)
-		sys.Post("/families/{cf}/applications", h.postApplication)
-		sys.Post("/families/{cf}/applications/{id}/status", h.postApplicationStatus)
-		sys.Post("/families/{cf}/payments", h.postPayment)
+		s.Handle(r, http.MethodPost, "/families/{cf}/isee", access.FeedFamily, h.postISEE)
+		s.Handle(r, http.MethodPost, "/families/{cf}/children", access.FeedFamily, h.postChild)
+		s.Handle(r, http.MethodPost, "/families/{cf}/applications", access.FeedFamily, h.postApplication)
+		s.Handle(r, http.MethodPost, "/families/{cf}/applications/{id}/status", access.FeedFamily, h.postApplicationStatus)
+		s.Handle(r, http.MethodPost, "/families/{cf}/payments", access.FeedFamily, h.postPayment)
 	}
-	r.With(s.Allow(operator, auditor, citizen)).Get("/families/{cf}", h.getFamily)
-	r.Post("/simulators/auu", h.postAUU)
-	r.Post("/simulators/bonus-nido", h.postNido)
-	r.Get("/simulators/parameters", h.getParameters)
-	r.Post("/assistant", h.postAssistant)
+	s.Handle(r, http.MethodGet, "/families/{cf}", access.ReadFamily, h.getFamily)
+	s.Handle(r, http.MethodPost, "/simulators/auu", access.Simulate, h.postAUU)
+	s.Handle(r, http.MethodPost, "/simulators/bonus-nido", access.Simulate, h.postNido)
+	s.Handle(r, http.MethodGet, "/simulators/parameters", access.Simulate, h.getParameters)
+	s.Handle(r, http.MethodPost, "/assistant", access.AskAssistant, h.postAssistant)
 }
 
 // withFamily adds the Family extension unless exts already has one, so the
@@ -243,7 +243,7 @@ func (h familyHandlers) getFamily(w http.ResponseWriter, r *http.Request) {
 	if !h.s.WaitForPosition(w, r) {
 		return
 	}
-	cf, err := h.s.pathCF(r)
+	cf, err := h.s.pathCF(r, asOwner)
 	if err != nil {
 		h.s.Problem(w, r, err)
 		return

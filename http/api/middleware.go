@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/http/auth"
 )
 
@@ -31,8 +32,9 @@ type reqState struct {
 	id        uuid.UUID
 	principal *auth.Principal
 	role      commands.Role
-	command   string // set by a command handler
-	outcome   string // "ok" or the problem code
+	action    access.Action // the access table's rule of the route
+	command   string        // set by a command handler
+	outcome   string        // "ok" or the problem code
 }
 
 func stateOf(ctx context.Context) *reqState {
@@ -131,10 +133,12 @@ func routeOf(r *http.Request) string {
 }
 
 // Allow authenticates the bearer token (401 when missing or bad) and lets
-// the request through when the principal holds one of roles (403 when not).
-// The first of roles the principal holds is the role the request acts under,
-// so list the widest-reading role first.
-func (s *Server) Allow(roles ...commands.Role) func(http.Handler) http.Handler {
+// the request through when the principal holds a role the access table
+// allows to do a in some relation to the data (403 when none does). The
+// request acts under the first such role of access.Roles (the widest
+// reader first); a handler whose data belongs to someone asks Decide once
+// it has read it.
+func (s *Server) Allow(a access.Action) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			p, err := s.authenticate(r)
@@ -144,16 +148,44 @@ func (s *Server) Allow(roles ...commands.Role) func(http.Handler) http.Handler {
 			}
 			st := stateOf(r.Context())
 			st.principal = &p
-			for _, role := range roles {
-				if p.Has(role) {
-					st.role = role
-					next.ServeHTTP(w, r)
-					return
-				}
+			st.action = a
+			role, ok := access.Gate(a, rolesOf(p))
+			if !ok {
+				s.Problem(w, r, &httpError{Status: http.StatusForbidden, Code: "forbidden", Detail: "your role may not do this"})
+				return
 			}
-			s.Problem(w, r, &httpError{Status: http.StatusForbidden, Code: "forbidden", Detail: "your role may not do this"})
+			st.role = commands.Role(role)
+			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// Decide asks the access table whether the caller may do the request's
+// action on data belonging to parties: nil when they may (the request then
+// acts under the role the table chose), else a 404 problem naming what, as
+// if it did not exist (SPEC §1).
+func (s *Server) Decide(r *http.Request, parties access.Parties, what string) error {
+	st := stateOf(r.Context())
+	if st.principal == nil {
+		return notFound(what)
+	}
+	rel := access.RelationOf(st.principal.Subject, parties)
+	switch out, role := access.Decide(st.action, rolesOf(*st.principal), rel); out {
+	case access.Allowed:
+		st.role = commands.Role(role)
+		return nil
+	case access.RoleRefused:
+		return &httpError{Status: http.StatusForbidden, Code: "forbidden", Detail: "your role may not do this"}
+	}
+	return notFound(what)
+}
+
+func rolesOf(p auth.Principal) []access.Role {
+	out := make([]access.Role, len(p.Roles))
+	for i, r := range p.Roles {
+		out[i] = access.Role(r)
+	}
+	return out
 }
 
 func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {

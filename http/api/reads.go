@@ -15,6 +15,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/attachment"
 	"github.com/inps/libretto/projections"
@@ -78,7 +79,8 @@ func (s *Server) waitTimedOut(what string, n int64) *httpError {
 		Detail: fmt.Sprintf("%s did not reach position %d within %s", what, n, s.cfg.ReadWait)}
 }
 
-// claimFor reads a claim the caller may see: its heir, or any operator or
+// claimFor reads the claim in the path when the access table lets the
+// caller do the request's action on it: its heir, or any operator or
 // auditor. Others get 404 as if it did not exist.
 func (s *Server) claimFor(r *http.Request) (projections.Claim, error) {
 	id := chi.URLParam(r, "id")
@@ -89,26 +91,10 @@ func (s *Server) claimFor(r *http.Request) (projections.Claim, error) {
 	if err != nil {
 		return projections.Claim{}, err
 	}
-	if !s.mayRead(r, c.HeirCF) {
-		return projections.Claim{}, notFound("no such claim")
+	if err := s.Decide(r, access.Parties{Heir: c.HeirCF}, "no such claim"); err != nil {
+		return projections.Claim{}, err
 	}
 	return c, nil
-}
-
-// mayRead reports whether the caller may read data owned by cf: operators
-// and auditors read everything, a citizen only their own.
-func (s *Server) mayRead(r *http.Request, cf string) bool {
-	p, role, ok := s.Principal(r)
-	if !ok {
-		return false
-	}
-	switch role {
-	case commands.RoleOperator, commands.RoleAuditor:
-		return true
-	case commands.RoleCitizen:
-		return strings.EqualFold(p.Subject, cf)
-	}
-	return false
 }
 
 func (s *Server) getHeirClaims(w http.ResponseWriter, r *http.Request) {
@@ -231,21 +217,30 @@ func (s *Server) getWorklist(w http.ResponseWriter, r *http.Request) {
 	s.JSON(w, http.StatusOK, wl)
 }
 
-// pathCF reads a {cf} path parameter the caller may read; anything else is
-// 404 so that a citizen learns nothing of others.
-func (s *Server) pathCF(r *http.Request) (string, error) {
+// pathCF reads a {cf} path parameter, the person the data belongs to as
+// party, when the access table lets the caller do the request's action on
+// it; anything else is 404 so that a citizen learns nothing of others.
+func (s *Server) pathCF(r *http.Request, as func(cf string) access.Parties) (string, error) {
 	cf, err := domain.ParseCF(chi.URLParam(r, "cf"))
-	if err != nil || !s.mayRead(r, cf.String()) {
+	if err != nil {
 		return "", notFound("no such person")
+	}
+	if err := s.Decide(r, as(cf.String()), "no such person"); err != nil {
+		return "", err
 	}
 	return cf.String(), nil
 }
+
+// asOwner and asWorker name the person of a path: a booklet's and family's
+// user, a statement's worker.
+func asOwner(cf string) access.Parties  { return access.Parties{Owner: cf} }
+func asWorker(cf string) access.Parties { return access.Parties{Worker: cf} }
 
 func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) {
 	if !s.WaitForPosition(w, r) {
 		return
 	}
-	cf, err := s.pathCF(r)
+	cf, err := s.pathCF(r, asWorker)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
@@ -302,7 +297,7 @@ func (s *Server) getDashboard(w http.ResponseWriter, r *http.Request) {
 	if !s.WaitForPosition(w, r) {
 		return
 	}
-	cf, err := s.pathCF(r)
+	cf, err := s.pathCF(r, asOwner)
 	if err != nil {
 		s.Problem(w, r, err)
 		return

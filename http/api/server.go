@@ -21,6 +21,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/projections"
@@ -63,7 +64,8 @@ type Commands interface {
 
 // Extension adds routes to the /api/v1 router (the Portale delle Famiglie
 // routes of SPEC §6 are one). Routes are registered once, when the server is
-// built; they use the Server's helpers for roles, decoding and problems.
+// built, through Server.Handle with their rule in the access table; they
+// use the Server's helpers for decoding and problems.
 type Extension interface {
 	Routes(r chi.Router, s *Server)
 }
@@ -147,6 +149,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	router  chi.Router
+	actions map[string]access.Action // "METHOD /full/pattern" → its rule
 }
 
 // NewServer builds the API. It panics when cfg misses a required dependency:
@@ -184,14 +187,8 @@ func (s *Server) Routes() chi.Routes { return s.router }
 // Now is the server's clock.
 func (s *Server) Now() time.Time { return s.cfg.Now() }
 
-var (
-	citizen  = commands.RoleCitizen
-	operator = commands.RoleOperator
-	auditor  = commands.RoleAuditor
-	system   = commands.RoleSystem
-)
-
 func (s *Server) routes() chi.Router {
+	s.actions = map[string]access.Action{}
 	r := chi.NewRouter()
 	r.Use(s.requestID, s.recoverer, s.observe)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -201,9 +198,9 @@ func (s *Server) routes() chi.Router {
 		s.Problem(w, r, &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Detail: r.Method + " is not allowed here"})
 	})
 
-	r.Get("/healthz", s.healthz)
-	r.Get("/readyz", s.readyz)
-	r.Method(http.MethodGet, "/metrics", s.metrics.handler(s.cfg.Registry))
+	s.handle(r, "", http.MethodGet, "/healthz", access.Probe, s.healthz)
+	s.handle(r, "", http.MethodGet, "/readyz", access.Probe, s.readyz)
+	s.handle(r, "", http.MethodGet, "/metrics", access.Probe, s.metrics.handler(s.cfg.Registry).ServeHTTP)
 
 	r.Route(Prefix, func(r chi.Router) {
 		r.Use(s.timeout)
@@ -211,56 +208,82 @@ func (s *Server) routes() chi.Router {
 		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 			s.Problem(w, r, &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Detail: r.Method + " is not allowed here"})
 		})
-		r.Get("/healthz", s.healthz)
-		r.Get("/readyz", s.readyz)
-		r.Method(http.MethodGet, "/metrics", s.metrics.handler(s.cfg.Registry))
+		get := func(pattern string, a access.Action, h http.HandlerFunc) { s.Handle(r, http.MethodGet, pattern, a, h) }
+		post := func(pattern string, a access.Action, h http.HandlerFunc) { s.Handle(r, http.MethodPost, pattern, a, h) }
+
+		get("/healthz", access.Probe, s.healthz)
+		get("/readyz", access.Probe, s.readyz)
+		get("/metrics", access.Probe, s.metrics.handler(s.cfg.Registry).ServeHTTP)
 		if dev, ok := auth.DevOf(s.cfg.Auth); ok {
-			r.Post("/dev/token", s.devToken(dev))
+			post("/dev/token", access.IssueDevToken, s.devToken(dev))
 		}
 
-		r.With(s.Allow(citizen)).Post("/users", s.postUser)
-		r.With(s.Allow(citizen)).Post("/workers", s.postWorker)
-		r.With(s.Allow(system, operator)).Post("/deposits", s.postDeposit)
-		r.With(s.Allow(citizen)).Post("/services", s.postService)
-		r.With(s.Allow(citizen)).Post("/services/{id}/revoke", s.postRevoke)
+		post("/users", access.RegisterUser, s.postUser)
+		post("/workers", access.RegisterWorker, s.postWorker)
+		post("/deposits", access.RecordDeposit, s.postDeposit)
+		post("/services", access.RecordService, s.postService)
+		post("/services/{id}/revoke", access.RevokeService, s.postRevoke)
 
-		r.With(s.Allow(citizen)).Post("/heir-claims", s.postHeirClaim)
-		r.With(s.Allow(citizen)).Get("/heir-claims", s.getHeirClaims)
-		r.With(s.Allow(operator, auditor, citizen)).Get("/heir-claims/{id}", s.getHeirClaim)
-		r.With(s.Allow(operator, auditor, citizen)).Get("/heir-claims/{id}/history", s.getHistory)
-		r.With(s.Allow(operator, auditor, citizen)).Get("/heir-claims/{id}/will", s.getWill)
-		r.With(s.Allow(citizen)).Post("/heir-claims/{id}/refund", s.postRefund)
-		r.With(s.Allow(citizen)).Post("/heir-claims/{id}/prior-services", s.postPriorService)
+		post("/heir-claims", access.RegisterHeir, s.postHeirClaim)
+		get("/heir-claims", access.ReadOwnClaims, s.getHeirClaims)
+		get("/heir-claims/{id}", access.ReadClaim, s.getHeirClaim)
+		get("/heir-claims/{id}/history", access.ReadClaimHistory, s.getHistory)
+		get("/heir-claims/{id}/will", access.ReadWill, s.getWill)
+		post("/heir-claims/{id}/refund", access.RequestRefund, s.postRefund)
+		post("/heir-claims/{id}/prior-services", access.InsertPriorService, s.postPriorService)
 
-		r.Route("/backoffice", func(r chi.Router) {
-			r.Use(s.Allow(operator))
-			r.Post("/heir-claims/{id}/validate", s.postValidateHeir)
-			r.Post("/heir-claims/{id}/reject", s.postRejectHeir)
-			r.Post("/refunds/{id}/approve", s.postApproveRefund)
-			r.Post("/refunds/{id}/reject", s.postRejectRefund)
-			r.Post("/refunds/{id}/paid", s.postRefundPaid)
-			r.Post("/services/{id}/reverse", s.postReverseService)
-			r.Post("/deceased/{cf}/date-of-death", s.postCorrectDateOfDeath)
-			r.Post("/heir-claims/{id}/date-of-death", s.postCorrectClaimDateOfDeath)
-			r.Post("/payroll-runs", s.postPayrollRun)
-			r.Get("/worklist", s.getWorklist)
-		})
+		post("/backoffice/heir-claims/{id}/validate", access.ValidateHeir, s.postValidateHeir)
+		post("/backoffice/heir-claims/{id}/reject", access.RejectHeir, s.postRejectHeir)
+		post("/backoffice/refunds/{id}/approve", access.ApproveRefund, s.postApproveRefund)
+		post("/backoffice/refunds/{id}/reject", access.RejectRefund, s.postRejectRefund)
+		post("/backoffice/refunds/{id}/paid", access.MarkRefundPaid, s.postRefundPaid)
+		post("/backoffice/services/{id}/reverse", access.ReverseService, s.postReverseService)
+		post("/backoffice/deceased/{cf}/date-of-death", access.CorrectDateOfDeath, s.postCorrectDateOfDeath)
+		post("/backoffice/heir-claims/{id}/date-of-death", access.CorrectDateOfDeath, s.postCorrectClaimDateOfDeath)
+		post("/backoffice/payroll-runs", access.RunPayroll, s.postPayrollRun)
+		get("/backoffice/worklist", access.ReadWorklist, s.getWorklist)
 
-		r.With(s.Allow(operator, auditor, citizen)).Get("/workers/{cf}/statements/{year}", s.getStatement)
-		r.With(s.Allow(operator, auditor, citizen)).Get("/families/{cf}/dashboard", s.getDashboard)
+		get("/workers/{cf}/statements/{year}", access.ReadStatement, s.getStatement)
+		get("/families/{cf}/dashboard", access.ReadDashboard, s.getDashboard)
 
-		r.Route("/audit", func(r chi.Router) {
-			r.Use(s.Allow(auditor))
-			r.Get("/streams/{stream_id}", s.getAuditStream)
-			r.Get("/heir-claims/{id}/replay", s.getReplay)
-			r.Get("/verify", s.getVerify)
-		})
+		get("/audit/streams/{stream_id}", access.AuditStream, s.getAuditStream)
+		get("/audit/heir-claims/{id}/replay", access.AuditReplay, s.getReplay)
+		get("/audit/verify", access.AuditVerify, s.getVerify)
 
 		for _, e := range s.cfg.Extensions {
 			e.Routes(r, s)
 		}
 	})
 	return r
+}
+
+// Handle registers h for method and pattern on r, the router of Prefix
+// (the one Extension.Routes receives), under the rule of action a in the
+// access table: a public action is served to anyone; any other is behind
+// Allow(a). Every route of the API is registered through it, so none is
+// without a rule (ActionOf lists them; a test walks the router).
+func (s *Server) Handle(r chi.Router, method, pattern string, a access.Action, h http.HandlerFunc) {
+	s.handle(r, Prefix, method, pattern, a, h)
+}
+
+func (s *Server) handle(r chi.Router, base, method, pattern string, a access.Action, h http.HandlerFunc) {
+	if !access.Known(a) {
+		panic("api: route " + method + " " + base + pattern + " names action " + string(a) + ", which the access table does not know")
+	}
+	s.actions[method+" "+base+pattern] = a
+	if access.Public(a) {
+		r.Method(method, pattern, h)
+		return
+	}
+	r.With(s.Allow(a)).Method(method, pattern, h)
+}
+
+// ActionOf is the access table's action of the route registered for method
+// and the full route pattern (as chi.Walk spells it); ok is false for a
+// route registered without Handle.
+func (s *Server) ActionOf(method, pattern string) (a access.Action, ok bool) {
+	a, ok = s.actions[method+" "+pattern]
+	return a, ok
 }
 
 func (s *Server) timeout(next http.Handler) http.Handler {

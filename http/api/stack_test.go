@@ -19,6 +19,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/eventstore/postgres"
 	"github.com/inps/libretto/eventstore/postgres/pgtest"
 	"github.com/inps/libretto/http/api"
@@ -39,6 +40,8 @@ type stack struct {
 	tokens sync.Map
 	cfs    atomic.Int64
 	seen   *recorder
+	api    *api.Server      // the router, for walking its routes
+	store  eventstore.Store // for checking that a refused request appended nothing
 }
 
 // newStack builds a stack whose reads wait up to 30 s for ?min_position:
@@ -88,7 +91,7 @@ func newStackWith(t testing.TB, edit func(*api.Config)) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{t: t, logs: logs, seen: &recorder{}}
+	s := &stack{t: t, logs: logs, seen: &recorder{}, api: srv, store: store}
 	s.srv = httptest.NewServer(srv)
 	t.Cleanup(s.srv.Close)
 	t.Cleanup(func() { s.seen.check(t) })

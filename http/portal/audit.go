@@ -8,7 +8,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/projections"
 )
@@ -18,9 +20,9 @@ import (
 // model), and the hash-chain check. Auditors read everything and write
 // nothing.
 func (p *Portal) auditRoutes() {
-	p.handle("GET /audit", auditors, p.auditHome)
-	p.handle("GET /audit/pratiche/{id}", auditors, p.auditClaim)
-	p.handle("GET /audit/verifica", auditors, p.auditVerify)
+	p.page("GET /audit", commands.RoleAuditor, access.AuditReplay, p.auditHome)
+	p.page("GET /audit/pratiche/{id}", commands.RoleAuditor, access.AuditReplay, p.auditClaim)
+	p.page("GET /audit/verifica", commands.RoleAuditor, access.AuditVerify, p.auditVerify)
 }
 
 type auditHomeData struct {

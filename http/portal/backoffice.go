@@ -9,6 +9,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/http/attachment"
 	"github.com/inps/libretto/projections"
 )
@@ -17,21 +18,21 @@ import (
 // ones included (reject a claim or a refund, reverse a service), each with
 // its reason.
 func (p *Portal) backofficeRoutes() {
-	p.handle("GET /backoffice", operators, p.worklist)
-	p.handle("GET /backoffice/pratiche/{id}", operators, p.boClaim)
-	p.handle("GET /backoffice/pratiche/{id}/testamento", operators, p.boWill)
-	p.handle("POST /backoffice/pratiche/{id}/convalida", operators, p.boValidate)
-	p.handle("POST /backoffice/pratiche/{id}/rifiuta", operators, p.boRejectClaim)
-	p.handle("GET /backoffice/rimborsi/{id}", operators, p.boRefund)
-	p.handle("POST /backoffice/rimborsi/{id}/approva", operators, p.boApproveRefund)
-	p.handle("POST /backoffice/rimborsi/{id}/rifiuta", operators, p.boRejectRefund)
-	p.handle("POST /backoffice/rimborsi/{id}/pagato", operators, p.boRefundPaid)
-	p.handle("GET /backoffice/storno", operators, p.boReverseForm)
-	p.handle("POST /backoffice/storno", operators, p.boReverse)
-	p.handle("GET /backoffice/pagamenti", operators, p.boPayrollForm)
-	p.handle("POST /backoffice/pagamenti", operators, p.boPayroll)
-	p.handle("GET /backoffice/versamenti", operators, p.boDepositForm)
-	p.handle("POST /backoffice/versamenti", operators, p.boDeposit)
+	p.page("GET /backoffice", commands.RoleOperator, access.ReadWorklist, p.worklist)
+	p.page("GET /backoffice/pratiche/{id}", commands.RoleOperator, access.ReadClaim, p.boClaim)
+	p.page("GET /backoffice/pratiche/{id}/testamento", commands.RoleOperator, access.ReadWill, p.boWill)
+	p.page("POST /backoffice/pratiche/{id}/convalida", commands.RoleOperator, access.ValidateHeir, p.boValidate)
+	p.page("POST /backoffice/pratiche/{id}/rifiuta", commands.RoleOperator, access.RejectHeir, p.boRejectClaim)
+	p.page("GET /backoffice/rimborsi/{id}", commands.RoleOperator, access.ReadWorklist, p.boRefund)
+	p.page("POST /backoffice/rimborsi/{id}/approva", commands.RoleOperator, access.ApproveRefund, p.boApproveRefund)
+	p.page("POST /backoffice/rimborsi/{id}/rifiuta", commands.RoleOperator, access.RejectRefund, p.boRejectRefund)
+	p.page("POST /backoffice/rimborsi/{id}/pagato", commands.RoleOperator, access.MarkRefundPaid, p.boRefundPaid)
+	p.page("GET /backoffice/storno", commands.RoleOperator, access.ReverseService, p.boReverseForm)
+	p.page("POST /backoffice/storno", commands.RoleOperator, access.ReverseService, p.boReverse)
+	p.page("GET /backoffice/pagamenti", commands.RoleOperator, access.RunPayroll, p.boPayrollForm)
+	p.page("POST /backoffice/pagamenti", commands.RoleOperator, access.RunPayroll, p.boPayroll)
+	p.page("GET /backoffice/versamenti", commands.RoleOperator, access.RecordDeposit, p.boDepositForm)
+	p.page("POST /backoffice/versamenti", commands.RoleOperator, access.RecordDeposit, p.boDeposit)
 	p.deathRoutes()
 	p.confirmRoutes()
 }
@@ -163,7 +164,7 @@ func (p *Portal) loadClaim(w http.ResponseWriter, r *http.Request) (projections.
 		p.commandFailed(w, r, err)
 		return c, false
 	}
-	return c, true
+	return c, p.decide(w, r, access.Parties{Heir: c.HeirCF})
 }
 
 func (p *Portal) renderBoClaim(w http.ResponseWriter, r *http.Request, status int, c projections.Claim, validate, reject *Form) {
@@ -297,6 +298,9 @@ func (p *Portal) loadRefund(w http.ResponseWriter, r *http.Request) (boRefundDat
 	c, err := p.cfg.Queries.Claim(r.Context(), rf.ClaimID)
 	if err != nil {
 		p.commandFailed(w, r, err)
+		return boRefundData{}, false
+	}
+	if !p.decide(w, r, access.Parties{Heir: c.HeirCF}) {
 		return boRefundData{}, false
 	}
 	paid := newForm()

@@ -5,6 +5,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/projections"
 )
 
@@ -17,13 +18,13 @@ import (
 // is answered by the first.
 
 func (p *Portal) confirmRoutes() {
-	p.handle("POST /backoffice/rimborsi/{id}/pagato/riepilogo", operators, p.boRefundPaidReview)
-	p.handle("POST /backoffice/rimborsi/{id}/approva/riepilogo", operators, p.boApproveRefundReview)
-	p.handle("POST /backoffice/storno/riepilogo", operators, p.boReverseReview)
-	p.handle("POST /backoffice/versamenti/riepilogo", operators, p.boDepositReview)
-	p.handle("POST /backoffice/pagamenti/riepilogo", operators, p.boPayrollReview)
-	p.handle("POST /backoffice/rimborsi/{id}/rifiuta/riepilogo", operators, p.boRejectRefundReview)
-	p.handle("POST /backoffice/pratiche/{id}/rifiuta/riepilogo", operators, p.boRejectClaimReview)
+	p.page("POST /backoffice/rimborsi/{id}/pagato/riepilogo", commands.RoleOperator, access.MarkRefundPaid, p.boRefundPaidReview)
+	p.page("POST /backoffice/rimborsi/{id}/approva/riepilogo", commands.RoleOperator, access.ApproveRefund, p.boApproveRefundReview)
+	p.page("POST /backoffice/storno/riepilogo", commands.RoleOperator, access.ReverseService, p.boReverseReview)
+	p.page("POST /backoffice/versamenti/riepilogo", commands.RoleOperator, access.RecordDeposit, p.boDepositReview)
+	p.page("POST /backoffice/pagamenti/riepilogo", commands.RoleOperator, access.RunPayroll, p.boPayrollReview)
+	p.page("POST /backoffice/rimborsi/{id}/rifiuta/riepilogo", commands.RoleOperator, access.RejectRefund, p.boRejectRefundReview)
+	p.page("POST /backoffice/pratiche/{id}/rifiuta/riepilogo", commands.RoleOperator, access.RejectHeir, p.boRejectClaimReview)
 }
 
 // readPaid reads the payment of a refund: a real date and the bank reference.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/projections"
 )
 
@@ -20,9 +21,9 @@ type deathData struct {
 }
 
 func (p *Portal) deathRoutes() {
-	p.handle("GET /backoffice/pratiche/{id}/decesso", operators, p.boDeathForm)
-	p.handle("POST /backoffice/pratiche/{id}/decesso/riepilogo", operators, p.boDeathReview)
-	p.handle("POST /backoffice/pratiche/{id}/decesso", operators, p.boDeathCorrect)
+	p.page("GET /backoffice/pratiche/{id}/decesso", commands.RoleOperator, access.CorrectDateOfDeath, p.boDeathForm)
+	p.page("POST /backoffice/pratiche/{id}/decesso/riepilogo", commands.RoleOperator, access.CorrectDateOfDeath, p.boDeathReview)
+	p.page("POST /backoffice/pratiche/{id}/decesso", commands.RoleOperator, access.CorrectDateOfDeath, p.boDeathCorrect)
 }
 
 // boDeathForm offers the correction; coming back from the riepilogo

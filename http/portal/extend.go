@@ -13,7 +13,7 @@ import (
 //	func init() {
 //		addPages(extension{
 //			routes: func(p *Portal) {
-//				p.handle("GET /famiglia", citizens, p.familyHome)
+//				p.page("GET /famiglia", commands.RoleCitizen, access.ReadFamily, p.familyHome)
 //				p.handle("GET /simulatori/auu", anyone, p.auuSimulator)
 //			},
 //			cards: func(u *User) []Card { ... },

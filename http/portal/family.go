@@ -7,6 +7,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/domain/assistant"
 	"github.com/inps/libretto/domain/family"
 	"github.com/inps/libretto/domain/simulators"
@@ -20,7 +21,7 @@ import (
 func init() {
 	addPages(extension{
 		routes: func(p *Portal) {
-			p.handle("GET /famiglia", citizens, p.familyHome)
+			p.page("GET /famiglia", commands.RoleCitizen, access.ReadFamily, p.familyHome)
 			p.handle("GET /simulatori", anyone, p.simulatorsHome)
 			p.handle("GET "+family.LinkAUUSimulator, anyone, p.auuSimulator)
 			p.handle("GET "+family.LinkNidoSimulator, anyone, p.nidoSimulator)

@@ -8,27 +8,30 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/projections"
 )
 
 // The heir section (Erede – Libretto Famiglia): a citizen's claims on the
 // booklets of deceased users. Every page checks that the claim is the
-// signed-in person's own; anyone else's is 404, as in the API.
+// signed-in person's own, asking the access table as the API does; anyone
+// else's is 404.
 func (p *Portal) heirRoutes() {
-	p.handle("GET /erede", citizens, p.heirHome)
-	p.handle("GET /erede/riepilogo", citizens, p.heirSummary)
-	p.handle("GET /erede/pratiche/nuova", citizens, p.claimNew)
-	p.handle("POST /erede/pratiche", citizens, p.claimCreate)
-	p.handle("GET /erede/pratiche/{id}", citizens, p.claimShow)
-	p.handle("GET /erede/pratiche/{id}/storico", citizens, p.claimHistory)
-	p.handle("GET /erede/pratiche/{id}/prestazioni/nuova", citizens, p.priorServiceNew)
-	p.handle("POST /erede/pratiche/{id}/prestazioni", citizens, p.priorServiceCreate)
-	p.handle("GET /erede/pratiche/{id}/rimborso", citizens, p.refundNew)
-	p.handle("POST /erede/pratiche/{id}/rimborso/riepilogo", citizens, p.refundReview)
-	p.handle("POST /erede/pratiche/{id}/rimborso", citizens, p.refundCreate)
+	p.page("GET /erede", commands.RoleCitizen, access.ReadOwnClaims, p.heirHome)
+	p.page("GET /erede/riepilogo", commands.RoleCitizen, access.ReadOwnClaims, p.heirSummary)
+	p.page("GET /erede/pratiche/nuova", commands.RoleCitizen, access.RegisterHeir, p.claimNew)
+	p.page("POST /erede/pratiche", commands.RoleCitizen, access.RegisterHeir, p.claimCreate)
+	p.page("GET /erede/pratiche/{id}", commands.RoleCitizen, access.ReadClaim, p.claimShow)
+	p.page("GET /erede/pratiche/{id}/storico", commands.RoleCitizen, access.ReadClaimHistory, p.claimHistory)
+	p.page("GET /erede/pratiche/{id}/prestazioni/nuova", commands.RoleCitizen, access.InsertPriorService, p.priorServiceNew)
+	p.page("POST /erede/pratiche/{id}/prestazioni", commands.RoleCitizen, access.InsertPriorService, p.priorServiceCreate)
+	p.page("GET /erede/pratiche/{id}/rimborso", commands.RoleCitizen, access.RequestRefund, p.refundNew)
+	p.page("POST /erede/pratiche/{id}/rimborso/riepilogo", commands.RoleCitizen, access.RequestRefund, p.refundReview)
+	p.page("POST /erede/pratiche/{id}/rimborso", commands.RoleCitizen, access.RequestRefund, p.refundCreate)
 }
 
-// ownClaim loads the claim in the path when it is the person's own; it
+// ownClaim loads the claim in the path when the access table lets the
+// person do the page's action on it (its heir, compared canonically); it
 // answers 404 (or 500) itself and reports false otherwise.
 func (p *Portal) ownClaim(w http.ResponseWriter, r *http.Request) (projections.Claim, bool) {
 	c, err := p.cfg.Queries.Claim(r.Context(), r.PathValue("id"))
@@ -40,11 +43,7 @@ func (p *Portal) ownClaim(w http.ResponseWriter, r *http.Request) (projections.C
 		p.serverError(w, r, err)
 		return c, false
 	}
-	if u := currentUser(r); u == nil || c.HeirCF != u.CF {
-		p.notFound(w, r)
-		return c, false
-	}
-	return c, true
+	return c, p.decide(w, r, access.Parties{Heir: c.HeirCF})
 }
 
 type heirHomeData struct {

@@ -3,8 +3,9 @@
 // (utilizzatori), workers (prestatori), back-office operators and auditors.
 //
 // The portal calls the command handler and the read models directly, with the
-// same role and ownership rules as the API (SPEC §5): a citizen sees only
-// their own data and gets 404 for anyone else's. It never touches SQL.
+// API's role and ownership rules: both ask the table of domain/access (SPEC
+// §5): a citizen sees only their own data and gets 404 for anyone else's. It
+// never touches SQL.
 //
 // It imports commands, projections, domain, eventstore and the port of its
 // sessions (http/portal/sessions); it must not import http/api or any store
@@ -25,6 +26,7 @@ import (
 	_ "time/tzdata" // Europe/Rome must load on machines without a zoneinfo database
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/portal/sessions"
 	"github.com/inps/libretto/projections"
@@ -179,7 +181,14 @@ type Portal struct {
 	pages     *pages
 	oidc      *oidcClient
 	hasVendor bool
-	lastSweep atomic.Int64 // unix seconds of the last sweep of expired sessions
+	lastSweep atomic.Int64        // unix seconds of the last sweep of expired sessions
+	rules     map[string]pageRule // pattern → the rule page registered it with
+}
+
+// pageRule is who a page is for and what it does.
+type pageRule struct {
+	in section
+	a  access.Action
 }
 
 // New returns the portal, to be mounted at "/" (the API lives under /api/v1).
@@ -201,7 +210,7 @@ func newPortal(cfg Config) (*Portal, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Portal{cfg: cfg, mux: http.NewServeMux(), pages: pg}
+	p := &Portal{cfg: cfg, mux: http.NewServeMux(), pages: pg, rules: map[string]pageRule{}}
 	if _, err := fs.Stat(assetsFS, "assets/vendor/css/bootstrap-italia.min.css"); err == nil {
 		p.hasVendor = true
 	}
@@ -314,36 +323,16 @@ func cacheAssets(h http.Handler) http.Handler {
 	})
 }
 
-// access says who may reach a page.
-type access func(u *User) bool
+// gate says who may reach a page that is no one's data: the home page, the
+// login, the simulators.
+type gate func(u *User) bool
 
 func anyone(*User) bool     { return true }
 func signedIn(u *User) bool { return u != nil }
 
-func roles(rs ...commands.Role) access {
-	return func(u *User) bool {
-		if u == nil {
-			return false
-		}
-		for _, r := range rs {
-			if u.Role == r {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-var (
-	citizens  = roles(commands.RoleCitizen)
-	operators = roles(commands.RoleOperator)
-	auditors  = roles(commands.RoleAuditor)
-	staff     = roles(commands.RoleOperator, commands.RoleAuditor)
-)
-
-// handle registers a page: someone not signed in is sent to the login page,
-// someone signed in without the right role gets 404, as in the API.
-func (p *Portal) handle(pattern string, allow access, h http.HandlerFunc) {
+// handle registers a page that shows no one's data and issues no command.
+// Someone not signed in where allow wants it is sent to the login page.
+func (p *Portal) handle(pattern string, allow gate, h http.HandlerFunc) {
 	p.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		u := currentUser(r)
 		if !allow(u) {
@@ -357,6 +346,55 @@ func (p *Portal) handle(pattern string, allow access, h http.HandlerFunc) {
 		}
 		h(w, r)
 	})
+}
+
+// section is a part of the portal built for one role: the citizen's pages
+// (heir, user, worker, family), the back office, the audit. An operator
+// reads a claim in the back office, never on the heir's page.
+type section = commands.Role
+
+// page registers a page of section that shows personal data or issues a
+// command: a, the access table's action it does. Someone not signed in is
+// sent to the login page; someone signed in under another section's role,
+// or whose role the table does not let do a, gets the 404 page (the portal
+// shows no page it will not serve, SPEC §1); a handler whose data belongs
+// to someone asks decide once it has read it. The table must let the
+// section's role do a: a page the table forbids is a wiring mistake.
+func (p *Portal) page(pattern string, in section, a access.Action, h http.HandlerFunc) {
+	if _, ok := access.Gate(a, []access.Role{access.Role(in)}); !ok {
+		panic("portal: page " + pattern + " does " + string(a) + ", which the access table does not let a " + string(in) + " do")
+	}
+	p.rules[pattern] = pageRule{in: in, a: a}
+	p.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		u := currentUser(r)
+		if u == nil {
+			http.Redirect(w, r, "/accedi?dopo="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if _, ok := access.Gate(a, []access.Role{access.Role(u.Role)}); !ok || u.Role != in {
+			p.notFound(w, r)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), actionKey{}, a)))
+	})
+}
+
+type actionKey struct{}
+
+// decide asks the access table whether the signed-in person may do the
+// page's action on data belonging to parties (compared canonically); when
+// not it answers the 404 page, as the API answers 404 (SPEC §1), and
+// reports false.
+func (p *Portal) decide(w http.ResponseWriter, r *http.Request, parties access.Parties) bool {
+	u := currentUser(r)
+	a, _ := r.Context().Value(actionKey{}).(access.Action)
+	if u != nil && a != "" {
+		if out, _ := access.Decide(a, []access.Role{access.Role(u.Role)}, access.RelationOf(u.CF, parties)); out == access.Allowed {
+			return true
+		}
+	}
+	p.notFound(w, r)
+	return false
 }
 
 func (p *Portal) now() time.Time { return p.cfg.Now() }

@@ -28,6 +28,7 @@ type stack struct {
 	commands *commands.Handler
 	queries  projections.Queries
 	store    eventstore.Store
+	portal   *Portal // its page rules, for walking them
 }
 
 func newStack(t *testing.T) *stack {
@@ -55,12 +56,16 @@ func newStack(t *testing.T) *stack {
 	}
 	h := commands.NewHandler(store, postgres.NewIdempotency(pool), docs)
 	h.SetUnpaidBooklets(runner.PGQueries())
-	srv := httptest.NewServer(New(Config{
+	p, err := newPortal(Config{
 		Commands: h, Queries: runner.Queries(), Documents: docs, Store: store,
 		Logger: logger, Dev: true, SessionKey: testKey, Sessions: pgsessions.New(pool), StatementPDF: fakePDF,
-	}))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
-	return &stack{srv: srv, commands: h, queries: runner.Queries(), store: store}
+	return &stack{srv: srv, commands: h, queries: runner.Queries(), store: store, portal: p}
 }
 
 // run executes a setup command and waits for the read models.

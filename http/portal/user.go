@@ -7,18 +7,19 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/projections"
 )
 
 // The user's section (utilizzatore): the booklet's dashboard, recording and
 // revoking services. A citizen only ever reads their own booklet.
 func (p *Portal) userRoutes() {
-	p.handle("GET /libretto", citizens, p.userDashboard)
-	p.handle("POST /libretto/attiva", citizens, p.userActivate)
-	p.handle("GET /libretto/prestazioni/nuova", citizens, p.serviceNew)
-	p.handle("POST /libretto/prestazioni", citizens, p.serviceCreate)
-	p.handle("GET /libretto/prestazioni/{id}/revoca", citizens, p.serviceRevokeConfirm)
-	p.handle("POST /libretto/prestazioni/{id}/revoca", citizens, p.serviceRevoke)
+	p.page("GET /libretto", commands.RoleCitizen, access.ReadDashboard, p.userDashboard)
+	p.page("POST /libretto/attiva", commands.RoleCitizen, access.RegisterUser, p.userActivate)
+	p.page("GET /libretto/prestazioni/nuova", commands.RoleCitizen, access.RecordService, p.serviceNew)
+	p.page("POST /libretto/prestazioni", commands.RoleCitizen, access.RecordService, p.serviceCreate)
+	p.page("GET /libretto/prestazioni/{id}/revoca", commands.RoleCitizen, access.RevokeService, p.serviceRevokeConfirm)
+	p.page("POST /libretto/prestazioni/{id}/revoca", commands.RoleCitizen, access.RevokeService, p.serviceRevoke)
 }
 
 type dashboardData struct {
@@ -131,17 +132,21 @@ func (p *Portal) revokeData(s projections.DashboardService, f *Form) revokeData 
 	return revokeData{Service: s, Form: f, Revocable: dashboardData{Today: p.today()}.Revocable(s)}
 }
 
-// ownService finds a service on the person's own dashboard.
+// ownService finds a service on the person's own dashboard, the only one
+// it looks on: another's service is not found (404). The access table is
+// asked all the same, with the booklet's user, so the rule is its.
 func (p *Portal) ownService(w http.ResponseWriter, r *http.Request) (projections.DashboardService, bool) {
-	s, found, err := p.serviceOn(r.Context(), currentUser(r).CF, r.PathValue("id"))
+	owner := currentUser(r).CF
+	s, found, err := p.serviceOn(r.Context(), owner, r.PathValue("id"))
 	if err != nil {
 		p.serverError(w, r, err)
 		return projections.DashboardService{}, false
 	}
 	if !found {
 		p.notFound(w, r)
+		return s, false
 	}
-	return s, found
+	return s, p.decide(w, r, access.Parties{Owner: owner})
 }
 
 // serviceOn finds service id on the dashboard of userCF; a person with no

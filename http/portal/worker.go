@@ -5,14 +5,15 @@ import (
 	"strconv"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/projections"
 )
 
 // The worker's section (prestatore): registration and the annual statement.
 func (p *Portal) workerRoutes() {
-	p.handle("GET /prestatore", citizens, p.workerStatement)
-	p.handle("GET /prestatore/prospetto/{year}", citizens, p.workerStatementPDF)
-	p.handle("POST /prestatore/registrazione", citizens, p.workerRegister)
+	p.page("GET /prestatore", commands.RoleCitizen, access.ReadStatement, p.workerStatement)
+	p.page("GET /prestatore/prospetto/{year}", commands.RoleCitizen, access.ReadStatement, p.workerStatementPDF)
+	p.page("POST /prestatore/registrazione", commands.RoleCitizen, access.RegisterWorker, p.workerRegister)
 }
 
 type statementData struct {
