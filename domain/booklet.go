@@ -255,7 +255,8 @@ type DepositInput struct {
 const MaxDepositCents int64 = 1_000_000_000
 
 // RecordDeposit adds funds: a positive multiple of 1000 cents, by F24 or
-// pagoPA, paid on a date not in the future, to an open booklet.
+// pagoPA, paid on a date not in the future nor before LibrettoStart, to an
+// open booklet.
 func (b *Booklet) RecordDeposit(in DepositInput, today Date) ([]Pending, error) {
 	if in.AmountCents <= 0 || in.AmountCents%VoucherCents != 0 {
 		return nil, RuleError(CodeInvalidAmount, "amount_cents", "a deposit is a positive multiple of 1000 cents").With("amount_cents", in.AmountCents)
@@ -269,6 +270,9 @@ func (b *Booklet) RecordDeposit(in DepositInput, today Date) ([]Pending, error) 
 	}
 	paidOn, err := ParseDate(in.PaidOn, "paid_on")
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckLibrettoDate(paidOn, "paid_on"); err != nil {
 		return nil, err
 	}
 	if paidOn.After(today) {

@@ -165,13 +165,16 @@ func ParseDeceased(s string) (CF, error) {
 }
 
 // RegisterHeir decides a new claim of heir on the booklet of its deceased
-// owner b: a date of death not in the future, heir ≠ deceased, a booklet to
-// claim, a will for a testamentary heir, one live claim per heir, and the
-// same date of death as the claims before it. It returns the booklet's and
-// the claim's events.
+// owner b: a date of death not in the future nor before LibrettoStart,
+// heir ≠ deceased, a booklet to claim, a will for a testamentary heir, one
+// live claim per heir, and the same date of death as the claims before it.
+// It returns the booklet's and the claim's events.
 func (b *Booklet) RegisterHeir(claimID string, heir CF, in HeirInput, today Date) (booklet, claim []Pending, err error) {
 	dod, err := ParseDate(in.DateOfDeath, "date_of_death")
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := CheckLibrettoDate(dod, "date_of_death"); err != nil {
 		return nil, nil, err
 	}
 	kind, err := ParseHeirKind(in.HeirKind)
@@ -395,6 +398,9 @@ func (c *Claim) InsertPriorService(b *Booklet, w *Worker, id string, s Service, 
 func (b *Booklet) CorrectDateOfDeath(claims []*Claim, date, reason string, operator string, today Date) (booklet []Pending, perClaim map[string][]Pending, err error) {
 	dod, err := ParseDate(date, "date_of_death")
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := CheckLibrettoDate(dod, "date_of_death"); err != nil {
 		return nil, nil, err
 	}
 	if dod.After(today) {
