@@ -161,3 +161,17 @@ func TestRejectingTheHeirReversesItsPriorServices(t *testing.T) {
 		})
 	}
 }
+
+func TestAClaimSnapshotMarksItsHeldPriorServices(t *testing.T) {
+	t.Parallel()
+	p1, p2 := priorService("p1", claimID, worker, "2026-01-10", 1), priorService("p2", claimID, worker, "2026-01-11", 1)
+	evs := []domain.Event{heirRegistered(heir, "2026-01-15", "legittimo"), priorInserted(p1), priorInserted(p2), domain.PriorServiceReversed{ServiceID: "p2"}}
+	s := claimOf(evs...).Snapshot()
+	if !s.PriorServices[0].Held || s.PriorServices[0].Status != "recorded" || s.PriorServices[1].Held {
+		t.Fatalf("registered claim: %+v, want p1 recorded and held, p2 reversed and not held", s.PriorServices)
+	}
+	s = claimOf(append(evs, domain.HeirValidated{})...).Snapshot()
+	if s.PriorServices[0].Held {
+		t.Fatalf("validated claim: %+v, want p1 released", s.PriorServices)
+	}
+}

@@ -32,6 +32,9 @@ type PriorService struct {
 	Hours     float64 `json:"hours"`
 	Vouchers  int     `json:"vouchers"`
 	Status    string  `json:"status"` // recorded, reversed, paid
+	// Held is true for a recorded service no payroll pays while its claim
+	// is not validated (SPEC §8, domain.Claim.ReleasesPriorServices).
+	Held bool `json:"held"`
 }
 
 // Claim is GET /heir-claims/{id}.
