@@ -12,7 +12,8 @@ import (
 )
 
 // RunPayroll pays every recorded, unrevoked, unreversed, unpaid service
-// ending on or before the run date, one payment per worker. The run, every
+// ending on or before the run date, one payment per worker, holding the
+// prior services of claims not yet validated (SPEC §8). The run, every
 // touched booklet, worker and claim are appended atomically; a service
 // recorded meanwhile on a touched booklet makes the run retry. A run that
 // would pay a service of which the operator is a party (user, worker, heir)
@@ -37,6 +38,7 @@ func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result,
 		}
 		var booklets []*domain.Booklet
 		workers := map[string]*domain.Worker{}
+		claims := map[string]*domain.Claim{}
 		for _, user := range users {
 			cf, err := storedCF(user)
 			if err != nil {
@@ -46,7 +48,18 @@ func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result,
 			if err != nil {
 				return Result{}, err
 			}
-			due := b.UnpaidUntil(runDate)
+			// The claims of the prior services due decide which are held;
+			// loaded, they are checked at commit, so a validation meanwhile
+			// makes the run retry and pay them.
+			for _, s := range b.UnpaidUntil(runDate) {
+				if s.ClaimID == "" || claims[s.ClaimID] != nil {
+					continue
+				}
+				if claims[s.ClaimID], err = u.claim(ctx, s.ClaimID); err != nil {
+					return Result{}, err
+				}
+			}
+			due := b.PayableUntil(runDate, claims)
 			if len(due) == 0 {
 				continue
 			}
@@ -58,23 +71,19 @@ func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result,
 			}
 			booklets = append(booklets, b)
 			for _, s := range due {
-				if _, ok := workers[s.WorkerCF]; !ok {
-					wcf, err := storedCF(s.WorkerCF)
-					if err != nil {
-						return Result{}, err
-					}
-					if workers[s.WorkerCF], err = u.worker(ctx, wcf); err != nil {
-						return Result{}, err
-					}
+				if _, ok := workers[s.WorkerCF]; ok {
+					continue
 				}
-				if s.ClaimID != "" {
-					if _, err := u.claim(ctx, s.ClaimID); err != nil {
-						return Result{}, err
-					}
+				wcf, err := storedCF(s.WorkerCF)
+				if err != nil {
+					return Result{}, err
+				}
+				if workers[s.WorkerCF], err = u.worker(ctx, wcf); err != nil {
+					return Result{}, err
 				}
 			}
 		}
-		d := domain.PlanPayroll(runID, runDate, booklets, workers)
+		d := domain.PlanPayroll(runID, runDate, booklets, workers, claims)
 		for _, user := range sortedKeys(d.Booklets) {
 			if err := u.addTo(domain.BookletStream(user), d.Booklets[user]); err != nil {
 				return Result{}, err

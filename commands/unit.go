@@ -445,8 +445,12 @@ func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []
 			// read models' jsonb cannot hold would stop a projector for good.
 			return domain.RuleError(domain.CodeInvalidCharacter, "", "text may not contain the NUL character")
 		}
+		id := p.ID // chosen by the decision when other events name it
+		if id == uuid.Nil {
+			id = u.ids.next()
+		}
 		data[i] = eventstore.EventData{
-			ID:            u.ids.next(),
+			ID:            id,
 			Type:          p.Data.EventType(),
 			SchemaVersion: domain.SchemaVersion,
 			Data:          raw,

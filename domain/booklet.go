@@ -255,7 +255,8 @@ type DepositInput struct {
 const MaxDepositCents int64 = 1_000_000_000
 
 // RecordDeposit adds funds: a positive multiple of 1000 cents, by F24 or
-// pagoPA, paid on a date not in the future, to an open booklet.
+// pagoPA, paid on a date not in the future nor before LibrettoStart, to an
+// open booklet.
 func (b *Booklet) RecordDeposit(in DepositInput, today Date) ([]Pending, error) {
 	if in.AmountCents <= 0 || in.AmountCents%VoucherCents != 0 {
 		return nil, RuleError(CodeInvalidAmount, "amount_cents", "a deposit is a positive multiple of 1000 cents").With("amount_cents", in.AmountCents)
@@ -269,6 +270,9 @@ func (b *Booklet) RecordDeposit(in DepositInput, today Date) ([]Pending, error) 
 	}
 	paidOn, err := ParseDate(in.PaidOn, "paid_on")
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckLibrettoDate(paidOn, "paid_on"); err != nil {
 		return nil, err
 	}
 	if paidOn.After(today) {
@@ -312,16 +316,28 @@ func (b *Booklet) ReverseService(id, reason string, operator string) (booklet, w
 	if strings.TrimSpace(reason) == "" {
 		return nil, nil, nil, RuleError(CodeReasonRequired, "reason", "a reversal needs a reason")
 	}
-	booklet = []Pending{{Data: ServiceReversed{ServiceID: id, Reason: reason, OperatorCF: operator}, Causation: s.event}}
-	worker = []Pending{{Data: WorkerServiceReleased{ServiceID: id}, Causation: s.event}}
-	if s.rec.ClaimID != "" {
-		claim = []Pending{{Data: PriorServiceReversed{ServiceID: id, Reason: reason, OperatorCF: operator}, Causation: s.event}}
-	}
+	booklet, worker, claim = s.reverse(reason, operator, s.event)
 	return booklet, worker, claim, nil
 }
 
+// reverse returns the events that take back the recorded, unpaid service s
+// (funds and caps released on the booklet and the worker, the claim's side
+// for a prior service), each naming cause as its causation: the
+// ServiceRecorded an operator reverses, or the HeirRejected that reverses
+// the claim's prior services with it.
+func (s *bookletService) reverse(reason, operator string, cause uuid.UUID) (booklet, worker, claim []Pending) {
+	id := s.rec.ServiceID
+	booklet = []Pending{{Data: ServiceReversed{ServiceID: id, Reason: reason, OperatorCF: operator}, Causation: cause}}
+	worker = []Pending{{Data: WorkerServiceReleased{ServiceID: id}, Causation: cause}}
+	if s.rec.ClaimID != "" {
+		claim = []Pending{{Data: PriorServiceReversed{ServiceID: id, Reason: reason, OperatorCF: operator}, Causation: cause}}
+	}
+	return booklet, worker, claim
+}
+
 // UnpaidUntil returns the recorded, unpaid services ending on or before
-// date, in recorded order.
+// date, in recorded order, held prior services included (PayableUntil
+// leaves those out).
 func (b *Booklet) UnpaidUntil(date Date) []ServiceRecorded {
 	if len(b.unpaid) == 0 {
 		return nil
@@ -335,6 +351,23 @@ func (b *Booklet) UnpaidUntil(date Date) []ServiceRecorded {
 		if !s.end.After(date) {
 			out = append(out, s.rec)
 		}
+	}
+	return out
+}
+
+// PayableUntil returns the services a payroll run on date pays: those of
+// UnpaidUntil, less the prior services whose claim, in claims by id, does not
+// release them (see Claim.ReleasesPriorServices); a claim missing from claims
+// holds its services.
+func (b *Booklet) PayableUntil(date Date, claims map[string]*Claim) []ServiceRecorded {
+	var out []ServiceRecorded
+	for _, s := range b.UnpaidUntil(date) {
+		if s.ClaimID != "" {
+			if c := claims[s.ClaimID]; c == nil || !c.ReleasesPriorServices() {
+				continue
+			}
+		}
+		out = append(out, s)
 	}
 	return out
 }

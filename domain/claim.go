@@ -142,6 +142,13 @@ func (c *Claim) priorTo(id string, s ServiceState) {
 	}
 }
 
+// ReleasesPriorServices reports whether a payroll may pay the prior services
+// inserted through the claim: only once an operator has validated the heir.
+// While the claim is registered they are held (recorded, funds and caps
+// committed, unpaid); a rejection reverses them (SPEC §8: a claim moves no
+// money before it is validated).
+func (c *Claim) ReleasesPriorServices() bool { return c.status == ClaimValidated }
+
 // live refuses any command on a rejected claim.
 func (c *Claim) live() error {
 	if c.status == ClaimRejected {
@@ -169,13 +176,16 @@ func ParseDeceased(s string) (CF, error) {
 }
 
 // RegisterHeir decides a new claim of heir on the booklet of its deceased
-// owner b: a date of death not in the future, heir ≠ deceased, a booklet to
-// claim, a will for a testamentary heir, one live claim per heir, and the
-// same date of death as the claims before it. It returns the booklet's and
-// the claim's events.
+// owner b: a date of death not in the future nor before LibrettoStart,
+// heir ≠ deceased, a booklet to claim, a will for a testamentary heir, one
+// live claim per heir, and the same date of death as the claims before it.
+// It returns the booklet's and the claim's events.
 func (b *Booklet) RegisterHeir(claimID string, heir CF, in HeirInput, today Date) (booklet, claim []Pending, err error) {
 	dod, err := ParseDate(in.DateOfDeath, "date_of_death")
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := CheckLibrettoDate(dod, "date_of_death"); err != nil {
 		return nil, nil, err
 	}
 	kind, err := ParseHeirKind(in.HeirKind)
@@ -219,35 +229,59 @@ func (c *Claim) ValidateHeir(note string, operator string) ([]Pending, error) {
 	return pending(HeirValidated{Note: note, OperatorCF: operator}), nil
 }
 
+// HeirRejection is what rejecting an heir appends: the claim's events, the
+// booklet's and, for each prior service reversed with the rejection, its
+// worker's (by worker CF).
+type HeirRejection struct {
+	Claim   []Pending
+	Booklet []Pending
+	Workers map[string][]Pending
+}
+
 // RejectHeir is an operator rejecting the heir: the claim is rejected and
 // detached from the booklet; a requested or approved refund is rejected too
-// and its reservation released; when no other heir's claim remains live,
-// the death it declared is withdrawn and the booklet is active again (a
-// claim is the only evidence of a death, and a false one must not lock a
-// living person's booklet). Each event names what it compensates.
-func (c *Claim) RejectHeir(b *Booklet, reason string, operator string) (claim, booklet []Pending, err error) {
+// and its reservation released; every unpaid prior service of the claim is
+// reversed, its funds and caps released on the booklet and the worker (held
+// or not, it was inserted on the word of an heir now rejected); when no
+// other heir's claim remains live, the death it declared is withdrawn and
+// the booklet is active again (a claim is the only evidence of a death, and
+// a false one must not lock a living person's booklet). Each event names
+// what it compensates; the reversals name the HeirRejected, which is stored
+// with the id rejection the caller chose for it.
+func (c *Claim) RejectHeir(b *Booklet, rejection uuid.UUID, reason string, operator string) (HeirRejection, error) {
 	if err := c.live(); err != nil {
-		return nil, nil, err
+		return HeirRejection{}, err
 	}
 	if strings.TrimSpace(reason) == "" {
-		return nil, nil, RuleError(CodeReasonRequired, "reason", "a rejection needs a reason")
+		return HeirRejection{}, RuleError(CodeReasonRequired, "reason", "a rejection needs a reason")
 	}
-	claim = []Pending{{Data: HeirRejected{Reason: reason, OperatorCF: operator}, Causation: c.registered}}
+	r := HeirRejection{Workers: map[string][]Pending{}}
+	r.Claim = []Pending{{Data: HeirRejected{Reason: reason, OperatorCF: operator}, Causation: c.registered, ID: rejection}}
 	var attached uuid.UUID
 	if bc, ok := b.claims[c.id]; ok {
 		attached = bc.event
 	}
-	booklet = []Pending{{Data: HeirClaimDetached{ClaimID: c.id, Reason: reason}, Causation: attached}}
-	if r := c.refund; r != nil && (r.status == RefundRequestedState || r.status == RefundApprovedState) {
-		claim = append(claim, Pending{Data: RefundRejected{RefundID: r.RefundID, Reason: reason, OperatorCF: operator}, Causation: r.event})
-		if b.refund != nil && b.refund.id == r.RefundID && !b.refund.disbursed {
-			booklet = append(booklet, Pending{Data: RefundReservationReleased{RefundID: r.RefundID, AmountCents: b.refund.amount}, Causation: b.refund.event})
+	r.Booklet = []Pending{{Data: HeirClaimDetached{ClaimID: c.id, Reason: reason}, Causation: attached}}
+	if rf := c.refund; rf != nil && (rf.status == RefundRequestedState || rf.status == RefundApprovedState) {
+		r.Claim = append(r.Claim, Pending{Data: RefundRejected{RefundID: rf.RefundID, Reason: reason, OperatorCF: operator}, Causation: rf.event})
+		if b.refund != nil && b.refund.id == rf.RefundID && !b.refund.disbursed {
+			r.Booklet = append(r.Booklet, Pending{Data: RefundReservationReleased{RefundID: rf.RefundID, AmountCents: b.refund.amount}, Causation: b.refund.event})
 		}
 	}
-	if b.status == BookletOwnerDeceased && !b.liveClaimBesides(c.id) {
-		booklet = append(booklet, Pending{Data: DateOfDeathWithdrawn{DateOfDeath: b.dateOfDeath.String(), ClaimID: c.id, Reason: reason, OperatorCF: operator}, Causation: b.dodEvent})
+	for _, id := range b.order {
+		s := b.services[id]
+		if s.rec.ClaimID != c.id || s.state != ServiceRecordedState {
+			continue
+		}
+		booklet, worker, claim := s.reverse(reason, operator, rejection)
+		r.Booklet = append(r.Booklet, booklet...)
+		r.Workers[s.rec.WorkerCF] = append(r.Workers[s.rec.WorkerCF], worker...)
+		r.Claim = append(r.Claim, claim...)
 	}
-	return claim, booklet, nil
+	if b.status == BookletOwnerDeceased && !b.liveClaimBesides(c.id) {
+		r.Booklet = append(r.Booklet, Pending{Data: DateOfDeathWithdrawn{DateOfDeath: b.dateOfDeath.String(), ClaimID: c.id, Reason: reason, OperatorCF: operator}, Causation: b.dodEvent})
+	}
+	return r, nil
 }
 
 // liveClaimBesides reports whether a claim other than id is attached to
@@ -410,6 +444,9 @@ func (c *Claim) InsertPriorService(b *Booklet, w *Worker, id string, s Service, 
 func (b *Booklet) CorrectDateOfDeath(claims []*Claim, date, reason string, operator string, today Date) (booklet []Pending, perClaim map[string][]Pending, err error) {
 	dod, err := ParseDate(date, "date_of_death")
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := CheckLibrettoDate(dod, "date_of_death"); err != nil {
 		return nil, nil, err
 	}
 	if dod.After(today) {

@@ -283,7 +283,7 @@ func TestRejectHeir(t *testing.T) {
 	t.Parallel()
 	t.Run("a rejected heir is detached from the booklet naming the events compensated", func(t *testing.T) {
 		t.Parallel()
-		cl, bk, err := claimOf(heirRegistered(heir, "2026-01-15", "legittimo")).RejectHeir(deceasedBooklet(), "not an heir", op)
+		cl, bk, err := rejectHeir(claimOf(heirRegistered(heir, "2026-01-15", "legittimo")), deceasedBooklet(), "not an heir")
 		wantCode(t, err, "")
 		wantEvents(t, cl, domain.HeirRejected{Reason: "not an heir", OperatorCF: op})
 		wantEvents(t, bk, domain.HeirClaimDetached{ClaimID: claimID, Reason: "not an heir"},
@@ -294,7 +294,7 @@ func TestRejectHeir(t *testing.T) {
 	})
 	t.Run("rejecting the only heir withdraws the death and the owner records services again", func(t *testing.T) {
 		t.Parallel()
-		_, bk, err := claimOf(heirRegistered(heir, "2026-01-15", "legittimo")).RejectHeir(deceasedBooklet(), "the owner is alive", op)
+		_, bk, err := rejectHeir(claimOf(heirRegistered(heir, "2026-01-15", "legittimo")), deceasedBooklet(), "the owner is alive")
 		wantCode(t, err, "")
 		b := deceasedBooklet(datas(bk)...)
 		if got := b.Status(); got != domain.BookletActive || !b.DateOfDeath().IsZero() {
@@ -308,7 +308,7 @@ func TestRejectHeir(t *testing.T) {
 	t.Run("rejecting one of two heirs keeps the death", func(t *testing.T) {
 		t.Parallel()
 		b := deceasedBooklet(domain.HeirClaimAttached{ClaimID: "other-claim", HeirCF: "BNCLRA70A41H501X", DateOfDeath: "2026-01-15"})
-		_, bk, err := claimOf(heirRegistered(heir, "2026-01-15", "legittimo")).RejectHeir(b, "not an heir", op)
+		_, bk, err := rejectHeir(claimOf(heirRegistered(heir, "2026-01-15", "legittimo")), b, "not an heir")
 		wantCode(t, err, "")
 		wantEvents(t, bk, domain.HeirClaimDetached{ClaimID: claimID, Reason: "not an heir"})
 	})
@@ -316,7 +316,7 @@ func TestRejectHeir(t *testing.T) {
 		t.Parallel()
 		b := deceasedBooklet(domain.HeirClaimAttached{ClaimID: "other-claim", HeirCF: "BNCLRA70A41H501X", DateOfDeath: "2026-01-15"},
 			domain.HeirClaimDetached{ClaimID: "other-claim", Reason: "not an heir"})
-		_, bk, err := claimOf(heirRegistered(heir, "2026-01-15", "legittimo")).RejectHeir(b, "not an heir either", op)
+		_, bk, err := rejectHeir(claimOf(heirRegistered(heir, "2026-01-15", "legittimo")), b, "not an heir either")
 		wantCode(t, err, "")
 		wantEvents(t, bk, domain.HeirClaimDetached{ClaimID: claimID, Reason: "not an heir either"},
 			domain.DateOfDeathWithdrawn{DateOfDeath: "2026-01-15", ClaimID: claimID, Reason: "not an heir either", OperatorCF: op})
@@ -325,7 +325,7 @@ func TestRejectHeir(t *testing.T) {
 		t.Parallel()
 		for _, refund := range [][]domain.Event{{requested}, {domain.HeirValidated{}, requested, domain.RefundApproved{RefundID: "r1"}}} {
 			b := deceasedBooklet(domain.RefundReserved{RefundID: "r1", ClaimID: claimID, AmountCents: 7000})
-			cl, bk, err := refundClaim(refund...).RejectHeir(b, "forged will", op)
+			cl, bk, err := rejectHeir(refundClaim(refund...), b, "forged will")
 			wantCode(t, err, "")
 			wantEvents(t, cl, domain.HeirRejected{Reason: "forged will", OperatorCF: op}, domain.RefundRejected{RefundID: "r1", Reason: "forged will", OperatorCF: op})
 			wantEvents(t, bk, domain.HeirClaimDetached{ClaimID: claimID, Reason: "forged will"}, domain.RefundReservationReleased{RefundID: "r1", AmountCents: 7000},
@@ -335,7 +335,7 @@ func TestRejectHeir(t *testing.T) {
 	t.Run("a paid refund stays paid when its heir is rejected, and the closed booklet stays closed", func(t *testing.T) {
 		t.Parallel()
 		b := deceasedBooklet(domain.RefundReserved{RefundID: "r1", ClaimID: claimID, AmountCents: 7000}, domain.RefundDisbursed{RefundID: "r1", AmountCents: 7000})
-		cl, bk, err := refundClaim(domain.HeirValidated{}, requested, domain.RefundApproved{RefundID: "r1"}, domain.RefundPaid{RefundID: "r1"}).RejectHeir(b, "late", op)
+		cl, bk, err := rejectHeir(refundClaim(domain.HeirValidated{}, requested, domain.RefundApproved{RefundID: "r1"}, domain.RefundPaid{RefundID: "r1"}), b, "late")
 		wantCode(t, err, "")
 		if len(cl) != 1 || len(bk) != 1 {
 			t.Fatalf("events %v %v", datas(cl), datas(bk))
@@ -343,14 +343,24 @@ func TestRejectHeir(t *testing.T) {
 	})
 	t.Run("a rejected claim cannot be rejected again", func(t *testing.T) {
 		t.Parallel()
-		_, _, err := claimOf(heirRegistered(heir, "2026-01-15", "legittimo"), domain.HeirRejected{}).RejectHeir(deceasedBooklet(), "again", op)
+		_, _, err := rejectHeir(claimOf(heirRegistered(heir, "2026-01-15", "legittimo"), domain.HeirRejected{}), deceasedBooklet(), "again")
 		wantCode(t, err, domain.CodeInvalidState)
 	})
 	t.Run("a rejection needs a reason", func(t *testing.T) {
 		t.Parallel()
-		_, _, err := claimOf(heirRegistered(heir, "2026-01-15", "legittimo")).RejectHeir(deceasedBooklet(), "", op)
+		_, _, err := rejectHeir(claimOf(heirRegistered(heir, "2026-01-15", "legittimo")), deceasedBooklet(), "")
 		wantCode(t, err, domain.CodeReasonRequired)
 	})
+}
+
+// rejection is the id the tests' rejections give their HeirRejected.
+var rejection = uuid.NewSHA1(uuid.NameSpaceOID, []byte("HeirRejected"))
+
+// rejectHeir rejects c's heir on b with reason by op, as the claim's and the
+// booklet's events.
+func rejectHeir(c *domain.Claim, b *domain.Booklet, reason string) (claim, booklet []domain.Pending, err error) {
+	r, err := c.RejectHeir(b, rejection, reason, op)
+	return r.Claim, r.Booklet, err
 }
 
 func TestCorrectDateOfDeath(t *testing.T) {

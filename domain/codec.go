@@ -26,9 +26,13 @@ type Recorded struct {
 
 // Pending is an event an aggregate decided, not yet stored. Causation is the
 // id of the event it compensates (uuid.Nil when only the request caused it).
+// ID is the id it is to be stored with when the decision chose one, so that
+// other events of the same append can name it as their causation; uuid.Nil
+// lets the writer give it one.
 type Pending struct {
 	Data      Event
 	Causation uuid.UUID
+	ID        uuid.UUID
 }
 
 func pending(events ...Event) []Pending {

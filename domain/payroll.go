@@ -29,17 +29,20 @@ type PayrollDecision struct {
 }
 
 // PlanPayroll pays every recorded, unrevoked, unreversed, unpaid service of
-// booklets that ends on or before runDate, one payment per worker; a worker
-// without an IBAN is paid by bonifico domiciliato and 260 cents are withheld
-// once per run. workers must hold every worker of those services.
-func PlanPayroll(runID string, runDate Date, booklets []*Booklet, workers map[string]*Worker) PayrollDecision {
+// booklets that ends on or before runDate, one payment per worker, except
+// the prior services of a claim not yet validated, which stay held
+// (Booklet.PayableUntil); a worker without an IBAN is paid by bonifico
+// domiciliato and 260 cents are withheld once per run. workers must hold
+// every worker of the services paid; claims (by id) the claim of every prior
+// service due.
+func PlanPayroll(runID string, runDate Date, booklets []*Booklet, workers map[string]*Worker, claims map[string]*Claim) PayrollDecision {
 	d := PayrollDecision{Booklets: map[string][]Pending{}, Workers: map[string][]Pending{}, Claims: map[string][]Pending{}}
 	sorted := slices.Clone(booklets)
 	slices.SortFunc(sorted, func(a, b *Booklet) int { return strings.Compare(a.owner.String(), b.owner.String()) })
 	perWorker := map[string]*WorkerPaid{}
 	on := runDate.String()
 	for _, b := range sorted {
-		for _, s := range b.UnpaidUntil(runDate) {
+		for _, s := range b.PayableUntil(runDate, claims) {
 			if _, ok := workers[s.WorkerCF]; !ok {
 				continue // cannot happen: a service needs a registered worker
 			}

@@ -20,14 +20,15 @@ func TestPlanPayroll(t *testing.T) {
 		domain.ServiceReversed{ServiceID: "s5"},
 		recordedService("s6", worker, "2026-01-13", 1), // already paid
 		domain.ServicePaid{ServiceID: "s6", RunID: "old"},
-		prior, // a prior service, worker2 with an IBAN
+		prior, // a prior service of a validated claim, worker2 with an IBAN
 		recordedService("s7", worker2, "2026-01-31", 1), // ends on the run date: paid
 	)
 	workers := map[string]*domain.Worker{
 		worker:  workerOf(worker, registered(worker, "", "")),
 		worker2: workerOf(worker2, registered(worker2, iban, "")),
 	}
-	d := domain.PlanPayroll("run1", date("2026-01-31"), []*domain.Booklet{b}, workers)
+	claims := map[string]*domain.Claim{claimID: claimOf(heirRegistered(heir, "2026-01-15", "legittimo"), domain.HeirValidated{})}
+	d := domain.PlanPayroll("run1", date("2026-01-31"), []*domain.Booklet{b}, workers, claims)
 	wantEvents(t, d.Booklets[user],
 		domain.ServicePaid{ServiceID: "s1", RunID: "run1", PaidOn: "2026-01-31"},
 		domain.ServicePaid{ServiceID: "s2", RunID: "run1", PaidOn: "2026-01-31"},
@@ -54,7 +55,7 @@ func TestPlanPayroll(t *testing.T) {
 func TestPaidServicesAreNotPaidTwice(t *testing.T) {
 	t.Parallel()
 	b := bookletOf(user, opened(user), deposit(10000), recordedService("s1", worker, "2026-01-10", 2), domain.ServicePaid{ServiceID: "s1", RunID: "r"})
-	d := domain.PlanPayroll("run2", date("2026-01-31"), []*domain.Booklet{b}, map[string]*domain.Worker{worker: workerOf(worker, registered(worker, "", ""))})
+	d := domain.PlanPayroll("run2", date("2026-01-31"), []*domain.Booklet{b}, map[string]*domain.Worker{worker: workerOf(worker, registered(worker, "", ""))}, nil)
 	if len(d.Booklets) != 0 || len(d.Workers) != 0 || d.Summary.PaidCents != 0 || len(d.Summary.Payments) != 0 {
 		t.Fatalf("decision %+v", d)
 	}

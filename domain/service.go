@@ -36,7 +36,7 @@ func (s Service) Net() int64 { return int64(s.Vouchers) * VoucherNet }
 func (s Service) Year() int { return s.End.Year() }
 
 // ParseService checks the shape of a service: worker CF, activity, dates
-// (end not before start), hours > 0 with two decimals at most, and
+// (start not before LibrettoStart, end not before start), hours > 0 with two decimals at most, and
 // vouchers >= ceil(hours).
 func ParseService(in ServiceInput) (Service, error) {
 	worker, err := ParseCF(in.WorkerCF)
@@ -50,6 +50,9 @@ func ParseService(in ServiceInput) (Service, error) {
 	}
 	start, err := ParseDate(in.StartDate, "start_date")
 	if err != nil {
+		return Service{}, err
+	}
+	if err := CheckLibrettoDate(start, "start_date"); err != nil {
 		return Service{}, err
 	}
 	end, err := ParseDate(in.EndDate, "end_date")

@@ -36,6 +36,7 @@ type SnapshotPriorService struct {
 	Hours     float64 `json:"hours"`
 	Vouchers  int     `json:"vouchers"`
 	Status    string  `json:"status"`
+	Held      bool    `json:"held"` // recorded, and the claim does not release it (ReleasesPriorServices)
 }
 
 // Snapshot returns the claim as it stands.
@@ -60,6 +61,7 @@ func (c *Claim) Snapshot() ClaimSnapshot {
 		s.PriorServices = append(s.PriorServices, SnapshotPriorService{
 			ServiceID: p.ServiceID, WorkerCF: p.WorkerCF, Activity: p.Activity, StartDate: p.StartDate,
 			EndDate: p.EndDate, Hours: p.Hours, Vouchers: p.Vouchers, Status: p.status.String(),
+			Held: p.status == ServiceRecordedState && !c.ReleasesPriorServices(),
 		})
 	}
 	return s

@@ -18,6 +18,24 @@ func ParseDate(s, field string) (Date, error) {
 	return Date{t: t}, nil
 }
 
+// LibrettoStart is the first day of the Libretto Famiglia (art. 54-bis D.L.
+// 50/2017; INPS circ. 107/2017 opened the booklets on 10 July 2017). No
+// death, service or deposit a booklet knows of can be dated before it: such
+// a date is a mistake or a forgery (SPEC §8), and each year before it would
+// otherwise bring fresh caps.
+var LibrettoStart = NewDate(2017, time.July, 10)
+
+// CheckLibrettoDate refuses a date before LibrettoStart: invalid_date on
+// field. Every command that takes a date of death, a service's start or a
+// deposit's paid_on calls it.
+func CheckLibrettoDate(d Date, field string) error {
+	if d.Before(LibrettoStart) {
+		return RuleError(CodeInvalidDate, field, "a date cannot be before "+LibrettoStart.String()+", the start of the Libretto Famiglia").
+			With("earliest", LibrettoStart.String())
+	}
+	return nil
+}
+
 // DateOf returns the civil date of the instant t in loc (Europe/Rome for
 // Libretto); the caller owns the clock and the time zone database.
 func DateOf(t time.Time, loc *time.Location) Date {

@@ -45,6 +45,8 @@ type history struct {
 	deceased  map[string]string // user → date of death
 	closed    map[string]bool   // user → the booklet's refund was paid
 	withdrawn int               // deaths withdrawn by rejecting the last live heir
+	heldAtRun int               // prior services a payroll held (claim not validated)
+	reversed  int               // prior services reversed by rejecting their heir
 }
 
 type genService struct {
@@ -344,7 +346,9 @@ func (h *history) release(reverse bool) {
 	h.emit(evs...)
 }
 
-// payroll pays every recorded service, one WorkerPaid per worker.
+// payroll pays every recorded service, one WorkerPaid per worker, but for
+// the prior services of claims not validated, which stay held (as
+// domain.PlanPayroll decides).
 func (h *history) payroll() {
 	if len(h.services) == 0 {
 		return
@@ -353,10 +357,15 @@ func (h *history) payroll() {
 	on := h.date()
 	var evs []ev
 	byWorker := map[string][]*genService{}
-	var workers []string
+	var workers, held []string
 	for _, id := range h.order {
 		s, ok := h.services[id]
 		if !ok {
+			continue
+		}
+		if s.claim != "" && h.claims[s.claim].status != "validated" {
+			held = append(held, id)
+			h.heldAtRun++
 			continue
 		}
 		if _, ok := byWorker[s.worker]; !ok {
@@ -369,7 +378,10 @@ func (h *history) payroll() {
 		}
 		delete(h.services, id)
 	}
-	h.order = nil
+	h.order = held
+	if len(workers) == 0 {
+		return
+	}
 	var summary domain.PayrollRunCompleted
 	summary.RunID, summary.RunDate = run, on
 	for _, w := range workers {
@@ -415,6 +427,17 @@ func (h *history) claimStep() {
 	case c.status == "registered" && h.rnd.IntN(5) == 0:
 		c.status = "rejected"
 		evs := []ev{{cs, domain.HeirRejected{Reason: "falso", OperatorCF: "OPR"}}, {bs, domain.HeirClaimDetached{ClaimID: c.id, Reason: "falso"}}}
+		// Its unpaid prior services are reversed with it, as Claim.RejectHeir decides.
+		for _, id := range h.order {
+			if p, ok := h.services[id]; ok && p.claim == c.id {
+				delete(h.services, id)
+				h.balance[p.user] += int64(p.vouchers) * 1000
+				h.reversed++
+				evs = append(evs, ev{bs, domain.ServiceReversed{ServiceID: id, Reason: "falso", OperatorCF: "OPR"}},
+					ev{domain.WorkerStream(p.worker), domain.WorkerServiceReleased{ServiceID: id}},
+					ev{cs, domain.PriorServiceReversed{ServiceID: id, Reason: "falso", OperatorCF: "OPR"}})
+			}
+		}
 		if !h.closed[c.deceased] && !h.liveClaimOn(c.deceased) {
 			// The last live heir rejected: the death is withdrawn, as Claim.RejectHeir decides.
 			evs = append(evs, ev{bs, domain.DateOfDeathWithdrawn{DateOfDeath: h.deceased[c.deceased], ClaimID: c.id, Reason: "falso", OperatorCF: "OPR"}})
@@ -422,6 +445,8 @@ func (h *history) claimStep() {
 			h.withdrawn++
 		}
 		h.emit(evs...)
+	case c.status == "registered" && !h.closed[c.deceased] && h.rnd.IntN(2) == 0:
+		h.record(c.deceased, c.id, c.heir) // held until the claim is validated
 	case c.status == "registered":
 		c.status = "validated"
 		h.emit(ev{cs, domain.HeirValidated{Note: "ok", OperatorCF: "OPR"}})

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/inps/libretto/domain"
 )
 
 // Caps of SPEC §2 on the net compensation of a calendar year.
@@ -127,6 +129,7 @@ WHERE claim_id = ANY($1) ORDER BY claim_id, major, minor`, ids)
 		}
 		p.Hours = hoursOf(hours)
 		c := &out[index[claimID]]
+		p.Held = p.Status == domain.ServiceRecordedState.String() && c.Status != domain.ClaimValidated.String()
 		c.PriorServices = append(c.PriorServices, p)
 	}
 	return out, rows.Err()

@@ -208,6 +208,9 @@ func TestLiveReadModelsEqualTheirRebuild(t *testing.T) {
 	if h.withdrawn == 0 {
 		t.Fatal("no death of the history was withdrawn by rejecting its last heir: the rebuild would not be compared on one")
 	}
+	if h.heldAtRun == 0 || h.reversed == 0 {
+		t.Fatalf("%d prior services held by a payroll, %d reversed by their heir's rejection: the rebuild would not be compared on both", h.heldAtRun, h.reversed)
+	}
 	var calls int
 	if err := r.Rebuild(context.Background(), nil, func(done, total int64) { calls++ }); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ package projections
 import (
 	"context"
 	"errors"
+
+	"github.com/inps/libretto/domain"
 )
 
 // ErrNotFound means the read model has no such row.
@@ -32,6 +34,25 @@ type PriorService struct {
 	Hours     float64 `json:"hours"`
 	Vouchers  int     `json:"vouchers"`
 	Status    string  `json:"status"` // recorded, reversed, paid
+	// Held is true for a recorded service no payroll pays while its claim
+	// is not validated (SPEC §8, domain.Claim.ReleasesPriorServices).
+	Held bool `json:"held"`
+}
+
+// GrossCents is what the service commits on the deceased's booklet:
+// vouchers × 1000 cents.
+func (p PriorService) GrossCents() int64 { return int64(p.Vouchers) * domain.VoucherCents }
+
+// UnpaidPriorServices are the claim's prior services still recorded: held
+// while the claim is not validated, and reversed if its heir is rejected.
+func (c Claim) UnpaidPriorServices() []PriorService {
+	var out []PriorService
+	for _, p := range c.PriorServices {
+		if p.Status == domain.ServiceRecordedState.String() {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Claim is GET /heir-claims/{id}.

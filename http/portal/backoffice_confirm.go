@@ -167,7 +167,8 @@ func (d depositReviewData) After() int64 { return d.Booklet.AvailableCents + d.D
 
 // boDepositReview shows the deposit about to be recorded, refusing first
 // what the booklet would refuse: an amount not a multiple of 10 €, a channel
-// that is not F24 or pagoPA, a future date, a codice fiscale with no booklet.
+// that is not F24 or pagoPA, a future date or one before the Libretto, a
+// codice fiscale with no booklet.
 func (p *Portal) boDepositReview(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	cmd := readDeposit(f)
@@ -181,6 +182,7 @@ func (p *Portal) boDepositReview(w http.ResponseWriter, r *http.Request) {
 	if f.Err("paid_on") == "" && cmd.PaidOn > p.today() {
 		f.Fail("paid_on", messages[domain.CodeFutureDate])
 	}
+	f.CheckLibrettoDate("paid_on")
 	d := depositReviewData{Form: f, Deposit: cmd}
 	if f.Err("user_cf") == "" {
 		db, err := p.cfg.Queries.Dashboard(r.Context(), cmd.UserCF, p.today())

@@ -47,11 +47,13 @@ func readDeath(f *Form) string {
 }
 
 // checkDeath refuses, before the confirmation, what the command would
-// refuse and the operator can see coming: a future date, the date already
-// recorded, a prior service of this claim ending after it. Prior services
-// of the deceased's other claims are the command's to check.
+// refuse and the operator can see coming: a future date or one before the
+// Libretto, the date already recorded, a prior service of this claim ending
+// after it. Prior services of the deceased's other claims are the
+// command's to check.
 func (p *Portal) checkDeath(f *Form, c projections.Claim) {
 	dod := readDeath(f)
+	f.CheckLibrettoDate("date_of_death")
 	if f.Err("date_of_death") != "" {
 		return
 	}

@@ -159,6 +159,22 @@ func (f *Form) Date(name string) string {
 	return v
 }
 
+// CheckLibrettoDate refuses, beside the field, a well-formed date before
+// the start of the Libretto Famiglia, as the command would (SPEC §8).
+func (f *Form) CheckLibrettoDate(name string) {
+	if f.Err(name) != "" || f.Get(name) == "" {
+		return
+	}
+	d, err := domain.ParseDate(f.Get(name), name)
+	if err == nil {
+		err = domain.CheckLibrettoDate(d, name)
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		f.Fail(name, errorMessage(de))
+	}
+}
+
 // Int reads a positive whole number.
 func (f *Form) Int(name string) int {
 	v := f.Get(name)
@@ -508,6 +524,9 @@ func errorMessage(e *domain.Error) string {
 		msg = "La richiesta non può essere accolta (" + e.Code + ")."
 	}
 	facts := e.CallerFacts()
+	if earliest, ok := facts["earliest"].(string); ok && e.Code == domain.CodeInvalidDate {
+		msg = "La data non può essere anteriore al " + civilDate(earliest) + ", avvio del Libretto Famiglia."
+	}
 	if left, ok := centsFact(facts, "remaining_cents"); ok {
 		msg += " Margine residuo: " + euro(left) + "."
 	} else if avail, ok := centsFact(facts, "available"); ok {

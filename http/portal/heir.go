@@ -240,7 +240,12 @@ func (p *Portal) priorServiceCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.waitFor(r, res)
-	setFlash(r, "success", "Prestazione pregressa inserita: l'INPS la pagherà al prestatore con la prossima elaborazione dei pagamenti.")
+	if c.Status == "validated" {
+		setFlash(r, "success", "Prestazione pregressa inserita: l'INPS la pagherà al prestatore con la prossima elaborazione dei pagamenti.")
+	} else {
+		// Held until an operator validates the claim (SPEC §8).
+		setFlash(r, "success", "Prestazione pregressa inserita, in attesa di validazione: l'INPS la pagherà al prestatore solo dopo che un operatore avrà convalidato la tua dichiarazione di erede.")
+	}
 	p.redirect(w, r, "/erede/pratiche/"+c.ClaimID)
 }
 
