@@ -337,8 +337,7 @@ func (p *Portal) handle(pattern string, allow gate, h http.HandlerFunc) {
 		u := currentUser(r)
 		if !allow(u) {
 			if u == nil {
-				p.saveSession(w, r) // a message that the session expired reaches the login page
-				http.Redirect(w, r, "/accedi?dopo="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				p.toLogin(w, r)
 				return
 			}
 			p.notFound(w, r)
@@ -346,6 +345,13 @@ func (p *Portal) handle(pattern string, allow gate, h http.HandlerFunc) {
 		}
 		h(w, r)
 	})
+}
+
+// toLogin sends someone not signed in to the login page, which comes back
+// here afterwards; a message that their session expired goes with them.
+func (p *Portal) toLogin(w http.ResponseWriter, r *http.Request) {
+	p.saveSession(w, r)
+	http.Redirect(w, r, "/accedi?dopo="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 }
 
 // section is a part of the portal built for one role: the citizen's pages
@@ -368,7 +374,7 @@ func (p *Portal) page(pattern string, in section, a access.Action, h http.Handle
 	p.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		u := currentUser(r)
 		if u == nil {
-			http.Redirect(w, r, "/accedi?dopo="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			p.toLogin(w, r)
 			return
 		}
 		if _, ok := access.Gate(a, []access.Role{access.Role(u.Role)}); !ok || u.Role != in {
