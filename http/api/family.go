@@ -265,7 +265,7 @@ func (h familyHandlers) today() string { return h.s.cfg.Now().In(rome).Format(ti
 
 func (h familyHandlers) postAUU(w http.ResponseWriter, r *http.Request) {
 	var b auuBody
-	m, ok := h.s.Decode(w, r, MaxBody, &b)
+	m, ok := h.s.Decode(w, r, MaxAnonymousBody, &b)
 	if !ok {
 		return
 	}
@@ -282,7 +282,7 @@ func (h familyHandlers) postAUU(w http.ResponseWriter, r *http.Request) {
 
 func (h familyHandlers) postNido(w http.ResponseWriter, r *http.Request) {
 	var b nidoBody
-	m, ok := h.s.Decode(w, r, MaxBody, &b)
+	m, ok := h.s.Decode(w, r, MaxAnonymousBody, &b)
 	if !ok {
 		return
 	}
@@ -311,7 +311,7 @@ func (h familyHandlers) getParameters(w http.ResponseWriter, r *http.Request) {
 
 func (h familyHandlers) postAssistant(w http.ResponseWriter, r *http.Request) {
 	var b assistantBody
-	m, ok := h.s.Decode(w, r, MaxBody, &b)
+	m, ok := h.s.Decode(w, r, MaxAnonymousBody, &b)
 	if !ok {
 		return
 	}

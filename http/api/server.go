@@ -30,10 +30,12 @@ import (
 const Prefix = "/api/v1"
 
 // Body limits: 1 MiB for every POST but the heir claim, which carries a will
-// of up to 10 MiB in base64.
+// of up to 10 MiB in base64, and the anonymous POSTs (simulators, assistant,
+// dev tokens), whose largest valid body (20 children) is about 1 KiB.
 const (
-	MaxBody      = 1 << 20
-	MaxClaimBody = 16 << 20
+	MaxBody          = 1 << 20
+	MaxClaimBody     = 16 << 20
+	MaxAnonymousBody = 16 << 10
 )
 
 // Commands is what the API asks of the command side; *commands.Handler
