@@ -65,10 +65,11 @@ func (f Family) Routes(r chi.Router, s *Server) {
 		sys.Post("/families/{cf}/payments", h.postPayment)
 	}
 	r.With(s.Allow(operator, auditor, citizen)).Get("/families/{cf}", h.getFamily)
-	r.Post("/simulators/auu", h.postAUU)
-	r.Post("/simulators/bonus-nido", h.postNido)
+	anon := r.With(s.LimitAnonymous) // one budget per client address for the three
+	anon.Post("/simulators/auu", h.postAUU)
+	anon.Post("/simulators/bonus-nido", h.postNido)
 	r.Get("/simulators/parameters", h.getParameters)
-	r.Post("/assistant", h.postAssistant)
+	anon.Post("/assistant", h.postAssistant)
 }
 
 // withFamily adds the Family extension unless exts already has one, so the

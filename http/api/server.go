@@ -11,6 +11,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/auth"
+	"github.com/inps/libretto/http/ratelimit"
 	"github.com/inps/libretto/projections"
 )
 
@@ -93,12 +95,26 @@ type Config struct {
 	// scrape has no context: the function bounds its own work). Optional.
 	ProjectorLag func() map[string]float64
 
+	// Limits bound, per client address, the anonymous and login routes
+	// (SPEC §8).
+	Limits Limits
+
 	// ReadWait bounds ?min_position waits; default 5 s.
 	ReadWait time.Duration
 	// RequestTimeout bounds every request; default 30 s.
 	RequestTimeout time.Duration
 
 	Extensions []Extension
+}
+
+// Limits are the rate limits of the routes anyone may call.
+type Limits struct {
+	// Anonymous bounds the simulators and the assistant, together; nil is
+	// ratelimit.DefaultAnonymous with loopback callers exempt and
+	// X-Forwarded-For ignored.
+	Anonymous *ratelimit.Limiter
+	// Login bounds POST /dev/token; nil is ratelimit.DefaultLogin, as above.
+	Login *ratelimit.Limiter
 }
 
 func (c *Config) setDefaults() {
@@ -114,6 +130,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Limits.Anonymous == nil {
+		c.Limits.Anonymous = ratelimit.New(ratelimit.DefaultAnonymous, ratelimit.Clients{})
+	}
+	if c.Limits.Login == nil {
+		c.Limits.Login = ratelimit.New(ratelimit.DefaultLogin, ratelimit.Clients{})
 	}
 	if c.ReadWait <= 0 {
 		c.ReadWait = 5 * time.Second
@@ -215,7 +237,7 @@ func (s *Server) routes() chi.Router {
 		r.Get("/readyz", s.readyz)
 		r.Method(http.MethodGet, "/metrics", s.metrics.handler(s.cfg.Registry))
 		if dev, ok := auth.DevOf(s.cfg.Auth); ok {
-			r.Post("/dev/token", s.devToken(dev))
+			r.With(s.LimitLogin).Post("/dev/token", s.devToken(dev))
 		}
 
 		r.With(s.Allow(citizen)).Post("/users", s.postUser)
@@ -261,6 +283,22 @@ func (s *Server) routes() chi.Router {
 		}
 	})
 	return r
+}
+
+// LimitAnonymous bounds how often one client address may call an
+// anonymous route (SPEC §8): 429 rate_limited with Retry-After beyond.
+func (s *Server) LimitAnonymous(next http.Handler) http.Handler {
+	return s.cfg.Limits.Anonymous.Limit(next, s.rateLimited)
+}
+
+// LimitLogin is LimitAnonymous for the routes that hand out identities.
+func (s *Server) LimitLogin(next http.Handler) http.Handler {
+	return s.cfg.Limits.Login.Limit(next, s.rateLimited)
+}
+
+func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, retryAfter time.Duration) {
+	s.Problem(w, r, &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
+		Detail: fmt.Sprintf("too many requests from your address: retry in %d s", int(retryAfter/time.Second))})
 }
 
 func (s *Server) timeout(next http.Handler) http.Handler {

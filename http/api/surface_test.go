@@ -7,11 +7,14 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/inps/libretto/eventstore/memory"
 	"github.com/inps/libretto/http/api"
+	"github.com/inps/libretto/http/ratelimit"
 )
 
 // anonymousServer is the API on an in-memory store with no command side: the
@@ -88,12 +91,13 @@ func TestInventedMethodsAndPathsAddNoMetricSeries(t *testing.T) {
 	}
 }
 
-// postJSON posts body to the API of srv from remote (an address as
-// RemoteAddr holds it, "" for the test client's own) with headers.
+// postJSON posts body to the API of srv with headers, from 127.0.0.1 unless
+// a "RemoteAddr" pseudo-header says otherwise.
 func postJSON(t *testing.T, srv *httptest.Server, path, body string, headers ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest("POST", api.Prefix+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req.RemoteAddr = "127.0.0.1:40000"
 	for i := 0; i+1 < len(headers); i += 2 {
 		if headers[i] == "RemoteAddr" {
 			req.RemoteAddr = headers[i+1]
@@ -145,5 +149,71 @@ func TestAnonymousListsAreBounded(t *testing.T) {
 	w = postJSON(t, srv, "/assistant", `{"question":"`+strings.Repeat("nido ", 4000)+`"}`)
 	if p := problemOf(t, w); w.Code != http.StatusRequestEntityTooLarge || p.Code != "body_too_large" {
 		t.Fatalf("a 20 KB question: %d %+v", w.Code, p)
+	}
+}
+
+// TestAnonymousAndLoginRoutesAreRateLimitedPerAddress: SPEC §8, the
+// simulators and the assistant share one budget per client address, dev
+// tokens another; beyond it 429 rate_limited with Retry-After. Loopback
+// callers are not limited in development, and X-Forwarded-For is believed
+// only from a configured proxy.
+func TestAnonymousAndLoginRoutesAreRateLimitedPerAddress(t *testing.T) {
+	t.Parallel()
+	proxy := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	srv := anonymousServer(t, func(c *api.Config) {
+		c.Limits.Anonymous = ratelimit.New(ratelimit.Rate{Requests: 3, Per: time.Minute}, ratelimit.Clients{TrustedProxies: proxy})
+		c.Limits.Login = ratelimit.New(ratelimit.Rate{Requests: 2, Per: 30 * time.Second}, ratelimit.Clients{TrustedProxies: proxy})
+	})
+	nido := `{"year":2026,"isee_cents":3000000,"birth_date":"2025-04-01"}`
+	ask := `{"question":"rimborso"}`
+	token := `{"subject":"OPERATORE-1","roles":["operator"]}`
+	from := func(addr string) []string { return []string{"RemoteAddr", addr} }
+	stranger := from("203.0.113.9:5000")
+
+	for i, c := range []struct{ path, body string }{{"/simulators/auu", auuBody(1)}, {"/simulators/bonus-nido", nido}, {"/assistant", ask}} {
+		if w := postJSON(t, srv, c.path, c.body, stranger...); w.Code != http.StatusOK {
+			t.Fatalf("request %d: %d %s", i+1, w.Code, w.Body)
+		}
+	}
+	refused := func(w *httptest.ResponseRecorder, retry string) {
+		t.Helper()
+		p := problemOf(t, w)
+		if w.Code != http.StatusTooManyRequests || p.Code != "rate_limited" || w.Header().Get("Retry-After") != retry ||
+			w.Header().Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("over the limit: %d, Retry-After %q, %+v", w.Code, w.Header().Get("Retry-After"), p)
+		}
+	}
+	refused(postJSON(t, srv, "/simulators/bonus-nido", nido, stranger...), "60")
+	refused(postJSON(t, srv, "/assistant", ask, stranger...), "60")
+	// Headers the stranger sends do not buy a new budget.
+	refused(postJSON(t, srv, "/assistant", ask, "RemoteAddr", "203.0.113.9:5001", "X-Forwarded-For", "198.51.100.77"), "60")
+
+	// Dev tokens have their own budget.
+	for range 2 {
+		if w := postJSON(t, srv, "/dev/token", token, stranger...); w.Code != http.StatusOK {
+			t.Fatalf("dev token: %d %s", w.Code, w.Body)
+		}
+	}
+	refused(postJSON(t, srv, "/dev/token", token, stranger...), "30")
+
+	// Others are not limited by the stranger's requests: another address,
+	// a client a trusted proxy names, loopback in development.
+	for _, h := range [][]string{from("198.51.100.1:5000"), {"RemoteAddr", "10.0.0.2:80", "X-Forwarded-For", "198.51.100.2"}} {
+		if w := postJSON(t, srv, "/assistant", ask, h...); w.Code != http.StatusOK {
+			t.Fatalf("%v: %d %s", h, w.Code, w.Body)
+		}
+	}
+	for range 10 {
+		if w := postJSON(t, srv, "/assistant", ask); w.Code != http.StatusOK {
+			t.Fatalf("loopback: %d %s", w.Code, w.Body)
+		}
+	}
+	// The simulators' parameters are a GET of static data: not counted.
+	req := httptest.NewRequest("GET", api.Prefix+"/simulators/parameters", nil)
+	req.RemoteAddr = "203.0.113.9:5000"
+	w := httptest.NewRecorder()
+	srv.Config.Handler.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		t.Fatalf("parameters: %d", w.Code)
 	}
 }

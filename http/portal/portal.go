@@ -6,8 +6,8 @@
 // same role and ownership rules as the API (SPEC §5): a citizen sees only
 // their own data and gets 404 for anyone else's. It never touches SQL.
 //
-// It imports commands, projections, domain and eventstore; it must not import
-// http/api or any store implementation.
+// It imports commands, projections, domain, eventstore and http/ratelimit; it
+// must not import http/api or any store implementation.
 package portal
 
 import (
@@ -24,6 +24,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/eventstore"
+	"github.com/inps/libretto/http/ratelimit"
 	"github.com/inps/libretto/projections"
 )
 
@@ -75,6 +76,10 @@ type Config struct {
 	OIDC OIDCConfig
 	// DemoIdentities are offered by the dev login; DefaultDemoIdentities when nil.
 	DemoIdentities []DemoIdentity
+	// LoginLimit bounds, per client address, the login's POST and the OIDC
+	// callback (SPEC §8); nil is ratelimit.DefaultLogin with loopback
+	// callers exempt. The app shares one with the API's dev tokens.
+	LoginLimit *ratelimit.Limiter
 }
 
 // OIDCConfig is the identity provider of the production login (the SPID/CIE
@@ -115,6 +120,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.OIDC.RolesClaim == "" {
 		c.OIDC.RolesClaim = "roles"
+	}
+	if c.LoginLimit == nil {
+		c.LoginLimit = ratelimit.New(ratelimit.DefaultLogin, ratelimit.Clients{})
 	}
 }
 
@@ -182,9 +190,9 @@ func (p *Portal) routes() {
 
 	p.handle("GET /{$}", anyone, p.home)
 	p.handle("GET /accedi", anyone, p.loginPage)
-	p.handle("POST /accedi", anyone, p.devLogin)
+	p.handle("POST /accedi", anyone, p.limitLogin(p.devLogin))
 	p.handle("GET /accedi/spid", anyone, p.oidcStart)
-	p.handle("GET /accedi/callback", anyone, p.oidcCallback)
+	p.handle("GET /accedi/callback", anyone, p.limitLogin(p.oidcCallback))
 	p.handle("POST /esci", signedIn, p.logout)
 
 	p.heirRoutes()
@@ -295,6 +303,13 @@ var (
 	auditors  = roles(commands.RoleAuditor)
 	staff     = roles(commands.RoleOperator, commands.RoleAuditor)
 )
+
+// limitLogin bounds how often one client address may try to log in: the
+// demo login's POST, and the OIDC callback, which costs a call to the
+// identity provider (SPEC §8).
+func (p *Portal) limitLogin(h http.HandlerFunc) http.HandlerFunc {
+	return p.cfg.LoginLimit.Limit(h, p.tooManyRequests).ServeHTTP
+}
 
 // handle registers a page: someone not signed in is sent to the login page,
 // someone signed in without the right role gets 404, as in the API.

@@ -21,6 +21,14 @@ import (
 	"github.com/go-chi/httprate"
 )
 
+// The rates of LIBRETTO_RATE_ANONYMOUS and LIBRETTO_RATE_LOGIN when unset:
+// a family trying the simulators sends a few requests a minute, a person
+// logging in one or two.
+var (
+	DefaultAnonymous = Rate{Requests: 60, Per: time.Minute}
+	DefaultLogin     = Rate{Requests: 10, Per: time.Minute}
+)
+
 // Rate is how many requests one client address may send per window.
 type Rate struct {
 	Requests int
