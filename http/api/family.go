@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -54,8 +53,7 @@ func (f Family) Routes(r chi.Router, s *Server) {
 	if cmd == nil {
 		cmd, _ = s.cmd.(FamilyCommands)
 	}
-	answers, _ := s.cmd.(Answerer)
-	h := familyHandlers{s: s, cmd: cmd, answers: answers, assistant: f.Assistant}
+	h := familyHandlers{s: s, cmd: cmd, assistant: f.Assistant}
 	if cmd != nil {
 		sys := r.With(s.Allow(system))
 		sys.Post("/families/{cf}/isee", h.postISEE)
@@ -86,34 +84,7 @@ func withFamily(exts []Extension) []Extension {
 type familyHandlers struct {
 	s         *Server
 	cmd       FamilyCommands
-	answers   Answerer // nil: answers are computed afresh, keys ignored
 	assistant *assistant.Assistant
-}
-
-// Answerer gives the POSTs that change nothing (the simulators, the
-// assistant) the idempotency of commands; *commands.Handler satisfies it.
-type Answerer interface {
-	Answer(ctx context.Context, m commands.Meta, fn func() ([]byte, error)) ([]byte, error)
-}
-
-// answer writes 200 with what fn answers, under the request's
-// Idempotency-Key when it has one.
-func (h familyHandlers) answer(w http.ResponseWriter, r *http.Request, m commands.Meta, name string, fn func() (any, error)) {
-	run := func() ([]byte, error) {
-		v, err := fn()
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(v)
-	}
-	var raw []byte
-	var err error
-	if h.answers != nil {
-		raw, err = h.answers.Answer(r.Context(), m, run)
-	} else {
-		raw, err = run()
-	}
-	h.s.Done(w, r, name, http.StatusOK, json.RawMessage(raw), err)
 }
 
 type (
@@ -262,7 +233,10 @@ func (h familyHandlers) getFamily(w http.ResponseWriter, r *http.Request) {
 	h.s.JSON(w, http.StatusOK, f)
 }
 
-func (h familyHandlers) today() string { return h.s.cfg.Now().In(rome).Format(time.DateOnly) }
+func (h familyHandlers) today() string { return civilDate(h.s.cfg.Now()) }
+
+// civilDate is t's date in Rome.
+func civilDate(t time.Time) string { return t.In(rome).Format(time.DateOnly) }
 
 func (h familyHandlers) postAUU(w http.ResponseWriter, r *http.Request) {
 	var b auuBody
@@ -270,15 +244,17 @@ func (h familyHandlers) postAUU(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if b.OnDate == "" {
-		b.OnDate = h.today()
-	}
 	req := simulators.AUURequest{Year: b.Year, ISEECents: b.ISEECents, OnDate: b.OnDate,
 		MotherUnder21: b.MotherUnder21, BothParentsEarning: b.BothParentsEarning}
 	for _, c := range b.Children {
 		req.Children = append(req.Children, simulators.AUUChild{BirthDate: c.BirthDate, Disability: simulators.Disability(c.Disability)})
 	}
-	h.answer(w, r, m, "SimulateAUU", func() (any, error) { return simulators.SimulateAUU(req) })
+	h.answer(w, r, m, "SimulateAUU", func(now time.Time) (any, error) {
+		if req.OnDate == "" {
+			req.OnDate = civilDate(now) // a repeat's today is the first request's
+		}
+		return simulators.SimulateAUU(req)
+	})
 }
 
 func (h familyHandlers) postNido(w http.ResponseWriter, r *http.Request) {
@@ -287,7 +263,7 @@ func (h familyHandlers) postNido(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.answer(w, r, m, "SimulateNido", func() (any, error) {
+	h.answer(w, r, m, "SimulateNido", func(time.Time) (any, error) {
 		return simulators.SimulateNido(simulators.NidoRequest{Year: b.Year, ISEECents: b.ISEECents, BirthDate: b.BirthDate})
 	})
 }
@@ -320,5 +296,5 @@ func (h familyHandlers) postAssistant(w http.ResponseWriter, r *http.Request) {
 		h.s.Problem(w, r, domain.RuleError("question_too_long", "question", "a question has at most 1000 characters"))
 		return
 	}
-	h.answer(w, r, m, "Assistant", func() (any, error) { return h.assistant.Ask(b.Question), nil })
+	h.answer(w, r, m, "Assistant", func(time.Time) (any, error) { return h.assistant.Ask(b.Question), nil })
 }

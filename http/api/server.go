@@ -168,6 +168,7 @@ type Server struct {
 	store   eventstore.Store
 	log     *slog.Logger
 	metrics *metrics
+	answers *answerKeys
 	router  chi.Router
 }
 
@@ -191,7 +192,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, cmd: cfg.Commands, q: cfg.Queries, store: cfg.Store, log: cfg.Logger, metrics: m}
+	s := &Server{cfg: cfg, cmd: cfg.Commands, q: cfg.Queries, store: cfg.Store, log: cfg.Logger, metrics: m,
+		answers: newAnswerKeys(answerKeyEntries)}
 	s.router = s.routes()
 	return s, nil
 }

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,5 +217,85 @@ func TestAnonymousAndLoginRoutesAreRateLimitedPerAddress(t *testing.T) {
 	srv.Config.Handler.ServeHTTP(w, req)
 	if w.Code != http.StatusOK {
 		t.Fatalf("parameters: %d", w.Code)
+	}
+}
+
+// TestAnonymousAnswersKeepTheirKeysInMemory: SPEC §5's Idempotency-Key
+// contract holds for the simulators and the assistant without storing
+// their answers: a repeat answers the same, even on another day when the
+// first request let on_date default to today; the key with another body is
+// 422 idempotency_key_reused; another address has keys of its own.
+func TestAnonymousAnswersKeepTheirKeysInMemory(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 10, 22, 59, 0, 0, time.UTC) // 23:59 in Rome
+	srv := anonymousServer(t, func(c *api.Config) {
+		c.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	})
+	// A child who turns one on 11 March loses the +50% of children under one.
+	body := `{"year":2026,"children":[{"birth_date":"2025-03-11"}]}`
+	first := postJSON(t, srv, "/simulators/auu", body, "Idempotency-Key", "k-1")
+	if first.Code != http.StatusOK {
+		t.Fatalf("first: %d %s", first.Code, first.Body)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute) // 11 March in Rome
+	mu.Unlock()
+	if again := postJSON(t, srv, "/simulators/auu", body, "Idempotency-Key", "k-1"); again.Code != http.StatusOK || again.Body.String() != first.Body.String() {
+		t.Fatalf("the repeat answered %d %s, the first %s", again.Code, again.Body, first.Body)
+	}
+	if fresh := postJSON(t, srv, "/simulators/auu", body); fresh.Body.String() == first.Body.String() {
+		t.Fatalf("without a key the answer is today's: %s", fresh.Body)
+	}
+	other := `{"year":2026,"children":[{"birth_date":"2020-01-01"}]}`
+	if w := postJSON(t, srv, "/simulators/auu", other, "Idempotency-Key", "k-1"); problemOf(t, w).Code != "idempotency_key_reused" || w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("the key with another body: %d %s", w.Code, w.Body)
+	}
+	if w := postJSON(t, srv, "/assistant", `{"question":"nido"}`, "Idempotency-Key", "k-1"); w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("the key on another route: %d %s", w.Code, w.Body)
+	}
+	if w := postJSON(t, srv, "/simulators/auu", other, "Idempotency-Key", "k-1", "RemoteAddr", "203.0.113.9:1"); w.Code != http.StatusOK {
+		t.Fatalf("another address's key: %d %s", w.Code, w.Body)
+	}
+	// A refusal is not remembered: the key is still free for another body.
+	refused := `{"year":2019,"children":[{"birth_date":"2015-01-01"}]}`
+	if w := postJSON(t, srv, "/simulators/auu", refused, "Idempotency-Key", "k-2"); problemOf(t, w).Code != "unsupported_year" {
+		t.Fatalf("refused: %d %s", w.Code, w.Body)
+	}
+	if w := postJSON(t, srv, "/simulators/auu", other, "Idempotency-Key", "k-2"); w.Code != http.StatusOK {
+		t.Fatalf("after a refusal: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestAnonymousRequestsStoreNothing: SPEC §8, the simulators and the
+// assistant store nothing per request, Idempotency-Key or not: no
+// idempotency row, no event.
+func TestAnonymousRequestsStoreNothing(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	rows := func() int {
+		var n int
+		if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM idempotency`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var events int64
+	count := func() {
+		if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM events`).Scan(&events); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count()
+	before, eventsBefore := rows(), events
+	for i := range 30 {
+		key := fmt.Sprintf("anon-%d", i)
+		s.post("/simulators/auu", "", map[string]any{"year": 2026, "children": []any{map[string]any{"birth_date": "2020-01-01"}}}, "Idempotency-Key", key).want(http.StatusOK)
+		s.post("/simulators/bonus-nido", "", map[string]any{"year": 2026, "birth_date": "2025-04-01"}, "Idempotency-Key", key+"n").want(http.StatusOK)
+		s.post("/assistant", s.token(s.cf()), map[string]any{"question": "nido"}, "Idempotency-Key", key+"a").want(http.StatusOK)
+	}
+	count()
+	if after := rows(); after != before || events != eventsBefore {
+		t.Fatalf("90 anonymous requests left %d idempotency rows (before %d) and %d events (before %d)", after, before, events, eventsBefore)
 	}
 }
