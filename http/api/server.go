@@ -101,6 +101,11 @@ type Config struct {
 
 	// ReadWait bounds ?min_position waits; default 5 s.
 	ReadWait time.Duration
+	// MaxLogRate is the most positions per second the global log can grow
+	// by; default 100,000, some 15 times what make bench appends. A
+	// ?min_position further past the head than ReadWait × MaxLogRate
+	// cannot be reached in the wait and is answered 504 at once.
+	MaxLogRate int64
 	// RequestTimeout bounds every request; default 30 s.
 	RequestTimeout time.Duration
 
@@ -140,6 +145,9 @@ func (c *Config) setDefaults() {
 	if c.ReadWait <= 0 {
 		c.ReadWait = 5 * time.Second
 	}
+	if c.MaxLogRate <= 0 {
+		c.MaxLogRate = 100_000
+	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 30 * time.Second
 	}
@@ -169,6 +177,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	answers *answerKeys
+	head    *logHead
 	router  chi.Router
 }
 
@@ -193,7 +202,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, cmd: cfg.Commands, q: cfg.Queries, store: cfg.Store, log: cfg.Logger, metrics: m,
-		answers: newAnswerKeys(answerKeyEntries)}
+		answers: newAnswerKeys(answerKeyEntries), head: &logHead{store: cfg.Store, now: time.Now}}
 	s.router = s.routes()
 	return s, nil
 }

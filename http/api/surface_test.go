@@ -299,3 +299,34 @@ func TestAnonymousRequestsStoreNothing(t *testing.T) {
 		t.Fatalf("90 anonymous requests left %d idempotency rows (before %d) and %d events (before %d)", after, before, events, eventsBefore)
 	}
 }
+
+// TestAMinPositionFarBeyondTheLogIsAnsweredAtOnce: a ?min_position further
+// past the head of the log than can be appended within the wait answers
+// 504 read_model_timeout at once, on a read model and on the audit log,
+// instead of holding the request for the whole bound; a position the log
+// may still reach is waited for as before.
+func TestAMinPositionFarBeyondTheLogIsAnsweredAtOnce(t *testing.T) {
+	t.Parallel()
+	const wait = 3 * time.Second
+	s := newStackWith(t, func(c *api.Config) { c.ReadWait = wait })
+	user := s.cf()
+	tok := s.token(user)
+	head := s.post("/users", tok, nil).want(http.StatusCreated).num("position")
+	timed := func(path, token string) time.Duration {
+		t.Helper()
+		start := time.Now()
+		s.get(path, token).problem(http.StatusGatewayTimeout, "read_model_timeout")
+		return time.Since(start)
+	}
+	for _, c := range []struct{ path, token string }{
+		{"/families/" + user + "/dashboard?min_position=9999999999", tok},
+		{"/audit/verify?min_position=9223372036854775807", s.auditor()},
+	} {
+		if took := timed(c.path, c.token); took > wait/3 {
+			t.Errorf("%s took %s", c.path, took)
+		}
+	}
+	if took := timed(fmt.Sprintf("/families/%s/dashboard?min_position=%d", user, head+1000), tok); took < wait {
+		t.Errorf("a position the log may reach was given up after %s", took)
+	}
+}
