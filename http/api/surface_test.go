@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/inps/libretto/eventstore/memory"
 	"github.com/inps/libretto/http/api"
 	"github.com/inps/libretto/http/ratelimit"
@@ -328,5 +330,35 @@ func TestAMinPositionFarBeyondTheLogIsAnsweredAtOnce(t *testing.T) {
 	}
 	if took := timed(fmt.Sprintf("/families/%s/dashboard?min_position=%d", user, head+1000), tok); took < wait {
 		t.Errorf("a position the log may reach was given up after %s", took)
+	}
+}
+
+// TestARequestIDIsTheCorrelationIDOnlyWhenItIsAUUID: X-Request-Id becomes
+// the events' correlation id only when it is a UUID; anything else is
+// replaced by a fresh one (URN, brace and undashed forms too), and only the
+// server's canonical form is echoed.
+func TestARequestIDIsTheCorrelationIDOnlyWhenItIsAUUID(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	const mine = "0f8fad5b-d9cb-469f-a165-70867728950e"
+	forged := []string{"urn:uuid:" + mine, "{" + mine + "}", strings.ReplaceAll(mine, "-", ""), "abc", "<script>alert(1)</script>", strings.Repeat("9", 5000), "00000000-0000-0000-0000-000000000000",
+		"0f8fad5b-d9cb-469f-a165-70867728950", "0f8fad5b-d9cb-469f-a165-70867728950e, x", "' OR 1=1 --"}
+	seen := map[string]bool{}
+	for i, id := range append(forged, strings.ToUpper(mine)) {
+		user := s.cf()
+		res := s.post("/users", s.token(user), nil, api.RequestIDHeader, id).want(http.StatusCreated)
+		echoed := res.header.Get(api.RequestIDHeader)
+		if _, err := uuid.Parse(echoed); err != nil || len(echoed) != 36 || seen[echoed] {
+			t.Fatalf("X-Request-Id %.40q was echoed as %q", id, echoed)
+		}
+		seen[echoed] = true
+		stream := s.get("/audit/streams/booklet-"+user+"?"+res.pos(), s.auditor()).want(http.StatusOK)
+		corr := stream.list("events")[0].(map[string]any)["correlation_id"]
+		if corr != echoed {
+			t.Fatalf("the event's correlation id %v is not the echoed request id %s", corr, echoed)
+		}
+		if wantMine := i >= len(forged); wantMine != (echoed == mine) {
+			t.Fatalf("X-Request-Id %.40q became %s", id, echoed)
+		}
 	}
 }
