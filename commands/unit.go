@@ -115,32 +115,6 @@ func (h *Handler) firstAnswer(ctx context.Context, keyScope string, m Meta) ([]b
 	return stored, found, nil
 }
 
-// Answer runs fn, a request that changes nothing (a simulator, the
-// assistant), under a command's idempotency rules (SPEC §5: every POST):
-// with a key, a repeat of the same request gets the first answer back and
-// the key sent with another request is refused with idempotency_key_reused.
-// Keys are the caller's, as for commands; callers without an identity
-// share one scope. A refusal by fn is not kept: repeating the request
-// decides it again, to the same refusal. Nothing is appended.
-func (h *Handler) Answer(ctx context.Context, m Meta, fn func() ([]byte, error)) ([]byte, error) {
-	m.ActorCF = canonicalActor(m.ActorCF)
-	if stored, found, err := h.firstAnswer(ctx, m.ActorCF, m); err != nil || found {
-		return stored, err
-	}
-	res, err := fn()
-	if err != nil || m.IdempotencyKey == "" || h.idempotency == nil {
-		return res, err
-	}
-	if err := h.idempotency.Save(ctx, m.ActorCF, m.IdempotencyKey, m.RequestHash, res); err != nil {
-		return nil, fmt.Errorf("commands: idempotency save: %w", err)
-	}
-	// Two first requests at once: Save kept the one stored first.
-	if stored, found, err := h.firstAnswer(ctx, m.ActorCF, m); err != nil || found {
-		return stored, err
-	}
-	return res, nil
-}
-
 // attempt runs fn once with a fresh unit and gives back, even on a panic,
 // every aggregate it checked out of the cache. trusted reports whether fn
 // decided on a cached aggregate without reading the store.

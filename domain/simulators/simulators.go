@@ -16,6 +16,7 @@
 package simulators
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -28,7 +29,13 @@ const (
 	CodeUnsupportedYear   = "unsupported_year"
 	CodeInvalidDisability = "invalid_disability"
 	CodeNotEligible       = "not_eligible"
+	CodeTooManyChildren   = "too_many_children"
 )
+
+// MaxChildren is the most children one AUU simulation takes (SPEC §8: the
+// anonymous endpoints are bounded). Families with more are a handful in
+// Italy; the bound keeps an anonymous request's work and answer small.
+const MaxChildren = 20
 
 // Value is an integer parameter (cents, percent or a count) and its source.
 type Value struct {
@@ -259,6 +266,10 @@ type auuChild struct {
 // keep request order. Entitled children are those who count for the family
 // size (3+ children, 4+ children).
 func SimulateAUU(r AUURequest) (AUUResult, error) {
+	if len(r.Children) > MaxChildren {
+		return AUUResult{}, domain.RuleError(CodeTooManyChildren, "children",
+			fmt.Sprintf("a simulation takes at most %d children", MaxChildren)).With("max_children", MaxChildren)
+	}
 	p, err := AUUTable(r.Year)
 	if err != nil {
 		return AUUResult{}, err

@@ -3,6 +3,7 @@ package simulators_test
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/inps/libretto/domain"
@@ -275,6 +276,7 @@ func TestAUURefusals(t *testing.T) {
 		{"an unknown disability level is refused", simulators.AUURequest{Year: 2025, OnDate: "2025-06-01", Children: []simulators.AUUChild{{BirthDate: "2020-01-01", Disability: "lieve"}}}, simulators.CodeInvalidDisability},
 		{"a negative ISEE is refused", simulators.AUURequest{Year: 2025, ISEECents: isee(-1), OnDate: "2025-06-01", Children: []simulators.AUUChild{{BirthDate: "2020-01-01"}}}, domain.CodeInvalidAmount},
 		{"no children is refused", simulators.AUURequest{Year: 2025, OnDate: "2025-06-01"}, simulators.CodeNotEligible},
+		{"more than 20 children are refused", simulators.AUURequest{Year: 2025, OnDate: "2025-06-01", Children: slices.Repeat([]simulators.AUUChild{{BirthDate: "2020-01-01"}}, 21)}, simulators.CodeTooManyChildren},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

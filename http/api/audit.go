@@ -111,6 +111,9 @@ func (s *Server) waitForLog(w http.ResponseWriter, r *http.Request) bool {
 		}
 		return err == nil
 	}
+	if s.unreachable(w, r, n) {
+		return false
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadWait)
 	defer cancel()
 	for {

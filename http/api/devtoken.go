@@ -23,6 +23,9 @@ type devTokenResponse struct {
 	ExpiresAt string `json:"expires_at"`
 }
 
+// maxRoles bounds the roles of a dev token: there are four.
+const maxRoles = 4
+
 // systemName is what a non-citizen subject may be called.
 var systemName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$`)
 
@@ -32,7 +35,12 @@ var systemName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$`)
 func (s *Server) devToken(dev *auth.Dev) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var b devTokenBody
-		if _, ok := s.Decode(w, r, MaxBody, &b); !ok {
+		if _, ok := s.Decode(w, r, MaxAnonymousBody, &b); !ok {
+			return
+		}
+		if len(b.Roles) > maxRoles {
+			s.Problem(w, r, &domain.Error{Kind: domain.KindRule, Code: "invalid_role", Field: "roles",
+				Detail: "a token holds at most 4 roles: citizen, operator, auditor, system"})
 			return
 		}
 		if len(b.Roles) == 0 {

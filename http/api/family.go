@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -55,8 +54,7 @@ func (f Family) Routes(r chi.Router, s *Server) {
 	if cmd == nil {
 		cmd, _ = s.cmd.(FamilyCommands)
 	}
-	answers, _ := s.cmd.(Answerer)
-	h := familyHandlers{s: s, cmd: cmd, answers: answers, assistant: f.Assistant}
+	h := familyHandlers{s: s, cmd: cmd, assistant: f.Assistant}
 	if cmd != nil {
 		s.Handle(r, http.MethodPost, "/families/{cf}/isee", access.FeedFamily, h.postISEE)
 		s.Handle(r, http.MethodPost, "/families/{cf}/children", access.FeedFamily, h.postChild)
@@ -65,10 +63,11 @@ func (f Family) Routes(r chi.Router, s *Server) {
 		s.Handle(r, http.MethodPost, "/families/{cf}/payments", access.FeedFamily, h.postPayment)
 	}
 	s.Handle(r, http.MethodGet, "/families/{cf}", access.ReadFamily, h.getFamily)
-	s.Handle(r, http.MethodPost, "/simulators/auu", access.Simulate, h.postAUU)
-	s.Handle(r, http.MethodPost, "/simulators/bonus-nido", access.Simulate, h.postNido)
+	anon := r.With(s.LimitAnonymous) // one budget per client address for the three
+	s.Handle(anon, http.MethodPost, "/simulators/auu", access.Simulate, h.postAUU)
+	s.Handle(anon, http.MethodPost, "/simulators/bonus-nido", access.Simulate, h.postNido)
 	s.Handle(r, http.MethodGet, "/simulators/parameters", access.Simulate, h.getParameters)
-	s.Handle(r, http.MethodPost, "/assistant", access.AskAssistant, h.postAssistant)
+	s.Handle(anon, http.MethodPost, "/assistant", access.AskAssistant, h.postAssistant)
 }
 
 // withFamily adds the Family extension unless exts already has one, so the
@@ -85,34 +84,7 @@ func withFamily(exts []Extension) []Extension {
 type familyHandlers struct {
 	s         *Server
 	cmd       FamilyCommands
-	answers   Answerer // nil: answers are computed afresh, keys ignored
 	assistant *assistant.Assistant
-}
-
-// Answerer gives the POSTs that change nothing (the simulators, the
-// assistant) the idempotency of commands; *commands.Handler satisfies it.
-type Answerer interface {
-	Answer(ctx context.Context, m commands.Meta, fn func() ([]byte, error)) ([]byte, error)
-}
-
-// answer writes 200 with what fn answers, under the request's
-// Idempotency-Key when it has one.
-func (h familyHandlers) answer(w http.ResponseWriter, r *http.Request, m commands.Meta, name string, fn func() (any, error)) {
-	run := func() ([]byte, error) {
-		v, err := fn()
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(v)
-	}
-	var raw []byte
-	var err error
-	if h.answers != nil {
-		raw, err = h.answers.Answer(r.Context(), m, run)
-	} else {
-		raw, err = run()
-	}
-	h.s.Done(w, r, name, http.StatusOK, json.RawMessage(raw), err)
 }
 
 type (
@@ -261,32 +233,37 @@ func (h familyHandlers) getFamily(w http.ResponseWriter, r *http.Request) {
 	h.s.JSON(w, http.StatusOK, f)
 }
 
-func (h familyHandlers) today() string { return h.s.cfg.Now().In(rome).Format(time.DateOnly) }
+func (h familyHandlers) today() string { return civilDate(h.s.cfg.Now()) }
+
+// civilDate is t's date in Rome.
+func civilDate(t time.Time) string { return t.In(rome).Format(time.DateOnly) }
 
 func (h familyHandlers) postAUU(w http.ResponseWriter, r *http.Request) {
 	var b auuBody
-	m, ok := h.s.Decode(w, r, MaxBody, &b)
+	m, ok := h.s.Decode(w, r, MaxAnonymousBody, &b)
 	if !ok {
 		return
-	}
-	if b.OnDate == "" {
-		b.OnDate = h.today()
 	}
 	req := simulators.AUURequest{Year: b.Year, ISEECents: b.ISEECents, OnDate: b.OnDate,
 		MotherUnder21: b.MotherUnder21, BothParentsEarning: b.BothParentsEarning}
 	for _, c := range b.Children {
 		req.Children = append(req.Children, simulators.AUUChild{BirthDate: c.BirthDate, Disability: simulators.Disability(c.Disability)})
 	}
-	h.answer(w, r, m, "SimulateAUU", func() (any, error) { return simulators.SimulateAUU(req) })
+	h.answer(w, r, m, "SimulateAUU", func(now time.Time) (any, error) {
+		if req.OnDate == "" {
+			req.OnDate = civilDate(now) // a repeat's today is the first request's
+		}
+		return simulators.SimulateAUU(req)
+	})
 }
 
 func (h familyHandlers) postNido(w http.ResponseWriter, r *http.Request) {
 	var b nidoBody
-	m, ok := h.s.Decode(w, r, MaxBody, &b)
+	m, ok := h.s.Decode(w, r, MaxAnonymousBody, &b)
 	if !ok {
 		return
 	}
-	h.answer(w, r, m, "SimulateNido", func() (any, error) {
+	h.answer(w, r, m, "SimulateNido", func(time.Time) (any, error) {
 		return simulators.SimulateNido(simulators.NidoRequest{Year: b.Year, ISEECents: b.ISEECents, BirthDate: b.BirthDate})
 	})
 }
@@ -311,7 +288,7 @@ func (h familyHandlers) getParameters(w http.ResponseWriter, r *http.Request) {
 
 func (h familyHandlers) postAssistant(w http.ResponseWriter, r *http.Request) {
 	var b assistantBody
-	m, ok := h.s.Decode(w, r, MaxBody, &b)
+	m, ok := h.s.Decode(w, r, MaxAnonymousBody, &b)
 	if !ok {
 		return
 	}
@@ -319,5 +296,5 @@ func (h familyHandlers) postAssistant(w http.ResponseWriter, r *http.Request) {
 		h.s.Problem(w, r, domain.RuleError("question_too_long", "question", "a question has at most 1000 characters"))
 		return
 	}
-	h.answer(w, r, m, "Assistant", func() (any, error) { return h.assistant.Ask(b.Question), nil })
+	h.answer(w, r, m, "Assistant", func(time.Time) (any, error) { return h.assistant.Ask(b.Question), nil })
 }

@@ -38,8 +38,22 @@ func newMetrics(reg *prometheus.Registry, lag func() map[string]float64) (*metri
 	return m, nil
 }
 
+// observe records a request's latency. Its labels come from a closed set
+// (SPEC §8: metrics never take a label from the request): a method not
+// defined by RFC 9110 is OTHER, the route is a pattern of the router
+// ("unmatched" when none matched) and the status is one the server wrote.
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
-	m.latency.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
+	m.latency.WithLabelValues(methodLabel(method), route, strconv.Itoa(status)).Observe(d.Seconds())
+}
+
+// methodLabel is method when HTTP defines it, else OTHER.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "OTHER"
 }
 
 func (m *metrics) handler(reg *prometheus.Registry) http.Handler {

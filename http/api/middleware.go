@@ -18,8 +18,10 @@ import (
 	"github.com/inps/libretto/http/auth"
 )
 
-// RequestIDHeader carries the request id in and out. A client's UUID is
-// kept (and becomes the events' correlation id); anything else is replaced.
+// RequestIDHeader carries the request id in and out. A client's UUID in its
+// standard form (8-4-4-4-12 hex digits, not nil) is kept and becomes the
+// events' correlation id; anything else, URN and brace forms included, is
+// replaced by a fresh one. Only the canonical form is echoed.
 const RequestIDHeader = "X-Request-Id"
 
 type ctxKey int
@@ -51,8 +53,9 @@ func setOutcome(ctx context.Context, code string) { stateOf(ctx).outcome = code 
 
 func (s *Server) requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := uuid.Parse(r.Header.Get(RequestIDHeader))
-		if err != nil || id == uuid.Nil {
+		h := r.Header.Get(RequestIDHeader)
+		id, err := uuid.Parse(h)
+		if err != nil || len(h) != 36 || id == uuid.Nil {
 			id = uuid.New()
 		}
 		w.Header().Set(RequestIDHeader, id.String())

@@ -42,6 +42,9 @@ func (s *Server) WaitForPosition(w http.ResponseWriter, r *http.Request) bool {
 		}
 		return err == nil
 	}
+	if s.unreachable(w, r, n) {
+		return false
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadWait)
 	defer cancel()
 	if err := s.q.WaitFor(ctx, n); err != nil {
@@ -70,6 +73,20 @@ func minPosition(r *http.Request) (int64, error) {
 		return 0, badRequest("invalid_min_position", "min_position", "min_position must be a non-negative integer")
 	}
 	return n, nil
+}
+
+// unreachable answers 504 read_model_timeout at once, and reports true,
+// when position n is further past the head of the log than the log can
+// grow within the wait: the wait could only end the same way, 5 s later.
+func (s *Server) unreachable(w http.ResponseWriter, r *http.Request, n int64) bool {
+	slack := int64(s.cfg.ReadWait.Seconds() * float64(s.cfg.MaxLogRate))
+	far, head := s.head.beyond(r.Context(), n, slack)
+	if !far {
+		return false
+	}
+	s.Problem(w, r, &httpError{Status: http.StatusGatewayTimeout, Code: "read_model_timeout",
+		Detail: fmt.Sprintf("position %d is beyond the head of the log (%d) by more than can be appended within %s", n, head, s.cfg.ReadWait)})
+	return true
 }
 
 // waitTimedOut is the 504 of a ?min_position wait that what did not end

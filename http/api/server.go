@@ -11,6 +11,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/auth"
+	"github.com/inps/libretto/http/ratelimit"
 	"github.com/inps/libretto/projections"
 	"github.com/inps/libretto/redact"
 )
@@ -32,10 +34,12 @@ import (
 const Prefix = "/api/v1"
 
 // Body limits: 1 MiB for every POST but the heir claim, which carries a will
-// of up to 10 MiB in base64.
+// of up to 10 MiB in base64, and the anonymous POSTs (simulators, assistant,
+// dev tokens), whose largest valid body (20 children) is about 1 KiB.
 const (
-	MaxBody      = 1 << 20
-	MaxClaimBody = 16 << 20
+	MaxBody          = 1 << 20
+	MaxClaimBody     = 16 << 20
+	MaxAnonymousBody = 16 << 10
 )
 
 // Commands is what the API asks of the command side; *commands.Handler
@@ -94,12 +98,31 @@ type Config struct {
 	// scrape has no context: the function bounds its own work). Optional.
 	ProjectorLag func() map[string]float64
 
+	// Limits bound, per client address, the anonymous and login routes
+	// (SPEC §8).
+	Limits Limits
+
 	// ReadWait bounds ?min_position waits; default 5 s.
 	ReadWait time.Duration
+	// MaxLogRate is the most positions per second the global log can grow
+	// by; default 100,000, some 15 times what make bench appends. A
+	// ?min_position further past the head than ReadWait × MaxLogRate
+	// cannot be reached in the wait and is answered 504 at once.
+	MaxLogRate int64
 	// RequestTimeout bounds every request; default 30 s.
 	RequestTimeout time.Duration
 
 	Extensions []Extension
+}
+
+// Limits are the rate limits of the routes anyone may call.
+type Limits struct {
+	// Anonymous bounds the simulators and the assistant, together; nil is
+	// ratelimit.DefaultAnonymous with loopback callers exempt and
+	// X-Forwarded-For ignored.
+	Anonymous *ratelimit.Limiter
+	// Login bounds POST /dev/token; nil is ratelimit.DefaultLogin, as above.
+	Login *ratelimit.Limiter
 }
 
 func (c *Config) setDefaults() {
@@ -117,8 +140,17 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Limits.Anonymous == nil {
+		c.Limits.Anonymous = ratelimit.New(ratelimit.DefaultAnonymous, ratelimit.Clients{})
+	}
+	if c.Limits.Login == nil {
+		c.Limits.Login = ratelimit.New(ratelimit.DefaultLogin, ratelimit.Clients{})
+	}
 	if c.ReadWait <= 0 {
 		c.ReadWait = 5 * time.Second
+	}
+	if c.MaxLogRate <= 0 {
+		c.MaxLogRate = 100_000
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 30 * time.Second
@@ -148,6 +180,8 @@ type Server struct {
 	store   eventstore.Store
 	log     *slog.Logger
 	metrics *metrics
+	answers *answerKeys
+	head    *logHead
 	router  chi.Router
 	actions map[string]access.Action // "METHOD /full/pattern" → its rule
 }
@@ -172,7 +206,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, cmd: cfg.Commands, q: cfg.Queries, store: cfg.Store, log: cfg.Logger, metrics: m}
+	s := &Server{cfg: cfg, cmd: cfg.Commands, q: cfg.Queries, store: cfg.Store, log: cfg.Logger, metrics: m,
+		answers: newAnswerKeys(answerKeyEntries), head: &logHead{store: cfg.Store, now: time.Now}}
 	s.router = s.routes()
 	return s, nil
 }
@@ -215,7 +250,7 @@ func (s *Server) routes() chi.Router {
 		get("/readyz", access.Probe, s.readyz)
 		get("/metrics", access.Probe, s.metrics.handler(s.cfg.Registry).ServeHTTP)
 		if dev, ok := auth.DevOf(s.cfg.Auth); ok {
-			post("/dev/token", access.IssueDevToken, s.devToken(dev))
+			s.Handle(r.With(s.LimitLogin), http.MethodPost, "/dev/token", access.IssueDevToken, s.devToken(dev))
 		}
 
 		post("/users", access.RegisterUser, s.postUser)
@@ -284,6 +319,22 @@ func (s *Server) handle(r chi.Router, base, method, pattern string, a access.Act
 func (s *Server) ActionOf(method, pattern string) (a access.Action, ok bool) {
 	a, ok = s.actions[method+" "+pattern]
 	return a, ok
+}
+
+// LimitAnonymous bounds how often one client address may call an
+// anonymous route (SPEC §8): 429 rate_limited with Retry-After beyond.
+func (s *Server) LimitAnonymous(next http.Handler) http.Handler {
+	return s.cfg.Limits.Anonymous.Limit(next, s.rateLimited)
+}
+
+// LimitLogin is LimitAnonymous for the routes that hand out identities.
+func (s *Server) LimitLogin(next http.Handler) http.Handler {
+	return s.cfg.Limits.Login.Limit(next, s.rateLimited)
+}
+
+func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, retryAfter time.Duration) {
+	s.Problem(w, r, &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited",
+		Detail: fmt.Sprintf("too many requests from your address: retry in %d s", int(retryAfter/time.Second))})
 }
 
 func (s *Server) timeout(next http.Handler) http.Handler {

@@ -36,6 +36,7 @@ var testNow = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 type stack struct {
 	t      testing.TB
 	srv    *httptest.Server
+	pool   *pgxpool.Pool // the stack's database, for tests that count rows
 	logs   *bytes.Buffer
 	tokens sync.Map
 	cfs    atomic.Int64
@@ -91,7 +92,7 @@ func newStackWith(t testing.TB, edit func(*api.Config)) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{t: t, logs: logs, seen: &recorder{}, api: srv, store: store}
+	s := &stack{t: t, pool: pool, logs: logs, seen: &recorder{}, api: srv, store: store}
 	s.srv = httptest.NewServer(srv)
 	t.Cleanup(s.srv.Close)
 	t.Cleanup(func() { s.seen.check(t) })

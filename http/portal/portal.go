@@ -7,9 +7,9 @@
 // §5): a citizen sees only their own data and gets 404 for anyone else's. It
 // never touches SQL.
 //
-// It imports commands, projections, domain, eventstore and the port of its
-// sessions (http/portal/sessions); it must not import http/api or any store
-// implementation but that port's in-memory one.
+// It imports commands, projections, domain, eventstore, http/ratelimit and the
+// port of its sessions (http/portal/sessions); it must not import http/api or
+// any store implementation but that port's in-memory one.
 package portal
 
 import (
@@ -29,6 +29,7 @@ import (
 	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/portal/sessions"
+	"github.com/inps/libretto/http/ratelimit"
 	"github.com/inps/libretto/projections"
 	"github.com/inps/libretto/redact"
 )
@@ -92,6 +93,10 @@ type Config struct {
 	OIDC OIDCConfig
 	// DemoIdentities are offered by the dev login; DefaultDemoIdentities when nil.
 	DemoIdentities []DemoIdentity
+	// LoginLimit bounds, per client address, the login's POST and the OIDC
+	// callback (SPEC §8); nil is ratelimit.DefaultLogin with loopback
+	// callers exempt. The app shares one with the API's dev tokens.
+	LoginLimit *ratelimit.Limiter
 }
 
 // OIDCConfig is the identity provider of the production login (the SPID/CIE
@@ -139,6 +144,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.SessionLifetime == 0 {
 		c.SessionLifetime = DefaultSessionLifetime
+	}
+	if c.LoginLimit == nil {
+		c.LoginLimit = ratelimit.New(ratelimit.DefaultLogin, ratelimit.Clients{})
 	}
 }
 
@@ -227,9 +235,9 @@ func (p *Portal) routes() {
 
 	p.handle("GET /{$}", anyone, p.home)
 	p.handle("GET /accedi", anyone, p.loginPage)
-	p.handle("POST /accedi", anyone, p.devLogin)
+	p.handle("POST /accedi", anyone, p.limitLogin(p.devLogin))
 	p.handle("GET /accedi/spid", anyone, p.oidcStart)
-	p.handle("GET /accedi/callback", anyone, p.oidcCallback)
+	p.handle("GET /accedi/callback", anyone, p.limitLogin(p.oidcCallback))
 	p.handle("POST /esci", signedIn, p.logout)
 
 	p.heirRoutes()
@@ -329,6 +337,13 @@ type gate func(u *User) bool
 
 func anyone(*User) bool     { return true }
 func signedIn(u *User) bool { return u != nil }
+
+// limitLogin bounds how often one client address may try to log in: the
+// demo login's POST, and the OIDC callback, which costs a call to the
+// identity provider (SPEC §8).
+func (p *Portal) limitLogin(h http.HandlerFunc) http.HandlerFunc {
+	return p.cfg.LoginLimit.Limit(h, p.tooManyRequests).ServeHTTP
+}
 
 // handle registers a page that shows no one's data and issues no command.
 // Someone not signed in where allow wants it is sent to the login page.

@@ -113,6 +113,16 @@ func (p *Portal) notFound(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// tooManyRequests is the 429 page of a client address over its login limit;
+// the Retry-After header is already set.
+func (p *Portal) tooManyRequests(w http.ResponseWriter, r *http.Request, retryAfter time.Duration) {
+	p.renderStatus(w, r, http.StatusTooManyRequests, "error", errorPage{
+		Title: "Troppi tentativi",
+		Message: fmt.Sprintf("Sono arrivati troppi tentativi di accesso da questo indirizzo. Attendi %d secondi e riprova.",
+			int(retryAfter/time.Second)),
+	})
+}
+
 // serverError logs err and shows a generic page: people never see internals.
 func (p *Portal) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	p.cfg.Logger.Error("portal: request failed", "path", r.URL.Path, "err", err)

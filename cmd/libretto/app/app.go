@@ -30,6 +30,7 @@ import (
 	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/http/portal"
 	pgsessions "github.com/inps/libretto/http/portal/sessions/postgres"
+	"github.com/inps/libretto/http/ratelimit"
 	"github.com/inps/libretto/projections"
 	"github.com/inps/libretto/redact"
 )
@@ -71,6 +72,10 @@ type App struct {
 // until Close, so that a server shutting down finishes its requests first.
 // The database must be migrated (Migrate).
 func New(ctx context.Context, cfg Config) (*App, error) {
+	cfg.setDefaults()
+	if err := cfg.checkListen(); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
 	a, err := Open(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -154,6 +159,10 @@ func (a *App) start(ctx context.Context) error {
 		return err
 	}
 	authn = auth.NewCached(authn, 10_000, nil)
+	anonymous, login, err := a.Config.limiters()
+	if err != nil {
+		return err
+	}
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	apiServer, err := api.New(api.Config{
@@ -166,6 +175,7 @@ func (a *App) start(ctx context.Context) error {
 		Registry:     a.Registry,
 		Ready:        a.ready,
 		ProjectorLag: a.projectorLag,
+		Limits:       api.Limits{Anonymous: anonymous, Login: login},
 	})
 	if err != nil {
 		return fmt.Errorf("api: %w", err)
@@ -176,7 +186,7 @@ func (a *App) start(ctx context.Context) error {
 	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 		mux.Handle(p, apiServer)
 	}
-	if h, err := a.portal(); err != nil {
+	if h, err := a.portal(login); err != nil {
 		return err
 	} else if h != nil {
 		mux.Handle("/", h)
@@ -189,7 +199,7 @@ func (a *App) start(ctx context.Context) error {
 
 // portal is the web portal at /. In production it needs its OIDC client
 // (OIDC_CLIENT_ID, OIDC_REDIRECT_URL); without one the node serves the API only.
-func (a *App) portal() (http.Handler, error) {
+func (a *App) portal(login *ratelimit.Limiter) (http.Handler, error) {
 	c := a.Config
 	dev := c.Mode == ModeDev
 	if !dev && c.OIDCClientID == "" {
@@ -224,6 +234,7 @@ func (a *App) portal() (http.Handler, error) {
 		SessionKey:      key,
 		SecureCookies:   c.SecureCookies,
 		OIDC:            oidcCfg,
+		LoginLimit:      login,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)

@@ -6,11 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/inps/libretto/http/ratelimit"
 	"github.com/inps/libretto/redact"
 )
 
@@ -83,6 +85,19 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof there (LIBRETTO_PPROF,
 	// e.g. 127.0.0.1:6060): for profiling make bench, never exposed.
 	PprofAddr string
+	// RateAnonymous bounds how often one client address may call the
+	// simulators and the assistant, together; RateLogin POST
+	// /api/v1/dev/token and the portal's login (LIBRETTO_RATE_ANONYMOUS,
+	// LIBRETTO_RATE_LOGIN: "requests/window", e.g. 60/1m; empty is
+	// ratelimit.DefaultAnonymous, DefaultLogin). In development mode
+	// loopback callers are not limited (SPEC §8).
+	RateAnonymous string
+	RateLogin     string
+	// TrustedProxies lists the reverse proxies (addresses or CIDR prefixes,
+	// comma-separated) whose X-Forwarded-For names the client a rate limit
+	// counts (LIBRETTO_TRUSTED_PROXIES). Empty, the default: the
+	// connection's address is the client, whatever headers say.
+	TrustedProxies string
 }
 
 // FromEnv reads the configuration table of the README from the environment.
@@ -134,6 +149,9 @@ func FromEnv() Config {
 		GroupCommit:      group,
 		ReadPace:         pace,
 		PprofAddr:        os.Getenv("LIBRETTO_PPROF"),
+		RateAnonymous:    os.Getenv("LIBRETTO_RATE_ANONYMOUS"),
+		RateLogin:        os.Getenv("LIBRETTO_RATE_LOGIN"),
+		TrustedProxies:   os.Getenv("LIBRETTO_TRUSTED_PROXIES"),
 	}
 }
 
@@ -194,6 +212,9 @@ func (c *Config) Validate() error {
 	if _, ok := parseLevel(c.LogLevel); !ok {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL %q is not debug, info, warn or error", c.LogLevel))
 	}
+	if _, _, err := c.limiters(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -209,6 +230,55 @@ func envDuration(name string) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// limiters are the rate limits of the anonymous and the login endpoints,
+// shared by the API and the portal.
+func (c *Config) limiters() (anonymous, login *ratelimit.Limiter, err error) {
+	rate := func(env, v string, def ratelimit.Rate) (ratelimit.Rate, error) {
+		if v == "" {
+			return def, nil
+		}
+		r, err := ratelimit.ParseRate(v)
+		if err != nil {
+			return def, fmt.Errorf("%s: %w", env, err)
+		}
+		return r, nil
+	}
+	anon, errAnon := rate("LIBRETTO_RATE_ANONYMOUS", c.RateAnonymous, ratelimit.DefaultAnonymous)
+	logins, errLogin := rate("LIBRETTO_RATE_LOGIN", c.RateLogin, ratelimit.DefaultLogin)
+	proxies, errProxies := ratelimit.ParsePrefixes(c.TrustedProxies)
+	if errProxies != nil {
+		errProxies = fmt.Errorf("LIBRETTO_TRUSTED_PROXIES: %w", errProxies)
+	}
+	if err := errors.Join(errAnon, errLogin, errProxies); err != nil {
+		return nil, nil, err
+	}
+	clients := ratelimit.Clients{TrustedProxies: proxies, LimitLoopback: c.Mode != ModeDev}
+	return ratelimit.New(anon, clients), ratelimit.New(logins, clients), nil
+}
+
+// checkListen refuses a development server on an address other machines
+// reach: its dev tokens and demo logins let anyone act as anyone (SPEC §8).
+func (c *Config) checkListen() error {
+	if c.Mode != ModeDev || loopback(c.Addr) {
+		return nil
+	}
+	return fmt.Errorf("LIBRETTO_ADDR %q is not a loopback address: development mode (dev tokens, demo logins) listens only on 127.0.0.1, [::1] or localhost; set LIBRETTO_MODE=prod to serve other machines", c.Addr)
+}
+
+// loopback reports whether addr (host:port) names a loopback host: an
+// empty host is every interface, a name other than localhost could be any.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // NewLogger returns the process logger: text in development, JSON in
