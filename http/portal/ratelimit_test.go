@@ -11,6 +11,7 @@ import (
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/commands/seed"
 	"github.com/inps/libretto/eventstore/memory"
+	"github.com/inps/libretto/http/portal/sessions"
 	"github.com/inps/libretto/http/ratelimit"
 )
 
@@ -22,7 +23,7 @@ func TestTheLoginIsRateLimitedPerAddress(t *testing.T) {
 	store := memory.New()
 	p := New(Config{
 		Commands: commands.NewHandler(store, memory.NewIdempotency(), memory.NewDocuments()), Queries: &fakeQueries{},
-		Store: store, Dev: true, SessionKey: testKey,
+		Store: store, Dev: true, SessionKey: testKey, Sessions: sessions.NewMemory(),
 		LoginLimit: ratelimit.New(ratelimit.Rate{Requests: 2, Per: time.Minute}, ratelimit.Clients{}),
 	})
 	// login fetches the login page and posts it from addr, as a browser would.
