@@ -1,6 +1,6 @@
 // Package api is Libretto's JSON HTTP API under /api/v1 (SPEC §5): routing,
 // authentication and role rules, request decoding, RFC 9457 problems,
-// idempotency keys, read-your-writes waits, audit, statement PDFs, health and
+// idempotency keys, read-your-writes waits, audit, statement and payslip PDFs, health and
 // metrics.
 //
 // Handlers issue commands and read projections' read models; they never touch
@@ -245,6 +245,7 @@ func (s *Server) routes() chi.Router {
 		})
 
 		r.With(s.Allow(operator, auditor, citizen)).Get("/workers/{cf}/statements/{year}", s.getStatement)
+		r.With(s.Allow(operator, auditor, citizen)).Get("/workers/{cf}/payslips/{month}", s.getPayslip)
 		r.With(s.Allow(operator, auditor, citizen)).Get("/families/{cf}/dashboard", s.getDashboard)
 
 		r.Route("/audit", func(r chi.Router) {
