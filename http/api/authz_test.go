@@ -70,6 +70,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/backoffice/payroll-runs", map[string]any{"run_date": "2026-03-10"}, []string{"operator"}, false},
 		{"GET", "/backoffice/worklist" + sync, nil, []string{"operator"}, false},
 		{"GET", "/workers/" + a + "/statements/2026" + sync, nil, []string{"citizen", "operator", "auditor"}, true},
+		{"GET", "/workers/" + a + "/payslips/2026-03" + sync, nil, []string{"citizen", "operator", "auditor"}, true},
 		{"GET", "/families/" + a + "/dashboard" + sync, nil, []string{"citizen", "operator", "auditor"}, true},
 		{"GET", "/audit/streams/booklet-" + a, nil, []string{"auditor"}, false},
 		{"GET", "/audit/heir-claims/" + claimID + "/replay", nil, []string{"auditor"}, false},
