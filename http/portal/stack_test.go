@@ -53,7 +53,7 @@ func newStack(t *testing.T) *stack {
 	h.SetUnpaidBooklets(runner.PGQueries())
 	srv := httptest.NewServer(New(Config{
 		Commands: h, Queries: runner.Queries(), Documents: docs, Store: store,
-		Logger: logger, Dev: true, SessionKey: testKey, StatementPDF: fakePDF,
+		Logger: logger, Dev: true, SessionKey: testKey, StatementPDF: fakePDF, PayslipPDF: fakePayslipPDF,
 	}))
 	t.Cleanup(srv.Close)
 	return &stack{srv: srv, commands: h, queries: runner.Queries(), store: store}
