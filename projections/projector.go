@@ -116,7 +116,7 @@ type Querier interface {
 // builtinProjectors is every read model the runner maintains, in the order
 // they are started and reported. The family projector joins here.
 func builtinProjectors() []Projector {
-	return []Projector{claimsProjector{}, dashboardProjector{}, statementsProjector{}, familyProjector{}}
+	return []Projector{claimsProjector{}, dashboardProjector{}, statementsProjector{}, familyProjector{}, payslipsProjector{}}
 }
 
 // SchemaOf returns the PostgreSQL schema of the live tables of projector

@@ -230,6 +230,57 @@ ORDER BY month, user_cf, inserted_by_heir`, workerCF, year)
 	return st, nil
 }
 
+// Payslip implements Queries.
+func (q *PGQueries) Payslip(ctx context.Context, workerCF, month string) (Payslip, error) {
+	rows, err := q.pool.Query(ctx, `
+SELECT run_id, paid_on, user_cf, services, vouchers, net_cents, ivs_cents, inail_cents, fee_cents, paid_cents
+FROM `+table(PayslipsProjector, "payments")+` WHERE worker_cf = $1 AND month = $2
+ORDER BY paid_on, major, minor, user_cf`, workerCF, month)
+	if err != nil {
+		return Payslip{}, fmt.Errorf("projections: payslip: %w", err)
+	}
+	defer rows.Close()
+	p := Payslip{WorkerCF: workerCF, Month: month, Payments: []PayslipPayment{}}
+	for rows.Next() {
+		var r PayslipPayment
+		if err := rows.Scan(&r.RunID, &r.PaidOn, &r.UserCF, &r.Services, &r.Vouchers, &r.NetCents, &r.IVSCents, &r.INAILCents, &r.FeeCents, &r.PaidCents); err != nil {
+			return Payslip{}, fmt.Errorf("projections: payslip: %w", err)
+		}
+		t := &p.Totals
+		t.Services += r.Services
+		t.Vouchers += r.Vouchers
+		t.NetCents += r.NetCents
+		t.IVSCents += r.IVSCents
+		t.INAILCents += r.INAILCents
+		t.FeeCents += r.FeeCents
+		t.PaidCents += r.PaidCents
+		p.Payments = append(p.Payments, r)
+	}
+	if err := rows.Err(); err != nil {
+		return Payslip{}, fmt.Errorf("projections: payslip: %w", err)
+	}
+	if len(p.Payments) == 0 {
+		return Payslip{}, ErrNotFound
+	}
+	return p, nil
+}
+
+// PayslipMonths implements Queries.
+func (q *PGQueries) PayslipMonths(ctx context.Context, workerCF string) ([]string, error) {
+	rows, err := q.pool.Query(ctx, `SELECT DISTINCT month FROM `+table(PayslipsProjector, "payments")+` WHERE worker_cf = $1 ORDER BY month DESC`, workerCF)
+	if err != nil {
+		return nil, fmt.Errorf("projections: payslip months: %w", err)
+	}
+	months, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("projections: payslip months: %w", err)
+	}
+	if months == nil {
+		months = []string{}
+	}
+	return months, nil
+}
+
 func addFigures(t *StatementFigures, f StatementFigures) {
 	t.Services += f.Services
 	t.Vouchers += f.Vouchers

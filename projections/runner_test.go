@@ -194,9 +194,10 @@ func TestLiveReadModelsEqualTheirRebuild(t *testing.T) {
 	h.steps(1200)
 	waitFor(t, r, h.last)
 	live := dump(t, pool, r.Names())
-	if len(live["rm_dashboard.services"]) == 0 || len(live["rm_claims.history"]) == 0 || len(live["rm_statements.lines"]) == 0 {
-		t.Fatalf("history too thin to compare: %d services, %d history entries, %d statement lines",
-			len(live["rm_dashboard.services"]), len(live["rm_claims.history"]), len(live["rm_statements.lines"]))
+	if len(live["rm_dashboard.services"]) == 0 || len(live["rm_claims.history"]) == 0 || len(live["rm_statements.lines"]) == 0 ||
+		len(live["rm_payslips.payments"]) == 0 {
+		t.Fatalf("history too thin to compare: %d services, %d history entries, %d statement lines, %d payslip rows",
+			len(live["rm_dashboard.services"]), len(live["rm_claims.history"]), len(live["rm_statements.lines"]), len(live["rm_payslips.payments"]))
 	}
 	var closed int
 	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM rm_dashboard.booklets WHERE closed`).Scan(&closed); err != nil {

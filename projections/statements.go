@@ -3,7 +3,6 @@ package projections
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
@@ -116,7 +115,6 @@ func (a *statementsBatch) foldWorkerPaid(e eventstore.Event) error {
 		return fmt.Errorf("WorkerPaid at position %d: %w", e.Position, err)
 	}
 	worker := streamID(e.Stream, "worker")
-	var keys []lineKey
 	for _, s := range v.Services {
 		k := lineKey{worker, year, month, s.UserCF, s.InsertedByHeir}
 		l := a.sums[k]
@@ -133,29 +131,51 @@ func (a *statementsBatch) foldWorkerPaid(e eventstore.Event) error {
 		l.ivs += s.IVSCents
 		l.inail += s.INAILCents
 		l.paid += s.NetCents
-		keys = append(keys, k)
 	}
-	if v.FeeCents != 0 && len(keys) > 0 {
-		// Net per line of this payment decides who bears the fee.
-		net := map[lineKey]int64{}
-		for _, s := range v.Services {
-			net[lineKey{worker, year, month, s.UserCF, s.InsertedByHeir}] += s.NetCents
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			a, b := keys[i], keys[j]
-			if net[a] != net[b] {
-				return net[a] > net[b]
-			}
-			if a.user != b.user {
-				return a.user < b.user
-			}
-			return !a.heir && b.heir
-		})
-		l := a.sums[keys[0]]
+	if v.FeeCents != 0 && len(v.Services) > 0 {
+		user, heir := feeBearer(v.Services)
+		l := a.sums[lineKey{worker, year, month, user, heir}]
 		l.fees += v.FeeCents
 		l.paid -= v.FeeCents
 	}
 	return nil
+}
+
+// feeBearer is the user, and whether for services an heir inserted, whose
+// line of a payment bears its bonifico domiciliato fee: the largest net of
+// the payment, ties to the smaller CF, then the user's own services before
+// an heir's. The statements and the payslips both charge the fee by it, so a
+// user's fees agree between them. services is not empty.
+func feeBearer(services []domain.PaidService) (user string, heir bool) {
+	type line struct {
+		user string
+		heir bool
+	}
+	net := map[line]int64{}
+	var lines []line
+	for _, s := range services {
+		l := line{s.UserCF, s.InsertedByHeir}
+		if _, ok := net[l]; !ok {
+			lines = append(lines, l)
+		}
+		net[l] += s.NetCents
+	}
+	best := lines[0]
+	for _, l := range lines[1:] {
+		switch {
+		case net[l] != net[best]:
+			if net[l] > net[best] {
+				best = l
+			}
+		case l.user != best.user:
+			if l.user < best.user {
+				best = l
+			}
+		case !l.heir && best.heir:
+			best = l
+		}
+	}
+	return best.user, best.heir
 }
 
 // Queue implements Accumulator.

@@ -155,6 +155,35 @@ type Statement struct {
 	ByMonth  []StatementByMonth `json:"by_month"`
 }
 
+// PayslipFigures are the sums of a payslip row or of the whole payslip.
+type PayslipFigures struct {
+	Services   int   `json:"services"`
+	Vouchers   int   `json:"vouchers"`
+	NetCents   int64 `json:"net_cents"`
+	IVSCents   int64 `json:"ivs_cents"`
+	INAILCents int64 `json:"inail_cents"`
+	FeeCents   int64 `json:"fee_cents"` // bonifico domiciliato, on one row of its run
+	PaidCents  int64 `json:"paid_cents"`
+}
+
+// PayslipPayment is what one payroll run paid a worker for one user's
+// services (their own and those an heir inserted on their booklet).
+type PayslipPayment struct {
+	RunID  string `json:"run_id"`
+	PaidOn string `json:"paid_on"` // the run date
+	UserCF string `json:"user_cf"`
+	PayslipFigures
+}
+
+// Payslip is GET /workers/{cf}/payslips/{YYYY-MM}: a worker's payments of
+// one month of payment (prospetto paga mensile).
+type Payslip struct {
+	WorkerCF string           `json:"worker_cf"`
+	Month    string           `json:"month"` // YYYY-MM
+	Payments []PayslipPayment `json:"payments"`
+	Totals   PayslipFigures   `json:"totals"`
+}
+
 // Booklet is the balance part of the dashboard.
 type Booklet struct {
 	Status         string `json:"status"` // active, owner_deceased, closed
@@ -273,6 +302,12 @@ type Queries interface {
 	ClaimsByHeir(ctx context.Context, heirCF string) ([]Claim, error)
 	History(ctx context.Context, claimID string) (History, error)
 	Statement(ctx context.Context, workerCF string, year int) (Statement, error)
+	// Payslip is the worker's payments of month "YYYY-MM", oldest run
+	// first; ErrNotFound when that month paid them nothing.
+	Payslip(ctx context.Context, workerCF, month string) (Payslip, error)
+	// PayslipMonths are the months ("YYYY-MM") in which the worker was
+	// paid, newest first; none is an empty list.
+	PayslipMonths(ctx context.Context, workerCF string) ([]string, error)
 	// Dashboard's caps are those of the calendar year of today (a civil date).
 	Dashboard(ctx context.Context, userCF string, today string) (Dashboard, error)
 	Worklist(ctx context.Context) (Worklist, error)

@@ -38,7 +38,9 @@ var willPDF = []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 
 // the 10th; Giuseppe Bianchi dies in the third month, his two heirs register
 // (Laura's claim is validated, she inserts a prior service and requests the
 // refund; Marco's awaits validation); Anna Verdi has an unpaid service of
-// this month she may still revoke.
+// this month she may still revoke. So each worker has a monthly payslip for
+// each of the last months (one run a month), Giovanni's with the bonifico
+// domiciliato fee.
 //
 // Every command carries an idempotency key derived from its step, so Seed is
 // idempotent: running it again, even after a partial failure, appends

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,6 +56,22 @@ func TestDemoOnTheRealStack(t *testing.T) {
 	// the prior service inserted by Laura paid in November.
 	if st.Totals.Services != 5 || len(st.ByMonth) != 4 {
 		t.Fatalf("Maria's statement: %d services over %d months, want 5 over 4: %+v", st.Totals.Services, len(st.ByMonth), st.ByMonth)
+	}
+	// Giovanni, paid by bonifico domiciliato, has a payslip for each month
+	// of payment, his 2,60 € withheld by each run.
+	months, err := q.PayslipMonths(ctx, seed.WorkerGiovanniCF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"2026-11", "2026-10", "2026-09", "2026-08"}; !slices.Equal(months, want) {
+		t.Fatalf("Giovanni's payslip months %v, want %v", months, want)
+	}
+	p, err := q.Payslip(ctx, seed.WorkerGiovanniCF, "2026-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Payments) != 1 || p.Payments[0].UserCF != seed.FamilyFerrariCF || p.Totals.FeeCents != 260 || p.Totals.PaidCents != 4800-260 {
+		t.Fatalf("Giovanni's October payslip: %+v", p)
 	}
 	claims, err := q.ClaimsByHeir(ctx, seed.HeirLauraCF)
 	if err != nil || len(claims) != 1 {

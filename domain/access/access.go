@@ -86,6 +86,7 @@ const (
 	ReadWill         Action = "ReadWill"
 	ReadWorklist     Action = "ReadWorklist"
 	ReadStatement    Action = "ReadStatement"
+	ReadPayslip      Action = "ReadPayslip"
 	ReadDashboard    Action = "ReadDashboard"
 	ReadFamily       Action = "ReadFamily"
 	AuditStream      Action = "AuditStream"
@@ -135,6 +136,7 @@ var table = map[Action]map[Role][]Relation{
 	ReadWill:         {Citizen: {Heir}, Operator: anyRelation, Auditor: anyRelation},
 	ReadWorklist:     {Operator: anyRelation},
 	ReadStatement:    {Citizen: {Worker}, Operator: anyRelation, Auditor: anyRelation},
+	ReadPayslip:      {Citizen: {Worker}, Operator: anyRelation, Auditor: anyRelation},
 	ReadDashboard:    {Citizen: {Owner}, Operator: anyRelation, Auditor: anyRelation},
 	ReadFamily:       {Citizen: {Owner}, Operator: anyRelation, Auditor: anyRelation},
 	AuditStream:      {Auditor: anyRelation},

@@ -37,6 +37,7 @@ func TestTheTableIsSpecSection5(t *testing.T) {
 		access.ReadWill:           "operator:* auditor:* citizen:heir",
 		access.ReadWorklist:       "operator:*",
 		access.ReadStatement:      "operator:* auditor:* citizen:worker",
+		access.ReadPayslip:        "operator:* auditor:* citizen:worker",
 		access.ReadDashboard:      "operator:* auditor:* citizen:owner",
 		access.ReadFamily:         "operator:* auditor:* citizen:owner",
 		access.AuditStream:        "auditor:*",

@@ -119,6 +119,7 @@ func TestTheAccessTableWalked(t *testing.T) {
 		{action: access.FeedFamily, method: "POST", path: "/families/" + a.user + "/isee", body: map[string]any{"value_cents": 1500000, "protocol": "INPS-ISEE-2026-1", "dsu_submitted_on": "2026-01-15", "valid_until": "2026-12-31"}, parties: ofA},
 		{action: access.ReadWorklist, method: "GET", path: "/backoffice/worklist" + sync},
 		{action: access.ReadStatement, method: "GET", path: "/workers/" + w + "/statements/2026" + sync, parties: ofW},
+		{action: access.ReadPayslip, method: "GET", path: "/workers/" + w + "/payslips/2026-03" + sync, parties: ofW},
 		{action: access.ReadDashboard, method: "GET", path: "/families/" + a.user + "/dashboard" + sync, parties: ofA},
 		{action: access.ReadFamily, method: "GET", path: "/families/" + a.user + sync, parties: ofA},
 		{action: access.AuditStream, method: "GET", path: "/audit/streams/booklet-" + a.user, parties: ofA},

@@ -299,6 +299,60 @@ func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) {
 	s.JSON(w, http.StatusOK, st)
 }
 
+// getPayslip answers a worker's monthly payslip (SPEC §9): their payments
+// of a month of payment, as JSON or, with Accept: application/pdf, as the
+// PDF. Someone else's is 404 before the month is even read, so a stranger
+// learns nothing from a 400.
+func (s *Server) getPayslip(w http.ResponseWriter, r *http.Request) {
+	if !s.WaitForPosition(w, r) {
+		return
+	}
+	cf, err := s.pathCF(r, asWorker)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	month, err := parseMonth(chi.URLParam(r, "month"))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	p, err := s.q.Payslip(r.Context(), cf, month)
+	if errors.Is(err, projections.ErrNotFound) {
+		// As the statement: a registered worker's month without payments
+		// is an empty payslip; a CF that never registered is unknown.
+		p, err = projections.Payslip{WorkerCF: cf, Month: month, Payments: []projections.PayslipPayment{}}, s.workerExists(r.Context(), cf)
+	}
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if wantsPDF(r) {
+		pdf, err := PayslipPDF(p, s.cfg.Now().In(rome))
+		if err != nil {
+			s.Problem(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=\"prospetto-paga-%s-%s.pdf\"", cf, month))
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(pdf)
+		return
+	}
+	s.JSON(w, http.StatusOK, p)
+}
+
+// parseMonth reads a {month} path parameter "YYYY-MM"; anything else is 400
+// invalid_month.
+func parseMonth(raw string) (string, error) {
+	t, err := time.Parse("2006-01", raw)
+	if err != nil || len(raw) != 7 || t.Year() < 1000 {
+		return "", badRequest("invalid_month", "month", "the month must be YYYY-MM, e.g. 2026-03")
+	}
+	return raw, nil
+}
+
 // wantsPDF reports whether the client asked for application/pdf.
 func wantsPDF(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {

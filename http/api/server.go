@@ -1,6 +1,6 @@
 // Package api is Libretto's JSON HTTP API under /api/v1 (SPEC §5): routing,
 // authentication and role rules, request decoding, RFC 9457 problems,
-// idempotency keys, read-your-writes waits, audit, statement PDFs, health and
+// idempotency keys, read-your-writes waits, audit, statement and payslip PDFs, health and
 // metrics.
 //
 // Handlers issue commands and read projections' read models; they never touch
@@ -279,6 +279,7 @@ func (s *Server) routes() chi.Router {
 		get("/backoffice/worklist", access.ReadWorklist, s.getWorklist)
 
 		get("/workers/{cf}/statements/{year}", access.ReadStatement, s.getStatement)
+		get("/workers/{cf}/payslips/{month}", access.ReadPayslip, s.getPayslip)
 		get("/families/{cf}/dashboard", access.ReadDashboard, s.getDashboard)
 
 		get("/audit/streams/{stream_id}", access.AuditStream, s.getAuditStream)

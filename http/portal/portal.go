@@ -65,6 +65,9 @@ type Config struct {
 	// StatementPDF renders a worker's annual statement as PDF: api.StatementPDF,
 	// so the portal and the API give the same document; nil hides the link.
 	StatementPDF func(s projections.Statement, now time.Time) ([]byte, error)
+	// PayslipPDF renders a worker's monthly payslip as PDF: api.PayslipPDF;
+	// nil hides the link.
+	PayslipPDF func(p projections.Payslip, now time.Time) ([]byte, error)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger logs failures; slog.Default() when nil.

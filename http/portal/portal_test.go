@@ -56,6 +56,14 @@ func (q *fakeQueries) Statement(context.Context, string, int) (projections.State
 	return projections.Statement{}, projections.ErrNotFound
 }
 
+func (q *fakeQueries) Payslip(context.Context, string, string) (projections.Payslip, error) {
+	return projections.Payslip{}, projections.ErrNotFound
+}
+
+func (q *fakeQueries) PayslipMonths(context.Context, string) ([]string, error) {
+	return []string{}, nil
+}
+
 func (q *fakeQueries) Dashboard(context.Context, string, string) (projections.Dashboard, error) {
 	return projections.Dashboard{}, projections.ErrNotFound
 }

@@ -138,6 +138,7 @@ var templateFuncs = template.FuncMap{
 	"datetime":    instant,
 	"pct":         pct,
 	"month":       monthName,
+	"yearMonth":   yearMonthName,
 	"hours":       formatHours,
 	"label":       label,
 	"field":       newField,
@@ -225,6 +226,16 @@ func monthName(m int) string {
 		return strconv.Itoa(m)
 	}
 	return monthNames[m]
+}
+
+// yearMonthName turns "2026-03" into "marzo 2026"; anything else is shown
+// as is.
+func yearMonthName(s string) string {
+	t, err := time.Parse("2006-01", s)
+	if err != nil {
+		return s
+	}
+	return monthNames[t.Month()] + " " + strconv.Itoa(t.Year())
 }
 
 func formatHours(h float64) string {

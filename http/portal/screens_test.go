@@ -79,6 +79,9 @@ func TestScreenshots(t *testing.T) {
 	s.login(seed.WorkerMariaCF, commands.RoleCitizen)
 	shot("worker-statement", "/prestatore")
 	s.logout()
+	s.login(seed.WorkerGiovanniCF, commands.RoleCitizen) // paid by bonifico domiciliato: his payslips show the fee
+	shot("worker-payslip", firstLink(`#prospetti-paga a:not([download])`))
+	s.logout()
 
 	s.login(seed.OperatorCF, commands.RoleOperator)
 	shot("bo-worklist", "/backoffice")

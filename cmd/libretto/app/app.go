@@ -226,6 +226,7 @@ func (a *App) portal(login *ratelimit.Limiter) (http.Handler, error) {
 		Documents:       a.Documents,
 		Store:           a.Store,
 		StatementPDF:    api.StatementPDF, // the same document as the API's
+		PayslipPDF:      api.PayslipPDF,
 		Logger:          a.log.With("component", "portal"),
 		Dev:             dev,
 		Sessions:        pgsessions.New(a.Pool),
