@@ -78,6 +78,8 @@ func decodeAs[T Event](raw []byte) (Event, error) {
 var eventTypes = map[string]func([]byte) (Event, error){
 	TypeUserRegistered:            decodeAs[UserRegistered],
 	TypeDepositRecorded:           decodeAs[DepositRecorded],
+	TypePendingDepositRecorded:    decodeAs[PendingDepositRecorded],
+	TypeDepositCredited:           decodeAs[DepositCredited],
 	TypeServiceRecorded:           decodeAs[ServiceRecorded],
 	TypeServiceRevoked:            decodeAs[ServiceRevoked],
 	TypeServiceReversed:           decodeAs[ServiceReversed],
@@ -107,11 +109,14 @@ var eventTypes = map[string]func([]byte) (Event, error){
 	TypePayrollRunCompleted:       decodeAs[PayrollRunCompleted],
 	TypeServiceLocated:            decodeAs[ServiceLocated],
 	TypeRefundLocated:             decodeAs[RefundLocated],
+	TypeDepositLocated:            decodeAs[DepositLocated],
 }
 
 // EventType implementations: the stable names of events.go.
 func (UserRegistered) EventType() string            { return TypeUserRegistered }
 func (DepositRecorded) EventType() string           { return TypeDepositRecorded }
+func (PendingDepositRecorded) EventType() string    { return TypePendingDepositRecorded }
+func (DepositCredited) EventType() string           { return TypeDepositCredited }
 func (ServiceRecorded) EventType() string           { return TypeServiceRecorded }
 func (ServiceRevoked) EventType() string            { return TypeServiceRevoked }
 func (ServiceReversed) EventType() string           { return TypeServiceReversed }
@@ -141,3 +146,4 @@ func (WorkerPaid) EventType() string                { return TypeWorkerPaid }
 func (PayrollRunCompleted) EventType() string       { return TypePayrollRunCompleted }
 func (ServiceLocated) EventType() string            { return TypeServiceLocated }
 func (RefundLocated) EventType() string             { return TypeRefundLocated }
+func (DepositLocated) EventType() string            { return TypeDepositLocated }

@@ -53,6 +53,8 @@ const (
 	CodeInvalidCharacter       = "invalid_character"       // text holding U+0000, which PostgreSQL cannot store
 	CodeReasonRequired         = "reason_required"         // a compensating command without its reason
 	CodeBankReferenceRequired  = "bank_reference_required" // a refund marked paid without the transfer's reference
+	CodeInvalidDepositStatus   = "invalid_deposit_status"  // a deposit's status other than pending or credited
+	CodeAlreadyCredited        = "deposit_already_credited"
 )
 
 // Error is a typed domain error: a stable code, the field it concerns (a JSON

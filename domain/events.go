@@ -6,8 +6,10 @@ package domain
 const (
 	// booklet-<CF>
 	TypeUserRegistered         = "UserRegistered"
-	TypeDepositRecorded        = "DepositRecorded"
-	TypeServiceRecorded        = "ServiceRecorded" // also for services inserted by an heir (ClaimID set)
+	TypeDepositRecorded        = "DepositRecorded"        // credited at once
+	TypePendingDepositRecorded = "PendingDepositRecorded" // seen (an F24) but not yet credited: not available
+	TypeDepositCredited        = "DepositCredited"        // a pending deposit made available
+	TypeServiceRecorded        = "ServiceRecorded"        // also for services inserted by an heir (ClaimID set)
 	TypeServiceRevoked         = "ServiceRevoked"
 	TypeServiceReversed        = "ServiceReversed"
 	TypeServicePaid            = "ServicePaid"
@@ -46,6 +48,7 @@ const (
 	// id can find the aggregate that owns it.
 	TypeServiceLocated = "ServiceLocated"
 	TypeRefundLocated  = "RefundLocated"
+	TypeDepositLocated = "DepositLocated" // deposit-<uuid>, so that crediting by id finds the booklet
 )
 
 // Stream names: <type>-<id>.
@@ -56,6 +59,7 @@ func PayrollStream(runID string) string      { return "payroll-" + runID }
 func FamilyStream(cf string) string          { return "family-" + cf }
 func ServiceLocator(serviceID string) string { return "service-" + serviceID }
 func RefundLocator(refundID string) string   { return "refund-" + refundID }
+func DepositLocator(depositID string) string { return "deposit-" + depositID }
 
 // Dates are civil dates "YYYY-MM-DD" (Europe/Rome); money is integer cents;
 // hours are decimal hours (at most two decimals).
@@ -71,6 +75,24 @@ type DepositRecorded struct {
 	AmountCents int64  `json:"amount_cents"`
 	Channel     string `json:"channel"` // "F24" or "PAGOPA"
 	PaidOn      string `json:"paid_on"`
+}
+
+// PendingDepositRecorded is a deposit seen but not yet credited (an F24
+// INPS credits days later): it counts as pending, never as available, until
+// DepositCredited. Its payload is DepositRecorded's.
+type PendingDepositRecorded struct {
+	DepositID   string `json:"deposit_id"`
+	AmountCents int64  `json:"amount_cents"`
+	Channel     string `json:"channel"` // "F24" or "PAGOPA"
+	PaidOn      string `json:"paid_on"`
+}
+
+// DepositCredited makes a pending deposit available; its causation id names
+// the PendingDepositRecorded it credits.
+type DepositCredited struct {
+	DepositID   string `json:"deposit_id"`
+	AmountCents int64  `json:"amount_cents"`
+	CreditedOn  string `json:"credited_on"`
 }
 
 // ServiceRecorded commits vouchers of a booklet to a worker. When an heir
@@ -327,6 +349,12 @@ type ServiceLocated struct {
 	ServiceID string `json:"service_id"`
 	UserCF    string `json:"user_cf"`
 	ClaimID   string `json:"claim_id,omitempty"`
+}
+
+// DepositLocated points a deposit id at its booklet.
+type DepositLocated struct {
+	DepositID string `json:"deposit_id"`
+	UserCF    string `json:"user_cf"`
 }
 
 // RefundLocated points a refund id at its claim and booklet.

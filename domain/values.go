@@ -154,6 +154,31 @@ func ParseChannel(s string) (Channel, error) {
 	return Channel{}, RuleError(CodeInvalidChannel, "channel", "the channel must be F24 or PAGOPA")
 }
 
+// DepositStatus is whether a deposit's money is available: credited (at
+// once, or later by DepositCredited) or pending (seen, not yet credited).
+type DepositStatus struct{ s string }
+
+// The deposit statuses.
+var (
+	DepositPendingStatus  = DepositStatus{"pending"}
+	DepositCreditedStatus = DepositStatus{"credited"}
+)
+
+func (s DepositStatus) String() string { return s.s }
+
+// ParseDepositStatus returns the status named s; empty is credited (a
+// deposit is available at once unless said pending), anything else is
+// invalid_deposit_status.
+func ParseDepositStatus(s string) (DepositStatus, error) {
+	switch s {
+	case "", DepositCreditedStatus.s:
+		return DepositCreditedStatus, nil
+	case DepositPendingStatus.s:
+		return DepositPendingStatus, nil
+	}
+	return DepositStatus{}, RuleError(CodeInvalidDepositStatus, "status", "a deposit's status is pending or credited (the default)")
+}
+
 // Voucher figures (SPEC §2): a voucher of 1000 cents pays 800 net to the
 // worker, 165 IVS contribution, 25 INAIL premium and 10 management costs.
 const (
