@@ -90,12 +90,19 @@ type RegisterWorker struct {
 	Category string // default "altro"
 }
 
-// RecordDeposit records an F24/pagoPA deposit (system, operator).
+// RecordDeposit records an F24/pagoPA deposit (system, operator) (ID =
+// deposit id).
 type RecordDeposit struct {
 	UserCF      string
 	AmountCents int64
 	Channel     string
 	PaidOn      string
+	Status      string // "pending" (not available until credited), or "credited" (the default)
+}
+
+// CreditDeposit makes a pending deposit available (system) (ID = deposit id).
+type CreditDeposit struct {
+	DepositID string
 }
 
 // RecordService records a service on the caller's booklet (ID = service id).

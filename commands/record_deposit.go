@@ -6,7 +6,10 @@ import (
 	"github.com/inps/libretto/domain"
 )
 
-// RecordDeposit records an F24 or pagoPA deposit on a user's booklet.
+// RecordDeposit records an F24 or pagoPA deposit on a user's booklet,
+// available at once or, with status pending, once CreditDeposit credits it.
+// The deposit's locator is appended with it, so that a credit naming only
+// the deposit id finds the booklet.
 func (h *Handler) RecordDeposit(ctx context.Context, m Meta, c RecordDeposit) (Result, error) {
 	return h.decide(ctx, m, "RecordDeposit", func(ctx context.Context, u *unit) (Result, error) {
 		cf, err := parseCF(c.UserCF, "user_cf")
@@ -18,11 +21,17 @@ func (h *Handler) RecordDeposit(ctx context.Context, m Meta, c RecordDeposit) (R
 			return Result{}, err
 		}
 		id := u.newID()
-		events, err := b.RecordDeposit(domain.DepositInput{DepositID: id, AmountCents: c.AmountCents, Channel: c.Channel, PaidOn: c.PaidOn}, u.today)
+		if events, ok, err := u.replayed(ctx, domain.DepositLocator(id)); ok || err != nil {
+			return Result{Position: lastPosition(events), ID: id}, err
+		}
+		events, err := b.RecordDeposit(domain.DepositInput{DepositID: id, AmountCents: c.AmountCents, Channel: c.Channel, PaidOn: c.PaidOn, Status: c.Status}, u.today)
 		if err != nil {
 			return Result{}, err
 		}
 		if err := u.addTo(domain.BookletStream(cf.String()), events); err != nil {
+			return Result{}, err
+		}
+		if err := u.locate(domain.DepositLocator(id), domain.DepositLocated{DepositID: id, UserCF: cf.String()}); err != nil {
 			return Result{}, err
 		}
 		pos, err := u.commit(ctx)

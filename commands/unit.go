@@ -506,6 +506,22 @@ func (u *unit) locateRefund(ctx context.Context, id string) (domain.RefundLocate
 	return loc, nil
 }
 
+// locateDeposit reads the locator of a deposit id.
+func (u *unit) locateDeposit(ctx context.Context, id string) (domain.DepositLocated, error) {
+	var loc domain.DepositLocated
+	if _, err := uuid.Parse(id); err != nil {
+		return loc, domain.NotFoundError("no such deposit")
+	}
+	err := u.readLocator(ctx, domain.DepositLocator(id), &loc)
+	if err != nil {
+		return loc, err
+	}
+	if loc.DepositID != id {
+		return loc, domain.NotFoundError("no such deposit")
+	}
+	return loc, nil
+}
+
 func (u *unit) readLocator(ctx context.Context, stream string, into any) error {
 	events, err := u.h.store.ReadStream(ctx, stream, eventstore.ReadOptions{})
 	if errors.Is(err, eventstore.ErrStreamNotFound) || (err == nil && len(events) == 0) {
