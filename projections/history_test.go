@@ -34,17 +34,24 @@ type history struct {
 	// realistic, when set, makes heirs rare, as they are.
 	realistic bool
 
-	users     []string
-	balance   map[string]int64 // user → available
-	workers   []string
-	iban      map[string]string
-	services  map[string]*genService // recorded, unpaid
-	order     []string               // service ids in recording order
-	claims    map[string]*genClaim
-	claimIDs  []string
-	deceased  map[string]string // user → date of death
-	closed    map[string]bool   // user → the booklet's refund was paid
-	withdrawn int               // deaths withdrawn by rejecting the last live heir
+	users           []string
+	balance         map[string]int64 // user → available
+	workers         []string
+	iban            map[string]string
+	services        map[string]*genService // recorded, unpaid
+	order           []string               // service ids in recording order
+	claims          map[string]*genClaim
+	claimIDs        []string
+	deceased        map[string]string // user → date of death
+	closed          map[string]bool   // user → the booklet's refund was paid
+	withdrawn       int               // deaths withdrawn by rejecting the last live heir
+	pendingDeposits []genDeposit      // pending deposits not yet credited
+	credits         int               // pending deposits credited
+}
+
+type genDeposit struct {
+	id, user string
+	amount   int64
 }
 
 type genService struct {
@@ -80,6 +87,12 @@ func typed(v any) string {
 		return domain.TypeUserRegistered
 	case domain.DepositRecorded:
 		return domain.TypeDepositRecorded
+	case domain.PendingDepositRecorded:
+		return domain.TypePendingDepositRecorded
+	case domain.DepositCredited:
+		return domain.TypeDepositCredited
+	case domain.DepositLocated:
+		return domain.TypeDepositLocated
 	case domain.ServiceRecorded:
 		return domain.TypeServiceRecorded
 	case domain.ServiceRevoked:
@@ -240,10 +253,7 @@ func (h *history) step() {
 		h.iban[w] = iban
 		h.emit(ev{domain.WorkerStream(w), domain.WorkerRegistered{WorkerCF: w, IBAN: iban, Category: "altro"}})
 	case r < 25:
-		u := h.pick(h.users)
-		amount := int64(1+h.rnd.IntN(20)) * 1000
-		h.balance[u] += amount
-		h.emit(ev{domain.BookletStream(u), domain.DepositRecorded{DepositID: uuid.NewString(), AmountCents: amount, Channel: "F24", PaidOn: h.date()}})
+		h.deposit()
 	case r < 55:
 		u := h.pick(h.users)
 		if _, dead := h.deceased[u]; dead {
@@ -279,6 +289,31 @@ func (h *history) step() {
 	default:
 		h.claimStep()
 	}
+}
+
+// deposit records a deposit, credited at once or (one in four) pending, or
+// credits a pending one.
+func (h *history) deposit() {
+	if n := len(h.pendingDeposits); n > 0 && h.rnd.IntN(3) == 0 {
+		i := h.rnd.IntN(n)
+		d := h.pendingDeposits[i]
+		h.pendingDeposits = append(h.pendingDeposits[:i], h.pendingDeposits[i+1:]...)
+		h.balance[d.user] += d.amount
+		h.credits++
+		h.emit(ev{domain.BookletStream(d.user), domain.DepositCredited{DepositID: d.id, AmountCents: d.amount, CreditedOn: h.date()}})
+		return
+	}
+	u := h.pick(h.users)
+	amount := int64(1+h.rnd.IntN(20)) * 1000
+	id := uuid.NewString()
+	var e any = domain.DepositRecorded{DepositID: id, AmountCents: amount, Channel: "F24", PaidOn: h.date()}
+	if h.rnd.IntN(4) == 0 {
+		e = domain.PendingDepositRecorded{DepositID: id, AmountCents: amount, Channel: "F24", PaidOn: h.date()}
+		h.pendingDeposits = append(h.pendingDeposits, genDeposit{id: id, user: u, amount: amount})
+	} else {
+		h.balance[u] += amount
+	}
+	h.emit(ev{domain.BookletStream(u), e}, ev{domain.DepositLocator(id), domain.DepositLocated{DepositID: id, UserCF: u}})
 }
 
 func (h *history) record(user, claim, heir string) {

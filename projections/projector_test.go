@@ -16,7 +16,8 @@ import (
 
 // knownTypes is every event type the domain writes.
 var knownTypes = []string{
-	domain.TypeUserRegistered, domain.TypeDepositRecorded, domain.TypeServiceRecorded, domain.TypeServiceRevoked,
+	domain.TypeUserRegistered, domain.TypeDepositRecorded, domain.TypePendingDepositRecorded, domain.TypeDepositCredited,
+	domain.TypeDepositLocated, domain.TypeServiceRecorded, domain.TypeServiceRevoked,
 	domain.TypeServiceReversed, domain.TypeServicePaid, domain.TypeHeirClaimAttached, domain.TypeHeirClaimDetached,
 	domain.TypeDateOfDeathCorrected, domain.TypeRefundReserved, domain.TypeRefundReservationFreed, domain.TypeRefundDisbursed,
 	domain.TypeHeirRegistered, domain.TypeHeirValidated, domain.TypeHeirRejected, domain.TypeClaimDateOfDeathCorrected,

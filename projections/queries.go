@@ -262,13 +262,17 @@ func (q *PGQueries) Dashboard(ctx context.Context, userCF string, today string) 
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("projections: dashboard: today: %w", err)
 	}
-	d := Dashboard{UserCF: userCF, Services: []DashboardService{}, Spending: []MonthSpend{}}
+	d := Dashboard{UserCF: userCF, Services: []DashboardService{}, Deposits: []DashboardDeposit{}, Spending: []MonthSpend{}}
 	// The booklet and its services in one round trip; committed money is
 	// summed from the services read rather than by a second scan of them.
 	var b pgx.Batch
 	b.Queue(`
-SELECT b.deposited_cents, b.reserved_cents, b.refunded_cents, b.closed, b.date_of_death
+SELECT b.deposited_cents, b.reserved_cents, b.refunded_cents, b.closed, b.date_of_death, b.pending_cents
 FROM `+table(DashboardProjector, "booklets")+` b WHERE b.user_cf = $1 AND b.registered`, userCF)
+	b.Queue(`
+SELECT deposit_id, channel, paid_on, amount_cents, status
+FROM `+table(DashboardProjector, "deposits")+` WHERE user_cf = $1
+ORDER BY paid_on DESC, recorded_at DESC, deposit_id`, userCF)
 	b.Queue(`
 SELECT service_id, worker_cf, activity, start_date, end_date, centi_hours, vouchers, gross_cents, net_cents,
 	user_cap_cents, year, status, inserted_by_heir, recorded_at, deadline
@@ -278,12 +282,24 @@ ORDER BY recorded_at DESC, service_id`, userCF)
 	defer br.Close()
 	var closed bool
 	var dod *string
-	err = br.QueryRow().Scan(&d.Booklet.DepositedCents, &d.Booklet.ReservedCents, &d.Booklet.RefundedCents, &closed, &dod)
+	err = br.QueryRow().Scan(&d.Booklet.DepositedCents, &d.Booklet.ReservedCents, &d.Booklet.RefundedCents, &closed, &dod, &d.Booklet.PendingCents)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Dashboard{}, ErrNotFound
 	}
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("projections: dashboard: %w", err)
+	}
+	deps, err := br.Query()
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("projections: dashboard deposits: %w", err)
+	}
+	d.Deposits, err = pgx.CollectRows(deps, func(row pgx.CollectableRow) (DashboardDeposit, error) {
+		var x DashboardDeposit
+		err := row.Scan(&x.DepositID, &x.Channel, &x.PaidOn, &x.AmountCents, &x.Status)
+		return x, err
+	})
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("projections: dashboard deposits: %w", err)
 	}
 	bk := &d.Booklet
 	// As the booklet aggregate: the first claim sets the owner deceased for

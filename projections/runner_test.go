@@ -208,6 +208,14 @@ func TestLiveReadModelsEqualTheirRebuild(t *testing.T) {
 	if h.withdrawn == 0 {
 		t.Fatal("no death of the history was withdrawn by rejecting its last heir: the rebuild would not be compared on one")
 	}
+	var pending, credited int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'credited')
+FROM rm_dashboard.deposits`).Scan(&pending, &credited); err != nil {
+		t.Fatal(err)
+	}
+	if pending == 0 || h.credits == 0 {
+		t.Fatalf("the history left %d deposits pending and credited %d: the rebuild would not be compared on both", pending, h.credits)
+	}
 	var calls int
 	if err := r.Rebuild(context.Background(), nil, func(done, total int64) { calls++ }); err != nil {
 		t.Fatal(err)

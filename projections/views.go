@@ -112,7 +112,17 @@ type Booklet struct {
 	ReservedCents  int64  `json:"reserved_cents"`
 	RefundedCents  int64  `json:"refunded_cents"`
 	AvailableCents int64  `json:"available_cents"`
+	PendingCents   int64  `json:"pending_cents"` // deposits seen, not yet credited: not in deposited, not available
 	DateOfDeath    string `json:"date_of_death,omitempty"`
+}
+
+// DashboardDeposit is a deposit on the dashboard.
+type DashboardDeposit struct {
+	DepositID   string `json:"deposit_id"`
+	Channel     string `json:"channel"` // F24, PAGOPA
+	PaidOn      string `json:"paid_on"`
+	AmountCents int64  `json:"amount_cents"`
+	Status      string `json:"status"` // pending, credited
 }
 
 // DashboardService is a service on the dashboard.
@@ -159,6 +169,7 @@ type Dashboard struct {
 	UserCF   string             `json:"user_cf"`
 	Booklet  Booklet            `json:"booklet"`
 	Services []DashboardService `json:"services"`
+	Deposits []DashboardDeposit `json:"deposits"` // latest paid first
 	Caps     Caps               `json:"caps"`
 	Spending []MonthSpend       `json:"spending_by_month"`
 	Family   *Family            `json:"family,omitempty"`
