@@ -401,3 +401,38 @@ func TestAServiceNoLongerRevocableOffersNoRevocation(t *testing.T) {
 		t.Fatalf("revoking a revoked service again: %d\n%s", resp.StatusCode, body)
 	}
 }
+
+// TestTheBookletShowsAPendingF24InAccredito: an F24 seen but not yet
+// credited is listed "In accredito" and counted apart from the available
+// balance; once credited it is available.
+func TestTheBookletShowsAPendingF24InAccredito(t *testing.T) {
+	st := newStack(t)
+	user := seed.FamilyVerdiCF
+	st.run(t, "open the booklet", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RegisterUser(ctx, as(user, commands.RoleCitizen), commands.RegisterUser{})
+	})
+	dep := st.run(t, "pending F24", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RecordDeposit(ctx, as("f24-feed", commands.RoleSystem), commands.RecordDeposit{
+			UserCF: user, AmountCents: 25000, Channel: "F24", PaidOn: time.Now().Format(time.DateOnly), Status: "pending"})
+	})
+	b := newBrowser(t, st.srv)
+	b.login(user, commands.RoleCitizen)
+	_, dash := b.get("/libretto")
+	disponibile := regexp.MustCompile(`id="saldo-disponibile">([^<]+)<`)
+	if m := disponibile.FindStringSubmatch(dash); m == nil || m[1] != "0,00 €" {
+		t.Fatalf("a pending F24 is not available: %v", m)
+	}
+	if !strings.Contains(dash, `id="saldo-in-accredito"`) || !strings.Contains(dash, "250,00 €") || !strings.Contains(dash, "In accredito") {
+		t.Fatalf("the pending F24 is not shown in accredito\n%s", dash)
+	}
+	st.run(t, "credit", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.CreditDeposit(ctx, as("f24-feed", commands.RoleSystem), commands.CreditDeposit{DepositID: dep.ID})
+	})
+	_, dash = b.get("/libretto")
+	if m := disponibile.FindStringSubmatch(dash); m == nil || m[1] != "250,00 €" {
+		t.Fatalf("the credited F24 is available: %v", m)
+	}
+	if strings.Contains(dash, "In accredito") || !strings.Contains(dash, "Accreditato") {
+		t.Fatal("the credited F24 is still shown in accredito")
+	}
+}

@@ -249,6 +249,10 @@ var labels = map[string]map[string]string{
 		"reversed": "Stornata dall'INPS",
 		"paid":     "Pagata",
 	},
+	"deposit": {
+		"pending":  "In accredito",
+		"credited": "Accreditato",
+	},
 	"booklet": {
 		"active":         "Attivo",
 		"owner_deceased": "Titolare deceduto",
