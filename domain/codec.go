@@ -107,6 +107,8 @@ var eventTypes = map[string]func([]byte) (Event, error){
 	TypeWorkerServiceFreed:        decodeAs[WorkerServiceReleased],
 	TypeWorkerPaid:                decodeAs[WorkerPaid],
 	TypePayrollRunCompleted:       decodeAs[PayrollRunCompleted],
+	TypePaymentNoticeIssued:       decodeAs[PaymentNoticeIssued],
+	TypePaymentNoticePaid:         decodeAs[PaymentNoticePaid],
 	TypeServiceLocated:            decodeAs[ServiceLocated],
 	TypeRefundLocated:             decodeAs[RefundLocated],
 	TypeDepositLocated:            decodeAs[DepositLocated],
@@ -144,6 +146,8 @@ func (WorkerServiceBooked) EventType() string       { return TypeWorkerServiceBo
 func (WorkerServiceReleased) EventType() string     { return TypeWorkerServiceFreed }
 func (WorkerPaid) EventType() string                { return TypeWorkerPaid }
 func (PayrollRunCompleted) EventType() string       { return TypePayrollRunCompleted }
+func (PaymentNoticeIssued) EventType() string       { return TypePaymentNoticeIssued }
+func (PaymentNoticePaid) EventType() string         { return TypePaymentNoticePaid }
 func (ServiceLocated) EventType() string            { return TypeServiceLocated }
 func (RefundLocated) EventType() string             { return TypeRefundLocated }
 func (DepositLocated) EventType() string            { return TypeDepositLocated }

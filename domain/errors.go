@@ -55,6 +55,10 @@ const (
 	CodeBankReferenceRequired  = "bank_reference_required" // a refund marked paid without the transfer's reference
 	CodeInvalidDepositStatus   = "invalid_deposit_status"  // a deposit's status other than pending or credited
 	CodeAlreadyCredited        = "deposit_already_credited"
+	CodeInvalidNoticeNumber    = "invalid_notice_number"
+	CodeNoticeMismatch         = "notice_mismatch"     // a payment whose amount, user or channel is not its notice's
+	CodeNoticeAlreadyPaid      = "notice_already_paid" // 409
+	CodeNoticeExpired          = "notice_expired"
 )
 
 // Error is a typed domain error: a stable code, the field it concerns (a JSON

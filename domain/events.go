@@ -43,6 +43,10 @@ const (
 	// payroll-<uuid>
 	TypePayrollRunCompleted = "PayrollRunCompleted"
 
+	// notice-<notice number>: a pagoPA payment notice
+	TypePaymentNoticeIssued = "PaymentNoticeIssued"
+	TypePaymentNoticePaid   = "PaymentNoticePaid" // with the booklet's DepositRecorded, in one append
+
 	// service-<uuid> and refund-<uuid>: one-event locator streams written in
 	// the same atomic append as the entity, so a command that names only the
 	// id can find the aggregate that owns it.
@@ -60,6 +64,7 @@ func FamilyStream(cf string) string          { return "family-" + cf }
 func ServiceLocator(serviceID string) string { return "service-" + serviceID }
 func RefundLocator(refundID string) string   { return "refund-" + refundID }
 func DepositLocator(depositID string) string { return "deposit-" + depositID }
+func NoticeStream(number string) string      { return "notice-" + number }
 
 // Dates are civil dates "YYYY-MM-DD" (Europe/Rome); money is integer cents;
 // hours are decimal hours (at most two decimals).
@@ -342,6 +347,26 @@ type PayrollRunCompleted struct {
 	RunDate   string    `json:"run_date"`
 	Payments  []Payment `json:"payments"`
 	PaidCents int64     `json:"paid_cents"`
+}
+
+// PaymentNoticeIssued is a pagoPA payment notice a citizen issued to top up
+// their own booklet.
+type PaymentNoticeIssued struct {
+	NoticeNumber string `json:"notice_number"` // 18 digits: aux digit 3 + IUV
+	IUV          string `json:"iuv"`           // 17 digits
+	UserCF       string `json:"user_cf"`
+	AmountCents  int64  `json:"amount_cents"`
+	IssuedOn     string `json:"issued_on"`
+	ExpiresOn    string `json:"expires_on"` // the last day it may be paid
+}
+
+// PaymentNoticePaid is the payment of a notice; the booklet's
+// DepositRecorded with DepositID is appended with it.
+type PaymentNoticePaid struct {
+	NoticeNumber string `json:"notice_number"`
+	DepositID    string `json:"deposit_id"`
+	AmountCents  int64  `json:"amount_cents"`
+	PaidOn       string `json:"paid_on"`
 }
 
 // ServiceLocated points a service id at its booklet.

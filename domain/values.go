@@ -50,6 +50,9 @@ func (d Date) Before(o Date) bool { return d.t.Before(o.t) }
 // After reports whether d is after o.
 func (d Date) After(o Date) bool { return d.t.After(o.t) }
 
+// AddDays returns the date n days after d.
+func (d Date) AddDays(n int) Date { return Date{t: d.t.AddDate(0, 0, n)} }
+
 // RecordingDeadline is the last day to record or revoke a service ending on
 // end: the 3rd day of the month after end's month.
 func RecordingDeadline(end Date) Date {
