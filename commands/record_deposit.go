@@ -9,8 +9,12 @@ import (
 // RecordDeposit records an F24 or pagoPA deposit on a user's booklet,
 // available at once or, with status pending, once CreditDeposit credits it.
 // The deposit's locator is appended with it, so that a credit naming only
-// the deposit id finds the booklet.
+// the deposit id finds the booklet. With a notice number it is the notice's
+// payment (pay_notice.go).
 func (h *Handler) RecordDeposit(ctx context.Context, m Meta, c RecordDeposit) (Result, error) {
+	if c.NoticeNumber != "" {
+		return h.payNotice(ctx, m, c)
+	}
 	return h.decide(ctx, m, "RecordDeposit", func(ctx context.Context, u *unit) (Result, error) {
 		cf, err := parseCF(c.UserCF, "user_cf")
 		if err != nil {
