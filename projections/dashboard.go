@@ -43,6 +43,18 @@ CREATE TABLE IF NOT EXISTS deposits (
 	recorded_at  timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deposits_user ON deposits (user_cf);
+CREATE TABLE IF NOT EXISTS notices (
+	notice_number text PRIMARY KEY,
+	iuv           text NOT NULL,
+	user_cf       text NOT NULL,
+	amount_cents  bigint NOT NULL,
+	issued_on     text NOT NULL,
+	expires_on    text NOT NULL,
+	issued_at     timestamptz NOT NULL,
+	paid_on       text,
+	deposit_id    text
+);
+CREATE INDEX IF NOT EXISTS notices_user ON notices (user_cf);
 CREATE TABLE IF NOT EXISTS services (
 	service_id       text PRIMARY KEY,
 	user_cf          text NOT NULL,
@@ -105,6 +117,16 @@ type dashboardBatch struct {
 	deposits  []dashboardDeposit // first seen in this batch, in their final status
 	depositAt map[string]int
 	credited  []string // deposits of earlier batches credited in this one
+
+	notices    []noticeRow // issued in this batch, paid or not
+	noticeAt   map[string]int
+	noticePaid []domain.PaymentNoticePaid // notices of earlier batches paid in this one
+}
+
+type noticeRow struct {
+	domain.PaymentNoticeIssued
+	at             time.Time
+	paidOn, depoID *string
 }
 
 type dashboardDeposit struct {
@@ -120,7 +142,7 @@ func (a *dashboardBatch) addDeposit(d dashboardDeposit) {
 }
 
 func (dashboardProjector) NewAccumulator() Accumulator {
-	return &dashboardBatch{booklets: map[string]*bookletDelta{}, addedAt: map[string]int{}, updates: map[string]string{}, depositAt: map[string]int{}}
+	return &dashboardBatch{booklets: map[string]*bookletDelta{}, addedAt: map[string]int{}, updates: map[string]string{}, depositAt: map[string]int{}, noticeAt: map[string]int{}}
 }
 
 func (dashboardProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
@@ -168,8 +190,29 @@ func (a *dashboardBatch) Fold(events []eventstore.Event) error {
 
 // dashboardFolds is how the dashboard projector folds each event type it
 // knows, keyed by type; Handles answers from it, so the two cannot drift
-// apart.
+// apart. userCF is the booklet stream's id (notice events carry their own).
 var dashboardFolds = map[string]func(a *dashboardBatch, e eventstore.Event, userCF string) error{
+	domain.TypePaymentNoticeIssued: func(a *dashboardBatch, e eventstore.Event, _ string) error {
+		var v domain.PaymentNoticeIssued
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		a.noticeAt[v.NoticeNumber] = len(a.notices)
+		a.notices = append(a.notices, noticeRow{PaymentNoticeIssued: v, at: e.OccurredAt})
+		return nil
+	},
+	domain.TypePaymentNoticePaid: func(a *dashboardBatch, e eventstore.Event, _ string) error {
+		var v domain.PaymentNoticePaid
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		if i, ok := a.noticeAt[v.NoticeNumber]; ok {
+			a.notices[i].paidOn, a.notices[i].depoID = &v.PaidOn, &v.DepositID
+			return nil
+		}
+		a.noticePaid = append(a.noticePaid, v)
+		return nil
+	},
 	domain.TypeUserRegistered: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
 		a.delta(userCF).registered = true
 		return nil
@@ -372,6 +415,29 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
 INSERT INTO deposits (deposit_id, user_cf, channel, paid_on, amount_cents, status, recorded_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[])`,
 			ids, users, channels, paidOn, amounts, statuses, at)
+	}
+	if n := len(a.notices); n > 0 {
+		nums, iuvs, users, issuedOn, expires := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		amounts, at := make([]int64, n), make([]time.Time, n)
+		paidOn, deps := make([]*string, n), make([]*string, n)
+		for i, x := range a.notices {
+			nums[i], iuvs[i], users[i], issuedOn[i], expires[i] = x.NoticeNumber, x.IUV, x.UserCF, x.IssuedOn, x.ExpiresOn
+			amounts[i], at[i], paidOn[i], deps[i] = x.AmountCents, x.at, x.paidOn, x.depoID
+		}
+		queueChunked(b, `
+INSERT INTO notices (notice_number, iuv, user_cf, amount_cents, issued_on, expires_on, issued_at, paid_on, deposit_id)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])`,
+			nums, iuvs, users, amounts, issuedOn, expires, at, paidOn, deps)
+	}
+	if n := len(a.noticePaid); n > 0 {
+		nums, paidOn, deps := make([]string, n), make([]string, n), make([]string, n)
+		for i, p := range a.noticePaid {
+			nums[i], paidOn[i], deps[i] = p.NoticeNumber, p.PaidOn, p.DepositID
+		}
+		queueChunked(b, `
+UPDATE notices n SET paid_on = x.paid_on, deposit_id = x.deposit_id
+FROM unnest($1::text[], $2::text[], $3::text[]) AS x(notice_number, paid_on, deposit_id)
+WHERE n.notice_number = x.notice_number`, nums, paidOn, deps)
 	}
 	if len(a.credited) > 0 {
 		queueChunked(b, `UPDATE deposits SET status = '`+DepositCredited+`' WHERE deposit_id = ANY($1::text[])`, a.credited)

@@ -47,6 +47,8 @@ type history struct {
 	withdrawn       int               // deaths withdrawn by rejecting the last live heir
 	pendingDeposits []genDeposit      // pending deposits not yet credited
 	credits         int               // pending deposits credited
+	openNotices     []domain.PaymentNoticeIssued
+	noticesPaid     int
 }
 
 type genDeposit struct {
@@ -93,6 +95,10 @@ func typed(v any) string {
 		return domain.TypeDepositCredited
 	case domain.DepositLocated:
 		return domain.TypeDepositLocated
+	case domain.PaymentNoticeIssued:
+		return domain.TypePaymentNoticeIssued
+	case domain.PaymentNoticePaid:
+		return domain.TypePaymentNoticePaid
 	case domain.ServiceRecorded:
 		return domain.TypeServiceRecorded
 	case domain.ServiceRevoked:
@@ -292,9 +298,13 @@ func (h *history) step() {
 }
 
 // deposit records a deposit, credited at once or (one in four) pending, or
-// credits a pending one.
+// credits a pending one, or issues a pagoPA notice or pays one.
 func (h *history) deposit() {
-	if n := len(h.pendingDeposits); n > 0 && h.rnd.IntN(3) == 0 {
+	if h.rnd.IntN(4) == 0 {
+		h.notice()
+		return
+	}
+	if n := len(h.pendingDeposits); n > 0 && h.rnd.IntN(8) == 0 {
 		i := h.rnd.IntN(n)
 		d := h.pendingDeposits[i]
 		h.pendingDeposits = append(h.pendingDeposits[:i], h.pendingDeposits[i+1:]...)
@@ -314,6 +324,28 @@ func (h *history) deposit() {
 		h.balance[u] += amount
 	}
 	h.emit(ev{domain.BookletStream(u), e}, ev{domain.DepositLocator(id), domain.DepositLocated{DepositID: id, UserCF: u}})
+}
+
+// notice issues a pagoPA notice, or pays an open one (a deposit with it).
+func (h *history) notice() {
+	if n := len(h.openNotices); n > 0 && h.rnd.IntN(2) == 0 {
+		i := h.rnd.IntN(n)
+		x := h.openNotices[i]
+		h.openNotices = append(h.openNotices[:i], h.openNotices[i+1:]...)
+		id := uuid.NewString()
+		h.balance[x.UserCF] += x.AmountCents
+		h.noticesPaid++
+		h.emit(ev{domain.NoticeStream(x.NoticeNumber), domain.PaymentNoticePaid{NoticeNumber: x.NoticeNumber, DepositID: id, AmountCents: x.AmountCents, PaidOn: h.date()}},
+			ev{domain.BookletStream(x.UserCF), domain.DepositRecorded{DepositID: id, AmountCents: x.AmountCents, Channel: "PAGOPA", PaidOn: h.date()}},
+			ev{domain.DepositLocator(id), domain.DepositLocated{DepositID: id, UserCF: x.UserCF}})
+		return
+	}
+	u := h.pick(h.users)
+	number := domain.NoticeNumberOf(h.rnd.Uint64())
+	x := domain.PaymentNoticeIssued{NoticeNumber: number.String(), IUV: number.IUV(), UserCF: u, AmountCents: int64(1+h.rnd.IntN(500)) * 1000,
+		IssuedOn: h.date(), ExpiresOn: h.now.AddDate(0, 0, domain.NoticeValidityDays).Format("2006-01-02")}
+	h.openNotices = append(h.openNotices, x)
+	h.emit(ev{domain.NoticeStream(x.NoticeNumber), x})
 }
 
 func (h *history) record(user, claim, heir string) {

@@ -25,6 +25,7 @@ var knownTypes = []string{
 	domain.TypePriorServiceInserted, domain.TypePriorServiceReversed, domain.TypePriorServicePaid,
 	domain.TypeWorkerRegistered, domain.TypeWorkerServiceBooked, domain.TypeWorkerServiceFreed, domain.TypeWorkerPaid,
 	domain.TypePayrollRunCompleted, domain.TypeServiceLocated, domain.TypeRefundLocated,
+	domain.TypePaymentNoticeIssued, domain.TypePaymentNoticePaid,
 	family.TypeISEERecorded, family.TypeChildRecorded, family.TypeApplicationRecorded,
 	family.TypeApplicationStatusChanged, family.TypeBenefitPaymentRecorded,
 }

@@ -562,3 +562,54 @@ func (q *PGQueries) UnpaidBooklets(ctx context.Context) ([]string, error) {
 	}
 	return users, nil
 }
+
+var _ NoticeQueries = (*PGQueries)(nil)
+
+const noticeColumns = `SELECT notice_number, iuv, user_cf, amount_cents, issued_on, expires_on, coalesce(paid_on, ''), coalesce(deposit_id, '')
+FROM `
+
+func scanNotice(row pgx.CollectableRow, today string) (Notice, error) {
+	var n Notice
+	if err := row.Scan(&n.NoticeNumber, &n.IUV, &n.UserCF, &n.AmountCents, &n.IssuedOn, &n.ExpiresOn, &n.PaidOn, &n.DepositID); err != nil {
+		return Notice{}, err
+	}
+	switch {
+	case n.PaidOn != "":
+		n.Status = NoticePaid
+	case n.ExpiresOn < today:
+		n.Status = NoticeExpired
+	default:
+		n.Status = NoticeOpen
+	}
+	return n, nil
+}
+
+// Notice implements NoticeQueries.
+func (q *PGQueries) Notice(ctx context.Context, number, today string) (Notice, error) {
+	rows, err := q.pool.Query(ctx, noticeColumns+table(DashboardProjector, "notices")+` WHERE notice_number = $1`, number)
+	if err != nil {
+		return Notice{}, fmt.Errorf("projections: notice: %w", err)
+	}
+	n, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (Notice, error) { return scanNotice(row, today) })
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Notice{}, ErrNotFound
+	}
+	if err != nil {
+		return Notice{}, fmt.Errorf("projections: notice: %w", err)
+	}
+	return n, nil
+}
+
+// OpenNotices implements NoticeQueries.
+func (q *PGQueries) OpenNotices(ctx context.Context, userCF, today string) ([]Notice, error) {
+	rows, err := q.pool.Query(ctx, noticeColumns+table(DashboardProjector, "notices")+`
+WHERE user_cf = $1 AND paid_on IS NULL AND expires_on >= $2 ORDER BY issued_at DESC, notice_number`, userCF, today)
+	if err != nil {
+		return nil, fmt.Errorf("projections: notices: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Notice, error) { return scanNotice(row, today) })
+	if err != nil {
+		return nil, fmt.Errorf("projections: notices: %w", err)
+	}
+	return out, nil
+}

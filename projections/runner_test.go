@@ -216,6 +216,9 @@ FROM rm_dashboard.deposits`).Scan(&pending, &credited); err != nil {
 	if pending == 0 || h.credits == 0 {
 		t.Fatalf("the history left %d deposits pending and credited %d: the rebuild would not be compared on both", pending, h.credits)
 	}
+	if len(h.openNotices) == 0 || h.noticesPaid == 0 {
+		t.Fatalf("the history left %d notices open and paid %d: the rebuild would not be compared on both", len(h.openNotices), h.noticesPaid)
+	}
 	var calls int
 	if err := r.Rebuild(context.Background(), nil, func(done, total int64) { calls++ }); err != nil {
 		t.Fatal(err)

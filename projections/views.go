@@ -142,6 +142,35 @@ type DashboardService struct {
 	RevocableUntil string  `json:"revocable_until,omitempty"`
 }
 
+// Notice statuses.
+const (
+	NoticeOpen    = "open"
+	NoticePaid    = "paid"
+	NoticeExpired = "expired"
+)
+
+// Notice is a pagoPA payment notice (GET /deposits/notices/{n}).
+type Notice struct {
+	NoticeNumber string `json:"notice_number"`
+	IUV          string `json:"iuv"`
+	UserCF       string `json:"user_cf"`
+	AmountCents  int64  `json:"amount_cents"`
+	IssuedOn     string `json:"issued_on"`
+	ExpiresOn    string `json:"expires_on"`
+	Status       string `json:"status"` // open, paid, expired (unpaid after expires_on)
+	PaidOn       string `json:"paid_on,omitempty"`
+	DepositID    string `json:"deposit_id,omitempty"`
+}
+
+// NoticeQueries reads pagoPA notices; PGQueries implements it.
+type NoticeQueries interface {
+	// Notice is one notice, its status as of today; ErrNotFound when unknown.
+	Notice(ctx context.Context, number, today string) (Notice, error)
+	// OpenNotices are a user's notices neither paid nor expired on today,
+	// latest issued first.
+	OpenNotices(ctx context.Context, userCF, today string) ([]Notice, error)
+}
+
 // WorkerCap is the cap usage of one worker for the user.
 type WorkerCap struct {
 	WorkerCF string `json:"worker_cf"`
