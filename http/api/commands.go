@@ -27,6 +27,9 @@ type (
 		Channel     string `json:"channel"`
 		PaidOn      string `json:"paid_on"`
 		Status      string `json:"status"` // "pending" or "credited"; absent is credited
+		// NoticeNumber makes the deposit a pagoPA notice's payment; user_cf
+		// is then optional (it is the notice's).
+		NoticeNumber string `json:"notice_number"`
 	}
 
 	serviceDeclarations struct {
@@ -173,7 +176,7 @@ func (s *Server) postDeposit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.cmd.RecordDeposit(r.Context(), m, commands.RecordDeposit{
-		UserCF: b.UserCF, AmountCents: b.AmountCents, Channel: b.Channel, PaidOn: b.PaidOn, Status: b.Status,
+		UserCF: b.UserCF, AmountCents: b.AmountCents, Channel: b.Channel, PaidOn: b.PaidOn, Status: b.Status, NoticeNumber: b.NoticeNumber,
 	})
 	s.Done(w, r, "RecordDeposit", http.StatusCreated, depositResponse{DepositID: res.ID, Position: res.Position}, err)
 }

@@ -44,6 +44,7 @@ type Commands interface {
 	RegisterWorker(context.Context, commands.Meta, commands.RegisterWorker) (commands.Result, error)
 	RecordDeposit(context.Context, commands.Meta, commands.RecordDeposit) (commands.Result, error)
 	CreditDeposit(context.Context, commands.Meta, commands.CreditDeposit) (commands.Result, error)
+	IssueNotice(context.Context, commands.Meta, commands.IssueNotice) (commands.Result, error)
 	RecordService(context.Context, commands.Meta, commands.RecordService) (commands.Result, error)
 	RevokeService(context.Context, commands.Meta, commands.RevokeService) (commands.Result, error)
 	RegisterHeir(context.Context, commands.Meta, commands.RegisterHeir) (commands.Result, error)
@@ -221,6 +222,9 @@ func (s *Server) routes() chi.Router {
 		r.With(s.Allow(citizen)).Post("/workers", s.postWorker)
 		r.With(s.Allow(system, operator)).Post("/deposits", s.postDeposit)
 		r.With(s.Allow(system)).Post("/deposits/{id}/credit", s.postCreditDeposit)
+		r.With(s.Allow(citizen)).Post("/deposits/notices", s.postNotice)
+		r.With(s.Allow(citizen)).Get("/deposits/notices", s.getNotices)
+		r.With(s.Allow(operator, auditor, citizen)).Get("/deposits/notices/{n}", s.getNotice)
 		r.With(s.Allow(citizen)).Post("/services", s.postService)
 		r.With(s.Allow(citizen)).Post("/services/{id}/revoke", s.postRevoke)
 
