@@ -436,3 +436,56 @@ func TestTheBookletShowsAPendingF24InAccredito(t *testing.T) {
 		t.Fatal("the credited F24 is still shown in accredito")
 	}
 }
+
+// TestACitizenTopsUpTheBookletWithAPagoPANotice walks "Ricarica il
+// libretto": the amount, the riepilogo, the notice to download; the list of
+// open notices; another citizen cannot see it.
+func TestACitizenTopsUpTheBookletWithAPagoPANotice(t *testing.T) {
+	st := newStack(t)
+	user := seed.FamilyVerdiCF
+	st.run(t, "open the booklet", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RegisterUser(ctx, as(user, commands.RoleCitizen), commands.RegisterUser{})
+	})
+	b := newBrowser(t, st.srv)
+	b.login(user, commands.RoleCitizen)
+	_, dash := b.get("/libretto")
+	if !strings.Contains(dash, `href="/libretto/ricarica"`) {
+		t.Fatal("the booklet page offers no Ricarica il libretto")
+	}
+	for _, bad := range []string{"5", "15", "5.010", "abc"} {
+		resp, body := b.submit("/libretto/ricarica", "/libretto/ricarica/riepilogo", url.Values{"amount": {bad}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-amount-error"`) {
+			t.Fatalf("amount %q: %d, no error beside the field", bad, resp.StatusCode)
+		}
+	}
+	resp, review := b.submit("/libretto/ricarica", "/libretto/ricarica/riepilogo", url.Values{"amount": {"250"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(review, `id="riepilogo-ricarica"`) || !strings.Contains(review, "250,00 €") {
+		t.Fatalf("riepilogo: %d\n%s", resp.StatusCode, review)
+	}
+	confirm := url.Values{"amount": {"250"}, "csrf_token": {csrfRE.FindStringSubmatch(review)[1]}, "idempotency_key": {keyRE.FindStringSubmatch(review)[1]}}
+	resp, page := b.post("/libretto/ricarica", confirm)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("conferma: %d\n%s", resp.StatusCode, page)
+	}
+	where := resp.Header.Get("Location")
+	_, notice := b.get(where)
+	m := regexp.MustCompile(`id="codice-avviso">(302\d \d{4} \d{4} \d{4} \d{2})<`).FindStringSubmatch(notice)
+	if m == nil || !strings.Contains(notice, "250,00 €") || !strings.Contains(notice, "Da pagare") {
+		t.Fatalf("the notice page at %s:\n%s", where, notice)
+	}
+	_, list := b.get("/libretto/ricarica")
+	if !strings.Contains(list, strings.ReplaceAll(m[1], " ", "")) {
+		t.Fatal("the open notice is not listed")
+	}
+	if resp, pdf := b.get(where + "/pdf"); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" || !strings.Contains(pdf, "AVVISO "+m[1]) {
+		t.Fatalf("the notice's PDF: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+
+	other := newBrowser(t, st.srv)
+	other.login(heirCF, commands.RoleCitizen)
+	for _, path := range []string{where, where + "/pdf"} {
+		if resp, _ := other.get(path); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("another citizen reads %s: %d", path, resp.StatusCode)
+		}
+	}
+}

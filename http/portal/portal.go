@@ -58,6 +58,9 @@ type Config struct {
 	// StatementPDF renders a worker's annual statement as PDF: api.StatementPDF,
 	// so the portal and the API give the same document; nil hides the link.
 	StatementPDF func(s projections.Statement, now time.Time) ([]byte, error)
+	// NoticePDF renders a pagoPA notice as PDF: api.NoticePDF; nil hides
+	// the download.
+	NoticePDF func(n projections.Notice, now time.Time) ([]byte, error)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger logs failures; slog.Default() when nil.

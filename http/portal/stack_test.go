@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/eventstore/postgres"
 	"github.com/inps/libretto/eventstore/postgres/pgtest"
@@ -53,7 +54,7 @@ func newStack(t *testing.T) *stack {
 	h.SetUnpaidBooklets(runner.PGQueries())
 	srv := httptest.NewServer(New(Config{
 		Commands: h, Queries: runner.Queries(), Documents: docs, Store: store,
-		Logger: logger, Dev: true, SessionKey: testKey, StatementPDF: fakePDF,
+		Logger: logger, Dev: true, SessionKey: testKey, StatementPDF: fakePDF, NoticePDF: fakeNoticePDF,
 	}))
 	t.Cleanup(srv.Close)
 	return &stack{srv: srv, commands: h, queries: runner.Queries(), store: store}
@@ -93,6 +94,16 @@ func (s *stack) deceasedWithBooklet(t *testing.T, cf string, cents int64, worker
 	s.run(t, "register worker", func(ctx context.Context) (commands.Result, error) {
 		return s.commands.RegisterWorker(ctx, as(worker, commands.RoleCitizen), commands.RegisterWorker{Category: "altro"})
 	})
+}
+
+// fakeNoticePDF stands in for the API's notice renderer: enough to see
+// which notice was rendered.
+func fakeNoticePDF(n projections.Notice, _ time.Time) ([]byte, error) {
+	number, err := domain.ParseNoticeNumber(n.NoticeNumber, "")
+	if err != nil {
+		return nil, err
+	}
+	return []byte("%PDF-1.4 AVVISO " + number.Grouped()), nil
 }
 
 // fakePDF stands in for the API's renderer (the portal must not import

@@ -19,6 +19,7 @@ func (p *Portal) userRoutes() {
 	p.handle("POST /libretto/prestazioni", citizens, p.serviceCreate)
 	p.handle("GET /libretto/prestazioni/{id}/revoca", citizens, p.serviceRevokeConfirm)
 	p.handle("POST /libretto/prestazioni/{id}/revoca", citizens, p.serviceRevoke)
+	p.topUpRoutes()
 }
 
 type dashboardData struct {

@@ -212,6 +212,7 @@ func (a *App) portal() (http.Handler, error) {
 		Documents:     a.Documents,
 		Store:         a.Store,
 		StatementPDF:  api.StatementPDF, // the same document as the API's
+		NoticePDF:     api.NoticePDF,
 		Logger:        a.log.With("component", "portal"),
 		Dev:           dev,
 		SessionKey:    key,
