@@ -46,6 +46,7 @@ type Result struct {
 	AmountCents int64  `json:"amount_cents,omitempty"` // refund amount
 	Payments    int    `json:"payments,omitempty"`     // payroll: one per worker
 	PaidCents   int64  `json:"paid_cents,omitempty"`   // payroll: sum paid
+	ExpiresOn   string `json:"expires_on,omitempty"`   // notice: the last day it may be paid
 }
 
 // Idempotency stores the first result of a command under its key.
@@ -92,12 +93,28 @@ type RegisterWorker struct {
 	Category string // default "altro"
 }
 
-// RecordDeposit records an F24/pagoPA deposit (system, operator).
+// RecordDeposit records an F24/pagoPA deposit (system, operator) (ID =
+// deposit id).
 type RecordDeposit struct {
 	UserCF      string
 	AmountCents int64
 	Channel     string
 	PaidOn      string
+	Status      string // "pending" (not available until credited), or "credited" (the default)
+	// NoticeNumber, when set, makes the deposit the pagoPA payment of that
+	// notice: UserCF may then be empty (it is the notice's).
+	NoticeNumber string
+}
+
+// IssueNotice issues a pagoPA notice for the caller's booklet (citizen) (ID
+// = notice number, AmountCents, ExpiresOn).
+type IssueNotice struct {
+	AmountCents int64
+}
+
+// CreditDeposit makes a pending deposit available (system) (ID = deposit id).
+type CreditDeposit struct {
+	DepositID string
 }
 
 // RecordService records a service on the caller's booklet (ID = service id).

@@ -6,8 +6,15 @@ import (
 	"github.com/inps/libretto/domain"
 )
 
-// RecordDeposit records an F24 or pagoPA deposit on a user's booklet.
+// RecordDeposit records an F24 or pagoPA deposit on a user's booklet,
+// available at once or, with status pending, once CreditDeposit credits it.
+// The deposit's locator is appended with it, so that a credit naming only
+// the deposit id finds the booklet. With a notice number it is the notice's
+// payment (pay_notice.go).
 func (h *Handler) RecordDeposit(ctx context.Context, m Meta, c RecordDeposit) (Result, error) {
+	if c.NoticeNumber != "" {
+		return h.payNotice(ctx, m, c)
+	}
 	return h.decide(ctx, m, "RecordDeposit", func(ctx context.Context, u *unit) (Result, error) {
 		cf, err := parseCF(c.UserCF, "user_cf")
 		if err != nil {
@@ -18,11 +25,17 @@ func (h *Handler) RecordDeposit(ctx context.Context, m Meta, c RecordDeposit) (R
 			return Result{}, err
 		}
 		id := u.newID()
-		events, err := b.RecordDeposit(domain.DepositInput{DepositID: id, AmountCents: c.AmountCents, Channel: c.Channel, PaidOn: c.PaidOn}, u.today)
+		if events, ok, err := u.replayed(ctx, domain.DepositLocator(id)); ok || err != nil {
+			return Result{Position: lastPosition(events), ID: id}, err
+		}
+		events, err := b.RecordDeposit(domain.DepositInput{DepositID: id, AmountCents: c.AmountCents, Channel: c.Channel, PaidOn: c.PaidOn, Status: c.Status}, u.today)
 		if err != nil {
 			return Result{}, err
 		}
 		if err := u.addTo(domain.BookletStream(cf.String()), events); err != nil {
+			return Result{}, err
+		}
+		if err := u.locate(domain.DepositLocator(id), domain.DepositLocated{DepositID: id, UserCF: cf.String()}); err != nil {
 			return Result{}, err
 		}
 		pos, err := u.commit(ctx)

@@ -220,6 +220,15 @@ func (u *unit) worker(ctx context.Context, cf domain.CF) (*domain.Worker, error)
 	return a.(*domain.Worker), nil
 }
 
+// notice loads the notice of number (it may not be issued yet).
+func (u *unit) notice(ctx context.Context, number domain.NoticeNumber) (*domain.Notice, error) {
+	a, err := u.load(ctx, domain.NoticeStream(number.String()), func() versionedApplier { return domain.NewNotice(number) })
+	if err != nil {
+		return nil, err
+	}
+	return a.(*domain.Notice), nil
+}
+
 // claim loads claim id; NotFound when it does not exist.
 func (u *unit) claim(ctx context.Context, id string) (*domain.Claim, error) {
 	if _, err := uuid.Parse(id); err != nil {
@@ -525,6 +534,22 @@ func (u *unit) locateRefund(ctx context.Context, id string) (domain.RefundLocate
 	}
 	if loc.RefundID != id {
 		return loc, domain.NotFoundError("no such refund")
+	}
+	return loc, nil
+}
+
+// locateDeposit reads the locator of a deposit id.
+func (u *unit) locateDeposit(ctx context.Context, id string) (domain.DepositLocated, error) {
+	var loc domain.DepositLocated
+	if _, err := uuid.Parse(id); err != nil {
+		return loc, domain.NotFoundError("no such deposit")
+	}
+	err := u.readLocator(ctx, domain.DepositLocator(id), &loc)
+	if err != nil {
+		return loc, err
+	}
+	if loc.DepositID != id {
+		return loc, domain.NotFoundError("no such deposit")
 	}
 	return loc, nil
 }

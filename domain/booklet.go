@@ -45,8 +45,11 @@ type Booklet struct {
 	dateOfDeath Date
 	dodEvent    uuid.UUID // the event that set the current date of death
 
+	// deposited counts credited deposits only; pending holds those seen
+	// but not yet credited, which nothing may spend.
 	deposited, committed, reserved, refunded int64
-	deposits                                 map[string]bool
+	pending                                  int64
+	deposits                                 map[string]*bookletDeposit
 
 	services map[string]*bookletService
 	order    []string           // service ids in recorded order
@@ -71,6 +74,12 @@ type bookletService struct {
 	event    uuid.UUID // the ServiceRecorded event
 }
 
+type bookletDeposit struct {
+	amount  int64
+	pending bool
+	event   uuid.UUID // the PendingDepositRecorded a credit names
+}
+
 type bookletClaim struct {
 	heir     string
 	detached bool
@@ -89,7 +98,7 @@ func NewBooklet(cf CF) *Booklet {
 	return &Booklet{
 		owner:    cf,
 		status:   BookletActive,
-		deposits: map[string]bool{},
+		deposits: map[string]*bookletDeposit{},
 		services: map[string]*bookletService{},
 		unpaid:   map[string]bool{},
 		userNet:  map[int]int64{},
@@ -113,7 +122,9 @@ func (b *Booklet) Status() BookletStatus { return b.status }
 // DateOfDeath is the owner's date of death (zero while alive).
 func (b *Booklet) DateOfDeath() Date { return b.dateOfDeath }
 
-// Available is deposited − committed − reserved − refunded.
+// Available is deposited − committed − reserved − refunded: deposited
+// counts credited deposits only, so a pending deposit is never available
+// (to spend, to refund to an heir or to show as available).
 func (b *Booklet) Available() int64 {
 	return b.deposited - b.committed - b.reserved - b.refunded
 }
@@ -123,8 +134,11 @@ func (b *Booklet) Balance() (deposited, committed, reserved, refunded int64) {
 	return b.deposited, b.committed, b.reserved, b.refunded
 }
 
+// Pending is the sum of the deposits seen but not yet credited.
+func (b *Booklet) Pending() int64 { return b.pending }
+
 // HasDeposit reports whether a deposit id is already recorded.
-func (b *Booklet) HasDeposit(id string) bool { return b.deposits[id] }
+func (b *Booklet) HasDeposit(id string) bool { return b.deposits[id] != nil }
 
 // Service returns a service of the booklet as recorded and its state.
 func (b *Booklet) Service(id string) (ServiceRecorded, ServiceState, bool) {
@@ -162,8 +176,17 @@ func (b *Booklet) apply(r Recorded) {
 	case UserRegistered:
 		b.exists = true
 	case DepositRecorded:
-		b.deposits[e.DepositID] = true
+		b.deposits[e.DepositID] = &bookletDeposit{amount: e.AmountCents}
 		b.deposited += e.AmountCents
+	case PendingDepositRecorded:
+		b.deposits[e.DepositID] = &bookletDeposit{amount: e.AmountCents, pending: true, event: r.ID}
+		b.pending += e.AmountCents
+	case DepositCredited:
+		if d, ok := b.deposits[e.DepositID]; ok && d.pending {
+			d.pending = false
+			b.pending -= d.amount
+			b.deposited += d.amount
+		}
 	case ServiceRecorded:
 		end, _ := ParseDate(e.EndDate, "")
 		deadline, _ := ParseDate(e.Deadline, "")
@@ -248,6 +271,7 @@ type DepositInput struct {
 	AmountCents int64
 	Channel     string
 	PaidOn      string
+	Status      string // "pending", or "credited" (the default when empty)
 }
 
 // MaxDepositCents bounds one deposit (10 million euro, far above the caps'
@@ -256,7 +280,8 @@ const MaxDepositCents int64 = 1_000_000_000
 
 // RecordDeposit adds funds: a positive multiple of 1000 cents, by F24 or
 // pagoPA, paid on a date not in the future nor before LibrettoStart, to an
-// open booklet.
+// open booklet. A pending deposit is recorded but not available until
+// CreditDeposit.
 func (b *Booklet) RecordDeposit(in DepositInput, today Date) ([]Pending, error) {
 	if in.AmountCents <= 0 || in.AmountCents%VoucherCents != 0 {
 		return nil, RuleError(CodeInvalidAmount, "amount_cents", "a deposit is a positive multiple of 1000 cents").With("amount_cents", in.AmountCents)
@@ -278,10 +303,32 @@ func (b *Booklet) RecordDeposit(in DepositInput, today Date) ([]Pending, error) 
 	if paidOn.After(today) {
 		return nil, RuleError(CodeFutureDate, "paid_on", "a deposit cannot be paid in the future")
 	}
+	status, err := ParseDepositStatus(in.Status)
+	if err != nil {
+		return nil, err
+	}
 	if !b.exists {
 		return nil, RuleError(CodeUserNotRegistered, "user_cf", "this user has no booklet")
 	}
+	if status == DepositPendingStatus {
+		return pending(PendingDepositRecorded{DepositID: in.DepositID, AmountCents: in.AmountCents, Channel: ch.String(), PaidOn: paidOn.String()}), nil
+	}
 	return pending(DepositRecorded{DepositID: in.DepositID, AmountCents: in.AmountCents, Channel: ch.String(), PaidOn: paidOn.String()}), nil
+}
+
+// CreditDeposit makes a pending deposit available, on today: not_found for
+// a deposit the booklet does not hold, deposit_already_credited (a
+// conflict) for one credited at once or already credited. The event names
+// the PendingDepositRecorded it credits.
+func (b *Booklet) CreditDeposit(id string, today Date) ([]Pending, error) {
+	d, ok := b.deposits[id]
+	if !ok {
+		return nil, NotFoundError("no such deposit")
+	}
+	if !d.pending {
+		return nil, ConflictError(CodeAlreadyCredited, "this deposit is already credited")
+	}
+	return []Pending{{Data: DepositCredited{DepositID: id, AmountCents: d.amount, CreditedOn: today.String()}, Causation: d.event}}, nil
 }
 
 // RevokeService withdraws an unpaid service the owner recorded, until its

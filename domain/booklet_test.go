@@ -61,6 +61,8 @@ func TestRecordService(t *testing.T) {
 		{name: "the balance must cover vouchers × 1000", booklet: []domain.Event{opened(user), deposit(2000)}, in: serviceIn(worker, "2026-02-02", "2026-02-02", 1, 3), today: "2026-02-10", code: domain.CodeInsufficientFunds, facts: map[string]any{"available": int64(2000), "required": int64(3000)}},
 		{name: "committed vouchers are not available", booklet: []domain.Event{opened(user), deposit(3000), recordedService("s1", worker2, "2026-02-01", 2)}, in: serviceIn(worker, "2026-02-02", "2026-02-02", 1, 2), today: "2026-02-10", code: domain.CodeInsufficientFunds, facts: map[string]any{"available": int64(1000), "required": int64(2000)}},
 		{name: "a balance of exactly vouchers × 1000 is enough", booklet: []domain.Event{opened(user), deposit(2000)}, in: serviceIn(worker, "2026-02-02", "2026-02-02", 1, 2), today: "2026-02-10"},
+		{name: "a pending deposit cannot be spent", booklet: []domain.Event{opened(user), deposit(1000), pendingDeposit("f24", 50000)}, in: serviceIn(worker, "2026-02-02", "2026-02-02", 1, 2), today: "2026-02-10", code: domain.CodeInsufficientFunds, facts: map[string]any{"available": int64(1000), "required": int64(2000)}},
+		{name: "a pending deposit once credited can be spent", booklet: []domain.Event{opened(user), pendingDeposit("f24", 50000), domain.DepositCredited{DepositID: "f24", AmountCents: 50000, CreditedOn: "2026-01-08"}}, in: serviceIn(worker, "2026-02-02", "2026-02-02", 1, 2), today: "2026-02-10"},
 		{name: "a revoked service's vouchers are available again", booklet: []domain.Event{opened(user), deposit(2000), recordedService("s1", worker2, "2026-02-01", 2), domain.ServiceRevoked{ServiceID: "s1"}}, in: serviceIn(worker, "2026-02-02", "2026-02-02", 1, 2), today: "2026-02-10"},
 		{
 			name: "the worker cap of 500000 across users is refused when crossed", booklet: funded,
@@ -306,4 +308,107 @@ func TestReverseService(t *testing.T) {
 		wantCode(t, err, "")
 		wantEvents(t, cl, domain.PriorServiceReversed{ServiceID: "p1", Reason: "wrong worker", OperatorCF: op})
 	})
+}
+
+func pendingDeposit(id string, cents int64) domain.Event {
+	return domain.PendingDepositRecorded{DepositID: id, AmountCents: cents, Channel: "F24", PaidOn: "2025-12-30"}
+}
+
+func TestRecordDepositStatus(t *testing.T) {
+	t.Parallel()
+	open := bookletOf(user, opened(user))
+	tests := []struct {
+		name, status string
+		want         domain.Event
+		code         string
+	}{
+		{"a deposit without a status is credited at once", "", domain.DepositRecorded{DepositID: "d", AmountCents: 5000, Channel: "F24", PaidOn: "2026-02-01"}, ""},
+		{"a deposit said credited is credited at once", "credited", domain.DepositRecorded{DepositID: "d", AmountCents: 5000, Channel: "F24", PaidOn: "2026-02-01"}, ""},
+		{"a pending deposit is recorded as pending", "pending", domain.PendingDepositRecorded{DepositID: "d", AmountCents: 5000, Channel: "F24", PaidOn: "2026-02-01"}, ""},
+		{"any other status is refused", "accreditato", nil, domain.CodeInvalidDepositStatus},
+		{"a status is case-sensitive", "PENDING", nil, domain.CodeInvalidDepositStatus},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := open.RecordDeposit(domain.DepositInput{DepositID: "d", AmountCents: 5000, Channel: "F24", PaidOn: "2026-02-01", Status: tt.status}, date("2026-02-10"))
+			wantCode(t, err, tt.code)
+			if err == nil {
+				wantEvents(t, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAPendingDepositIsNotAvailable(t *testing.T) {
+	t.Parallel()
+	b := bookletOf(user, opened(user), deposit(2000), pendingDeposit("f24", 50000))
+	if b.Available() != 2000 || b.Pending() != 50000 {
+		t.Fatalf("available %d, pending %d: want 2000 and 50000", b.Available(), b.Pending())
+	}
+	if dep, _, _, _ := b.Balance(); dep != 2000 {
+		t.Fatalf("deposited %d: a pending deposit is not deposited yet", dep)
+	}
+	b.Apply(domain.Recorded{Version: b.Version() + 1, Data: domain.DepositCredited{DepositID: "f24", AmountCents: 50000, CreditedOn: "2026-01-08"}})
+	if b.Available() != 52000 || b.Pending() != 0 {
+		t.Fatalf("after the credit available %d, pending %d: want 52000 and 0", b.Available(), b.Pending())
+	}
+}
+
+func TestAPendingDepositIsNotRefundedToAnHeir(t *testing.T) {
+	t.Parallel()
+	b := bookletOf(user, opened(user), deposit(3000), pendingDeposit("f24", 50000),
+		domain.HeirClaimAttached{ClaimID: claimID, HeirCF: heir, DateOfDeath: "2026-01-20"})
+	c := claimOf(heirRegistered(heir, "2026-01-20", "legittimo"))
+	_, _, amount, err := c.RequestRefund(b, "r1", iban)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if amount != 3000 {
+		t.Fatalf("refund of %d cents: only the credited 3000 are available, not the pending 50000", amount)
+	}
+	only := bookletOf(user, opened(user), pendingDeposit("f24", 50000),
+		domain.HeirClaimAttached{ClaimID: claimID, HeirCF: heir, DateOfDeath: "2026-01-20"})
+	_, _, _, err = c.RequestRefund(only, "r1", iban)
+	wantCode(t, err, domain.CodeNothingToRefund)
+}
+
+func TestCreditDeposit(t *testing.T) {
+	t.Parallel()
+	given := recorded("booklet", []domain.Event{opened(user), pendingDeposit("f24", 50000), domain.DepositRecorded{DepositID: "now", AmountCents: 1000, Channel: "PAGOPA", PaidOn: "2026-01-02"}})
+	tests := []struct {
+		name   string
+		extra  []domain.Event
+		id     string
+		code   string
+		kind   domain.Kind
+		events bool
+	}{
+		{name: "a pending deposit is credited", id: "f24", events: true},
+		{name: "a deposit credited at once cannot be credited again", id: "now", code: domain.CodeAlreadyCredited, kind: domain.KindConflict},
+		{name: "a pending deposit is credited once", extra: []domain.Event{domain.DepositCredited{DepositID: "f24", AmountCents: 50000, CreditedOn: "2026-01-08"}}, id: "f24", code: domain.CodeAlreadyCredited, kind: domain.KindConflict},
+		{name: "an unknown deposit is not found", id: "nope", code: domain.CodeNotFound, kind: domain.KindNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := domain.NewBooklet(domain.MustCF(user))
+			b.Apply(given...)
+			for _, e := range tt.extra {
+				b.Apply(domain.Recorded{Version: b.Version() + 1, Data: e})
+			}
+			got, err := b.CreditDeposit(tt.id, date("2026-01-08"))
+			wantCode(t, err, tt.code)
+			if err != nil {
+				if kindOf(err) != tt.kind {
+					t.Fatalf("kind %d, want %d", kindOf(err), tt.kind)
+				}
+				return
+			}
+			wantEvents(t, got, domain.DepositCredited{DepositID: "f24", AmountCents: 50000, CreditedOn: "2026-01-08"})
+			if got[0].Causation != given[1].ID {
+				t.Fatalf("causation %s, want the PendingDepositRecorded %s", got[0].Causation, given[1].ID)
+			}
+		})
+	}
 }

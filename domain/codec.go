@@ -82,6 +82,8 @@ func decodeAs[T Event](raw []byte) (Event, error) {
 var eventTypes = map[string]func([]byte) (Event, error){
 	TypeUserRegistered:            decodeAs[UserRegistered],
 	TypeDepositRecorded:           decodeAs[DepositRecorded],
+	TypePendingDepositRecorded:    decodeAs[PendingDepositRecorded],
+	TypeDepositCredited:           decodeAs[DepositCredited],
 	TypeServiceRecorded:           decodeAs[ServiceRecorded],
 	TypeServiceRevoked:            decodeAs[ServiceRevoked],
 	TypeServiceReversed:           decodeAs[ServiceReversed],
@@ -109,13 +111,18 @@ var eventTypes = map[string]func([]byte) (Event, error){
 	TypeWorkerServiceFreed:        decodeAs[WorkerServiceReleased],
 	TypeWorkerPaid:                decodeAs[WorkerPaid],
 	TypePayrollRunCompleted:       decodeAs[PayrollRunCompleted],
+	TypePaymentNoticeIssued:       decodeAs[PaymentNoticeIssued],
+	TypePaymentNoticePaid:         decodeAs[PaymentNoticePaid],
 	TypeServiceLocated:            decodeAs[ServiceLocated],
 	TypeRefundLocated:             decodeAs[RefundLocated],
+	TypeDepositLocated:            decodeAs[DepositLocated],
 }
 
 // EventType implementations: the stable names of events.go.
 func (UserRegistered) EventType() string            { return TypeUserRegistered }
 func (DepositRecorded) EventType() string           { return TypeDepositRecorded }
+func (PendingDepositRecorded) EventType() string    { return TypePendingDepositRecorded }
+func (DepositCredited) EventType() string           { return TypeDepositCredited }
 func (ServiceRecorded) EventType() string           { return TypeServiceRecorded }
 func (ServiceRevoked) EventType() string            { return TypeServiceRevoked }
 func (ServiceReversed) EventType() string           { return TypeServiceReversed }
@@ -143,5 +150,8 @@ func (WorkerServiceBooked) EventType() string       { return TypeWorkerServiceBo
 func (WorkerServiceReleased) EventType() string     { return TypeWorkerServiceFreed }
 func (WorkerPaid) EventType() string                { return TypeWorkerPaid }
 func (PayrollRunCompleted) EventType() string       { return TypePayrollRunCompleted }
+func (PaymentNoticeIssued) EventType() string       { return TypePaymentNoticeIssued }
+func (PaymentNoticePaid) EventType() string         { return TypePaymentNoticePaid }
 func (ServiceLocated) EventType() string            { return TypeServiceLocated }
 func (RefundLocated) EventType() string             { return TypeRefundLocated }
+func (DepositLocated) EventType() string            { return TypeDepositLocated }

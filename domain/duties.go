@@ -75,3 +75,11 @@ func CheckFourEyes(approverCF, operatorCF string) error {
 	}
 	return nil
 }
+
+// Parties of a notice: the owner of the booklet it tops up.
+func (n *Notice) Parties() []string {
+	if !n.exists {
+		return nil
+	}
+	return []string{n.issued.UserCF}
+}

@@ -59,6 +59,12 @@ const (
 	CodeBankReferenceRequired  = "bank_reference_required" // a refund marked paid without the transfer's reference
 	CodeConflictOfInterest     = "conflict_of_interest"    // an operator acting on what they are a party to (SPEC §8)
 	CodeFourEyesRequired       = "four_eyes_required"      // the refund's approver recording its payment (SPEC §8)
+	CodeInvalidDepositStatus   = "invalid_deposit_status"  // a deposit's status other than pending or credited
+	CodeAlreadyCredited        = "deposit_already_credited"
+	CodeInvalidNoticeNumber    = "invalid_notice_number"
+	CodeNoticeMismatch         = "notice_mismatch"     // a payment whose amount, user or channel is not its notice's
+	CodeNoticeAlreadyPaid      = "notice_already_paid" // 409
+	CodeNoticeExpired          = "notice_expired"
 )
 
 // Error is a typed domain error: a stable code, the field it concerns (a JSON

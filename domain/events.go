@@ -6,8 +6,10 @@ package domain
 const (
 	// booklet-<CF>
 	TypeUserRegistered         = "UserRegistered"
-	TypeDepositRecorded        = "DepositRecorded"
-	TypeServiceRecorded        = "ServiceRecorded" // also for services inserted by an heir (ClaimID set)
+	TypeDepositRecorded        = "DepositRecorded"        // credited at once
+	TypePendingDepositRecorded = "PendingDepositRecorded" // seen (an F24) but not yet credited: not available
+	TypeDepositCredited        = "DepositCredited"        // a pending deposit made available
+	TypeServiceRecorded        = "ServiceRecorded"        // also for services inserted by an heir (ClaimID set)
 	TypeServiceRevoked         = "ServiceRevoked"
 	TypeServiceReversed        = "ServiceReversed"
 	TypeServicePaid            = "ServicePaid"
@@ -41,11 +43,16 @@ const (
 	// payroll-<uuid>
 	TypePayrollRunCompleted = "PayrollRunCompleted"
 
+	// notice-<notice number>: a pagoPA payment notice
+	TypePaymentNoticeIssued = "PaymentNoticeIssued"
+	TypePaymentNoticePaid   = "PaymentNoticePaid" // with the booklet's DepositRecorded, in one append
+
 	// service-<uuid> and refund-<uuid>: one-event locator streams written in
 	// the same atomic append as the entity, so a command that names only the
 	// id can find the aggregate that owns it.
 	TypeServiceLocated = "ServiceLocated"
 	TypeRefundLocated  = "RefundLocated"
+	TypeDepositLocated = "DepositLocated" // deposit-<uuid>, so that crediting by id finds the booklet
 )
 
 // Stream names: <type>-<id>.
@@ -56,6 +63,8 @@ func PayrollStream(runID string) string      { return "payroll-" + runID }
 func FamilyStream(cf string) string          { return "family-" + cf }
 func ServiceLocator(serviceID string) string { return "service-" + serviceID }
 func RefundLocator(refundID string) string   { return "refund-" + refundID }
+func DepositLocator(depositID string) string { return "deposit-" + depositID }
+func NoticeStream(number string) string      { return "notice-" + number }
 
 // Dates are civil dates "YYYY-MM-DD" (Europe/Rome); money is integer cents;
 // hours are decimal hours (at most two decimals).
@@ -71,6 +80,24 @@ type DepositRecorded struct {
 	AmountCents int64  `json:"amount_cents"`
 	Channel     string `json:"channel"` // "F24" or "PAGOPA"
 	PaidOn      string `json:"paid_on"`
+}
+
+// PendingDepositRecorded is a deposit seen but not yet credited (an F24
+// INPS credits days later): it counts as pending, never as available, until
+// DepositCredited. Its payload is DepositRecorded's.
+type PendingDepositRecorded struct {
+	DepositID   string `json:"deposit_id"`
+	AmountCents int64  `json:"amount_cents"`
+	Channel     string `json:"channel"` // "F24" or "PAGOPA"
+	PaidOn      string `json:"paid_on"`
+}
+
+// DepositCredited makes a pending deposit available; its causation id names
+// the PendingDepositRecorded it credits.
+type DepositCredited struct {
+	DepositID   string `json:"deposit_id"`
+	AmountCents int64  `json:"amount_cents"`
+	CreditedOn  string `json:"credited_on"`
 }
 
 // ServiceRecorded commits vouchers of a booklet to a worker. When an heir
@@ -322,11 +349,37 @@ type PayrollRunCompleted struct {
 	PaidCents int64     `json:"paid_cents"`
 }
 
+// PaymentNoticeIssued is a pagoPA payment notice a citizen issued to top up
+// their own booklet.
+type PaymentNoticeIssued struct {
+	NoticeNumber string `json:"notice_number"` // 18 digits: aux digit 3 + IUV
+	IUV          string `json:"iuv"`           // 17 digits
+	UserCF       string `json:"user_cf"`
+	AmountCents  int64  `json:"amount_cents"`
+	IssuedOn     string `json:"issued_on"`
+	ExpiresOn    string `json:"expires_on"` // the last day it may be paid
+}
+
+// PaymentNoticePaid is the payment of a notice; the booklet's
+// DepositRecorded with DepositID is appended with it.
+type PaymentNoticePaid struct {
+	NoticeNumber string `json:"notice_number"`
+	DepositID    string `json:"deposit_id"`
+	AmountCents  int64  `json:"amount_cents"`
+	PaidOn       string `json:"paid_on"`
+}
+
 // ServiceLocated points a service id at its booklet.
 type ServiceLocated struct {
 	ServiceID string `json:"service_id"`
 	UserCF    string `json:"user_cf"`
 	ClaimID   string `json:"claim_id,omitempty"`
+}
+
+// DepositLocated points a deposit id at its booklet.
+type DepositLocated struct {
+	DepositID string `json:"deposit_id"`
+	UserCF    string `json:"user_cf"`
 }
 
 // RefundLocated points a refund id at its claim and booklet.

@@ -68,6 +68,9 @@ func (d Date) Before(o Date) bool { return d.t.Before(o.t) }
 // After reports whether d is after o.
 func (d Date) After(o Date) bool { return d.t.After(o.t) }
 
+// AddDays returns the date n days after d.
+func (d Date) AddDays(n int) Date { return Date{t: d.t.AddDate(0, 0, n)} }
+
 // RecordingDeadline is the last day to record or revoke a service ending on
 // end: the 3rd day of the month after end's month.
 func RecordingDeadline(end Date) Date {
@@ -170,6 +173,31 @@ func ParseChannel(s string) (Channel, error) {
 		return ChannelPagoPA, nil
 	}
 	return Channel{}, RuleError(CodeInvalidChannel, "channel", "the channel must be F24 or PAGOPA")
+}
+
+// DepositStatus is whether a deposit's money is available: credited (at
+// once, or later by DepositCredited) or pending (seen, not yet credited).
+type DepositStatus struct{ s string }
+
+// The deposit statuses.
+var (
+	DepositPendingStatus  = DepositStatus{"pending"}
+	DepositCreditedStatus = DepositStatus{"credited"}
+)
+
+func (s DepositStatus) String() string { return s.s }
+
+// ParseDepositStatus returns the status named s; empty is credited (a
+// deposit is available at once unless said pending), anything else is
+// invalid_deposit_status.
+func ParseDepositStatus(s string) (DepositStatus, error) {
+	switch s {
+	case "", DepositCreditedStatus.s:
+		return DepositCreditedStatus, nil
+	case DepositPendingStatus.s:
+		return DepositPendingStatus, nil
+	}
+	return DepositStatus{}, RuleError(CodeInvalidDepositStatus, "status", "a deposit's status is pending or credited (the default)")
 }
 
 // Voucher figures (SPEC §2): a voucher of 1000 cents pays 800 net to the

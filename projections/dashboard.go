@@ -28,8 +28,33 @@ CREATE TABLE IF NOT EXISTS booklets (
 	refunded_cents  bigint NOT NULL,
 	claims_attached integer NOT NULL,
 	closed          boolean NOT NULL,
-	date_of_death   text
+	date_of_death   text,
+	pending_cents   bigint NOT NULL DEFAULT 0
 );
+-- Tables made before deposits could be pending: no deposit of theirs is.
+ALTER TABLE booklets ADD COLUMN IF NOT EXISTS pending_cents bigint NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS deposits (
+	deposit_id   text PRIMARY KEY,
+	user_cf      text NOT NULL,
+	channel      text NOT NULL,
+	paid_on      text NOT NULL,
+	amount_cents bigint NOT NULL,
+	status       text NOT NULL,
+	recorded_at  timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deposits_user ON deposits (user_cf);
+CREATE TABLE IF NOT EXISTS notices (
+	notice_number text PRIMARY KEY,
+	iuv           text NOT NULL,
+	user_cf       text NOT NULL,
+	amount_cents  bigint NOT NULL,
+	issued_on     text NOT NULL,
+	expires_on    text NOT NULL,
+	issued_at     timestamptz NOT NULL,
+	paid_on       text,
+	deposit_id    text
+);
+CREATE INDEX IF NOT EXISTS notices_user ON notices (user_cf);
 CREATE TABLE IF NOT EXISTS services (
 	service_id       text PRIMARY KEY,
 	user_cf          text NOT NULL,
@@ -53,6 +78,12 @@ CREATE INDEX IF NOT EXISTS services_unpaid ON services (user_cf) WHERE status = 
 	return err
 }
 
+// Deposit statuses.
+const (
+	DepositPending  = "pending"
+	DepositCredited = "credited"
+)
+
 // Service statuses.
 const (
 	StatusRecorded = "recorded"
@@ -64,6 +95,7 @@ const (
 type bookletDelta struct {
 	registered                    bool
 	deposited, reserved, refunded int64
+	pending                       int64
 	attached                      int32
 	closed                        bool
 	dodForce, dodIfUnset          *string
@@ -81,10 +113,36 @@ type dashboardBatch struct {
 	addedStatus  []string
 	updates      map[string]string
 	updateOrder  []string
+
+	deposits  []dashboardDeposit // first seen in this batch, in their final status
+	depositAt map[string]int
+	credited  []string // deposits of earlier batches credited in this one
+
+	notices    []noticeRow // issued in this batch, paid or not
+	noticeAt   map[string]int
+	noticePaid []domain.PaymentNoticePaid // notices of earlier batches paid in this one
+}
+
+type noticeRow struct {
+	domain.PaymentNoticeIssued
+	at             time.Time
+	paidOn, depoID *string
+}
+
+type dashboardDeposit struct {
+	id, user, channel, paidOn, status string
+	amount                            int64
+	at                                time.Time
+}
+
+// addDeposit keeps a deposit first seen in the batch.
+func (a *dashboardBatch) addDeposit(d dashboardDeposit) {
+	a.depositAt[d.id] = len(a.deposits)
+	a.deposits = append(a.deposits, d)
 }
 
 func (dashboardProjector) NewAccumulator() Accumulator {
-	return &dashboardBatch{booklets: map[string]*bookletDelta{}, addedAt: map[string]int{}, updates: map[string]string{}}
+	return &dashboardBatch{booklets: map[string]*bookletDelta{}, addedAt: map[string]int{}, updates: map[string]string{}, depositAt: map[string]int{}, noticeAt: map[string]int{}}
 }
 
 func (dashboardProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
@@ -132,8 +190,29 @@ func (a *dashboardBatch) Fold(events []eventstore.Event) error {
 
 // dashboardFolds is how the dashboard projector folds each event type it
 // knows, keyed by type; Handles answers from it, so the two cannot drift
-// apart.
+// apart. userCF is the booklet stream's id (notice events carry their own).
 var dashboardFolds = map[string]func(a *dashboardBatch, e eventstore.Event, userCF string) error{
+	domain.TypePaymentNoticeIssued: func(a *dashboardBatch, e eventstore.Event, _ string) error {
+		var v domain.PaymentNoticeIssued
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		a.noticeAt[v.NoticeNumber] = len(a.notices)
+		a.notices = append(a.notices, noticeRow{PaymentNoticeIssued: v, at: e.OccurredAt})
+		return nil
+	},
+	domain.TypePaymentNoticePaid: func(a *dashboardBatch, e eventstore.Event, _ string) error {
+		var v domain.PaymentNoticePaid
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		if i, ok := a.noticeAt[v.NoticeNumber]; ok {
+			a.notices[i].paidOn, a.notices[i].depoID = &v.PaidOn, &v.DepositID
+			return nil
+		}
+		a.noticePaid = append(a.noticePaid, v)
+		return nil
+	},
 	domain.TypeUserRegistered: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
 		a.delta(userCF).registered = true
 		return nil
@@ -144,6 +223,31 @@ var dashboardFolds = map[string]func(a *dashboardBatch, e eventstore.Event, user
 			return err
 		}
 		a.delta(userCF).deposited += v.AmountCents
+		a.addDeposit(dashboardDeposit{id: v.DepositID, user: userCF, channel: v.Channel, paidOn: v.PaidOn, status: DepositCredited, amount: v.AmountCents, at: e.OccurredAt})
+		return nil
+	},
+	domain.TypePendingDepositRecorded: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		var v domain.PendingDepositRecorded
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		a.delta(userCF).pending += v.AmountCents
+		a.addDeposit(dashboardDeposit{id: v.DepositID, user: userCF, channel: v.Channel, paidOn: v.PaidOn, status: DepositPending, amount: v.AmountCents, at: e.OccurredAt})
+		return nil
+	},
+	domain.TypeDepositCredited: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+		var v domain.DepositCredited
+		if err := decode(e, &v); err != nil {
+			return err
+		}
+		d := a.delta(userCF)
+		d.pending -= v.AmountCents
+		d.deposited += v.AmountCents
+		if i, ok := a.depositAt[v.DepositID]; ok {
+			a.deposits[i].status = DepositCredited
+		} else {
+			a.credited = append(a.credited, v.DepositID)
+		}
 		return nil
 	},
 	domain.TypeServiceRecorded: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
@@ -248,14 +352,14 @@ var dashboardFolds = map[string]func(a *dashboardBatch, e eventstore.Event, user
 func (a *dashboardBatch) Queue(b *pgx.Batch) error {
 	if n := len(a.bookletOrder); n > 0 {
 		reg, closed := make([]bool, n), make([]bool, n)
-		dep, res, ref := make([]int64, n), make([]int64, n), make([]int64, n)
+		dep, res, ref, pen := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 		att := make([]int32, n)
 		var dodUsers []string
 		var dodForce, dodIfUnset []*string
 		var dodClear []bool
 		for i, u := range a.bookletOrder {
 			d := a.booklets[u]
-			reg[i], closed[i], dep[i], res[i], ref[i], att[i] = d.registered, d.closed, d.deposited, d.reserved, d.refunded, d.attached
+			reg[i], closed[i], dep[i], res[i], ref[i], att[i], pen[i] = d.registered, d.closed, d.deposited, d.reserved, d.refunded, d.attached, d.pending
 			if d.dodForce != nil || d.dodIfUnset != nil || d.dodClear {
 				dodUsers = append(dodUsers, u)
 				dodForce = append(dodForce, d.dodForce)
@@ -264,16 +368,17 @@ func (a *dashboardBatch) Queue(b *pgx.Batch) error {
 			}
 		}
 		queueChunked(b, `
-INSERT INTO booklets AS b (user_cf, registered, deposited_cents, reserved_cents, refunded_cents, claims_attached, closed)
-SELECT * FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::bigint[], $5::bigint[], $6::integer[], $7::boolean[])
+INSERT INTO booklets AS b (user_cf, registered, deposited_cents, reserved_cents, refunded_cents, claims_attached, closed, pending_cents)
+SELECT * FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::bigint[], $5::bigint[], $6::integer[], $7::boolean[], $8::bigint[])
 ON CONFLICT (user_cf) DO UPDATE SET
 	registered = b.registered OR excluded.registered,
 	deposited_cents = b.deposited_cents + excluded.deposited_cents,
+	pending_cents = b.pending_cents + excluded.pending_cents,
 	reserved_cents = b.reserved_cents + excluded.reserved_cents,
 	refunded_cents = b.refunded_cents + excluded.refunded_cents,
 	claims_attached = b.claims_attached + excluded.claims_attached,
 	closed = b.closed OR excluded.closed`,
-			a.bookletOrder, reg, dep, res, ref, att, closed)
+			a.bookletOrder, reg, dep, res, ref, att, closed, pen)
 		if len(dodUsers) > 0 {
 			queueChunked(b, `
 UPDATE booklets b SET date_of_death = CASE WHEN x.clear THEN coalesce(x.force, x.if_unset)
@@ -299,6 +404,43 @@ INSERT INTO services (service_id, user_cf, worker_cf, activity, start_date, end_
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::integer[],
 	$9::bigint[], $10::bigint[], $11::bigint[], $12::integer[], $13::text[], $14::boolean[], $15::timestamptz[], $16::text[])`,
 			ids, users, workers, acts, starts, ends, hours, vouchers, gross, net, capc, years, statuses, heir, a.recordedAt, deadlines)
+	}
+	if n := len(a.deposits); n > 0 {
+		ids, users, channels, paidOn, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		amounts, at := make([]int64, n), make([]time.Time, n)
+		for i, d := range a.deposits {
+			ids[i], users[i], channels[i], paidOn[i], statuses[i], amounts[i], at[i] = d.id, d.user, d.channel, d.paidOn, d.status, d.amount, d.at
+		}
+		queueChunked(b, `
+INSERT INTO deposits (deposit_id, user_cf, channel, paid_on, amount_cents, status, recorded_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[])`,
+			ids, users, channels, paidOn, amounts, statuses, at)
+	}
+	if n := len(a.notices); n > 0 {
+		nums, iuvs, users, issuedOn, expires := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		amounts, at := make([]int64, n), make([]time.Time, n)
+		paidOn, deps := make([]*string, n), make([]*string, n)
+		for i, x := range a.notices {
+			nums[i], iuvs[i], users[i], issuedOn[i], expires[i] = x.NoticeNumber, x.IUV, x.UserCF, x.IssuedOn, x.ExpiresOn
+			amounts[i], at[i], paidOn[i], deps[i] = x.AmountCents, x.at, x.paidOn, x.depoID
+		}
+		queueChunked(b, `
+INSERT INTO notices (notice_number, iuv, user_cf, amount_cents, issued_on, expires_on, issued_at, paid_on, deposit_id)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])`,
+			nums, iuvs, users, amounts, issuedOn, expires, at, paidOn, deps)
+	}
+	if n := len(a.noticePaid); n > 0 {
+		nums, paidOn, deps := make([]string, n), make([]string, n), make([]string, n)
+		for i, p := range a.noticePaid {
+			nums[i], paidOn[i], deps[i] = p.NoticeNumber, p.PaidOn, p.DepositID
+		}
+		queueChunked(b, `
+UPDATE notices n SET paid_on = x.paid_on, deposit_id = x.deposit_id
+FROM unnest($1::text[], $2::text[], $3::text[]) AS x(notice_number, paid_on, deposit_id)
+WHERE n.notice_number = x.notice_number`, nums, paidOn, deps)
+	}
+	if len(a.credited) > 0 {
+		queueChunked(b, `UPDATE deposits SET status = '`+DepositCredited+`' WHERE deposit_id = ANY($1::text[])`, a.credited)
 	}
 	if n := len(a.updateOrder); n > 0 {
 		statuses := make([]string, n)

@@ -34,19 +34,28 @@ type history struct {
 	// realistic, when set, makes heirs rare, as they are.
 	realistic bool
 
-	users     []string
-	balance   map[string]int64 // user → available
-	workers   []string
-	iban      map[string]string
-	services  map[string]*genService // recorded, unpaid
-	order     []string               // service ids in recording order
-	claims    map[string]*genClaim
-	claimIDs  []string
-	deceased  map[string]string // user → date of death
-	closed    map[string]bool   // user → the booklet's refund was paid
-	withdrawn int               // deaths withdrawn by rejecting the last live heir
-	heldAtRun int               // prior services a payroll held (claim not validated)
-	reversed  int               // prior services reversed by rejecting their heir
+	users           []string
+	balance         map[string]int64 // user → available
+	workers         []string
+	iban            map[string]string
+	services        map[string]*genService // recorded, unpaid
+	order           []string               // service ids in recording order
+	claims          map[string]*genClaim
+	claimIDs        []string
+	deceased        map[string]string // user → date of death
+	closed          map[string]bool   // user → the booklet's refund was paid
+	withdrawn       int               // deaths withdrawn by rejecting the last live heir
+	heldAtRun       int               // prior services a payroll held (claim not validated)
+	reversed        int               // prior services reversed by rejecting their heir
+	pendingDeposits []genDeposit      // pending deposits not yet credited
+	credits         int               // pending deposits credited
+	openNotices     []domain.PaymentNoticeIssued
+	noticesPaid     int
+}
+
+type genDeposit struct {
+	id, user string
+	amount   int64
 }
 
 type genService struct {
@@ -82,6 +91,16 @@ func typed(v any) string {
 		return domain.TypeUserRegistered
 	case domain.DepositRecorded:
 		return domain.TypeDepositRecorded
+	case domain.PendingDepositRecorded:
+		return domain.TypePendingDepositRecorded
+	case domain.DepositCredited:
+		return domain.TypeDepositCredited
+	case domain.DepositLocated:
+		return domain.TypeDepositLocated
+	case domain.PaymentNoticeIssued:
+		return domain.TypePaymentNoticeIssued
+	case domain.PaymentNoticePaid:
+		return domain.TypePaymentNoticePaid
 	case domain.ServiceRecorded:
 		return domain.TypeServiceRecorded
 	case domain.ServiceRevoked:
@@ -242,10 +261,7 @@ func (h *history) step() {
 		h.iban[w] = iban
 		h.emit(ev{domain.WorkerStream(w), domain.WorkerRegistered{WorkerCF: w, IBAN: iban, Category: "altro"}})
 	case r < 25:
-		u := h.pick(h.users)
-		amount := int64(1+h.rnd.IntN(20)) * 1000
-		h.balance[u] += amount
-		h.emit(ev{domain.BookletStream(u), domain.DepositRecorded{DepositID: uuid.NewString(), AmountCents: amount, Channel: "F24", PaidOn: h.date()}})
+		h.deposit()
 	case r < 55:
 		u := h.pick(h.users)
 		if _, dead := h.deceased[u]; dead {
@@ -281,6 +297,57 @@ func (h *history) step() {
 	default:
 		h.claimStep()
 	}
+}
+
+// deposit records a deposit, credited at once or (one in four) pending, or
+// credits a pending one, or issues a pagoPA notice or pays one.
+func (h *history) deposit() {
+	if h.rnd.IntN(4) == 0 {
+		h.notice()
+		return
+	}
+	if n := len(h.pendingDeposits); n > 0 && h.rnd.IntN(8) == 0 {
+		i := h.rnd.IntN(n)
+		d := h.pendingDeposits[i]
+		h.pendingDeposits = append(h.pendingDeposits[:i], h.pendingDeposits[i+1:]...)
+		h.balance[d.user] += d.amount
+		h.credits++
+		h.emit(ev{domain.BookletStream(d.user), domain.DepositCredited{DepositID: d.id, AmountCents: d.amount, CreditedOn: h.date()}})
+		return
+	}
+	u := h.pick(h.users)
+	amount := int64(1+h.rnd.IntN(20)) * 1000
+	id := uuid.NewString()
+	var e any = domain.DepositRecorded{DepositID: id, AmountCents: amount, Channel: "F24", PaidOn: h.date()}
+	if h.rnd.IntN(4) == 0 {
+		e = domain.PendingDepositRecorded{DepositID: id, AmountCents: amount, Channel: "F24", PaidOn: h.date()}
+		h.pendingDeposits = append(h.pendingDeposits, genDeposit{id: id, user: u, amount: amount})
+	} else {
+		h.balance[u] += amount
+	}
+	h.emit(ev{domain.BookletStream(u), e}, ev{domain.DepositLocator(id), domain.DepositLocated{DepositID: id, UserCF: u}})
+}
+
+// notice issues a pagoPA notice, or pays an open one (a deposit with it).
+func (h *history) notice() {
+	if n := len(h.openNotices); n > 0 && h.rnd.IntN(2) == 0 {
+		i := h.rnd.IntN(n)
+		x := h.openNotices[i]
+		h.openNotices = append(h.openNotices[:i], h.openNotices[i+1:]...)
+		id := uuid.NewString()
+		h.balance[x.UserCF] += x.AmountCents
+		h.noticesPaid++
+		h.emit(ev{domain.NoticeStream(x.NoticeNumber), domain.PaymentNoticePaid{NoticeNumber: x.NoticeNumber, DepositID: id, AmountCents: x.AmountCents, PaidOn: h.date()}},
+			ev{domain.BookletStream(x.UserCF), domain.DepositRecorded{DepositID: id, AmountCents: x.AmountCents, Channel: "PAGOPA", PaidOn: h.date()}},
+			ev{domain.DepositLocator(id), domain.DepositLocated{DepositID: id, UserCF: x.UserCF}})
+		return
+	}
+	u := h.pick(h.users)
+	number := domain.NoticeNumberOf(h.rnd.Uint64())
+	x := domain.PaymentNoticeIssued{NoticeNumber: number.String(), IUV: number.IUV(), UserCF: u, AmountCents: int64(1+h.rnd.IntN(500)) * 1000,
+		IssuedOn: h.date(), ExpiresOn: h.now.AddDate(0, 0, domain.NoticeValidityDays).Format("2006-01-02")}
+	h.openNotices = append(h.openNotices, x)
+	h.emit(ev{domain.NoticeStream(x.NoticeNumber), x})
 }
 
 func (h *history) record(user, claim, heir string) {

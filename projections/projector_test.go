@@ -16,7 +16,8 @@ import (
 
 // knownTypes is every event type the domain writes.
 var knownTypes = []string{
-	domain.TypeUserRegistered, domain.TypeDepositRecorded, domain.TypeServiceRecorded, domain.TypeServiceRevoked,
+	domain.TypeUserRegistered, domain.TypeDepositRecorded, domain.TypePendingDepositRecorded, domain.TypeDepositCredited,
+	domain.TypeDepositLocated, domain.TypeServiceRecorded, domain.TypeServiceRevoked,
 	domain.TypeServiceReversed, domain.TypeServicePaid, domain.TypeHeirClaimAttached, domain.TypeHeirClaimDetached,
 	domain.TypeDateOfDeathCorrected, domain.TypeRefundReserved, domain.TypeRefundReservationFreed, domain.TypeRefundDisbursed,
 	domain.TypeHeirRegistered, domain.TypeHeirValidated, domain.TypeHeirRejected, domain.TypeClaimDateOfDeathCorrected,
@@ -24,6 +25,7 @@ var knownTypes = []string{
 	domain.TypePriorServiceInserted, domain.TypePriorServiceReversed, domain.TypePriorServicePaid,
 	domain.TypeWorkerRegistered, domain.TypeWorkerServiceBooked, domain.TypeWorkerServiceFreed, domain.TypeWorkerPaid,
 	domain.TypePayrollRunCompleted, domain.TypeServiceLocated, domain.TypeRefundLocated,
+	domain.TypePaymentNoticeIssued, domain.TypePaymentNoticePaid,
 	family.TypeISEERecorded, family.TypeChildRecorded, family.TypeApplicationRecorded,
 	family.TypeApplicationStatusChanged, family.TypeBenefitPaymentRecorded,
 }

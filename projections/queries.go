@@ -316,13 +316,17 @@ func (q *PGQueries) Dashboard(ctx context.Context, userCF string, today string) 
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("projections: dashboard: today: %w", err)
 	}
-	d := Dashboard{UserCF: userCF, Services: []DashboardService{}, Spending: []MonthSpend{}}
+	d := Dashboard{UserCF: userCF, Services: []DashboardService{}, Deposits: []DashboardDeposit{}, Spending: []MonthSpend{}}
 	// The booklet and its services in one round trip; committed money is
 	// summed from the services read rather than by a second scan of them.
 	var b pgx.Batch
 	b.Queue(`
-SELECT b.deposited_cents, b.reserved_cents, b.refunded_cents, b.closed, b.date_of_death
+SELECT b.deposited_cents, b.reserved_cents, b.refunded_cents, b.closed, b.date_of_death, b.pending_cents
 FROM `+table(DashboardProjector, "booklets")+` b WHERE b.user_cf = $1 AND b.registered`, userCF)
+	b.Queue(`
+SELECT deposit_id, channel, paid_on, amount_cents, status
+FROM `+table(DashboardProjector, "deposits")+` WHERE user_cf = $1
+ORDER BY paid_on DESC, recorded_at DESC, deposit_id`, userCF)
 	b.Queue(`
 SELECT service_id, worker_cf, activity, start_date, end_date, centi_hours, vouchers, gross_cents, net_cents,
 	user_cap_cents, year, status, inserted_by_heir, recorded_at, deadline
@@ -332,12 +336,24 @@ ORDER BY recorded_at DESC, service_id`, userCF)
 	defer br.Close()
 	var closed bool
 	var dod *string
-	err = br.QueryRow().Scan(&d.Booklet.DepositedCents, &d.Booklet.ReservedCents, &d.Booklet.RefundedCents, &closed, &dod)
+	err = br.QueryRow().Scan(&d.Booklet.DepositedCents, &d.Booklet.ReservedCents, &d.Booklet.RefundedCents, &closed, &dod, &d.Booklet.PendingCents)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Dashboard{}, ErrNotFound
 	}
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("projections: dashboard: %w", err)
+	}
+	deps, err := br.Query()
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("projections: dashboard deposits: %w", err)
+	}
+	d.Deposits, err = pgx.CollectRows(deps, func(row pgx.CollectableRow) (DashboardDeposit, error) {
+		var x DashboardDeposit
+		err := row.Scan(&x.DepositID, &x.Channel, &x.PaidOn, &x.AmountCents, &x.Status)
+		return x, err
+	})
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("projections: dashboard deposits: %w", err)
 	}
 	bk := &d.Booklet
 	// As the booklet aggregate: the first claim sets the owner deceased for
@@ -599,4 +615,55 @@ func (q *PGQueries) UnpaidBooklets(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("projections: unpaid booklets: %w", err)
 	}
 	return users, nil
+}
+
+var _ NoticeQueries = (*PGQueries)(nil)
+
+const noticeColumns = `SELECT notice_number, iuv, user_cf, amount_cents, issued_on, expires_on, coalesce(paid_on, ''), coalesce(deposit_id, '')
+FROM `
+
+func scanNotice(row pgx.CollectableRow, today string) (Notice, error) {
+	var n Notice
+	if err := row.Scan(&n.NoticeNumber, &n.IUV, &n.UserCF, &n.AmountCents, &n.IssuedOn, &n.ExpiresOn, &n.PaidOn, &n.DepositID); err != nil {
+		return Notice{}, err
+	}
+	switch {
+	case n.PaidOn != "":
+		n.Status = NoticePaid
+	case n.ExpiresOn < today:
+		n.Status = NoticeExpired
+	default:
+		n.Status = NoticeOpen
+	}
+	return n, nil
+}
+
+// Notice implements NoticeQueries.
+func (q *PGQueries) Notice(ctx context.Context, number, today string) (Notice, error) {
+	rows, err := q.pool.Query(ctx, noticeColumns+table(DashboardProjector, "notices")+` WHERE notice_number = $1`, number)
+	if err != nil {
+		return Notice{}, fmt.Errorf("projections: notice: %w", err)
+	}
+	n, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (Notice, error) { return scanNotice(row, today) })
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Notice{}, ErrNotFound
+	}
+	if err != nil {
+		return Notice{}, fmt.Errorf("projections: notice: %w", err)
+	}
+	return n, nil
+}
+
+// OpenNotices implements NoticeQueries.
+func (q *PGQueries) OpenNotices(ctx context.Context, userCF, today string) ([]Notice, error) {
+	rows, err := q.pool.Query(ctx, noticeColumns+table(DashboardProjector, "notices")+`
+WHERE user_cf = $1 AND paid_on IS NULL AND expires_on >= $2 ORDER BY issued_at DESC, notice_number`, userCF, today)
+	if err != nil {
+		return nil, fmt.Errorf("projections: notices: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Notice, error) { return scanNotice(row, today) })
+	if err != nil {
+		return nil, fmt.Errorf("projections: notices: %w", err)
+	}
+	return out, nil
 }

@@ -231,6 +231,46 @@ func TestDashboardFigures(t *testing.T) {
 	}
 }
 
+func TestDashboardPendingDepositsAreListedAndNotAvailable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := domain.BookletStream("U2")
+	f.emit(ev{b, domain.UserRegistered{UserCF: "U2"}})
+	f.emit(ev{b, domain.DepositRecorded{DepositID: "d1", AmountCents: 5000, Channel: "PAGOPA", PaidOn: "2025-12-20"}})
+	// An F24 paid at the end of December, seen at once, credited in January;
+	// another still pending; both in the same batch as their credit or not.
+	f.emit(ev{b, domain.PendingDepositRecorded{DepositID: "d2", AmountCents: 30000, Channel: "F24", PaidOn: "2025-12-30"}})
+	f.emit(ev{b, domain.PendingDepositRecorded{DepositID: "d3", AmountCents: 20000, Channel: "F24", PaidOn: "2025-12-31"}},
+		ev{b, domain.DepositCredited{DepositID: "d3", AmountCents: 20000, CreditedOn: "2026-01-08"}})
+	f.sync()
+	d, err := f.q.Dashboard(context.Background(), "U2", "2026-01-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Booklet{Status: "active", DepositedCents: 25000, AvailableCents: 25000, PendingCents: 30000}
+	if d.Booklet != want {
+		t.Errorf("a pending deposit is neither deposited nor available: %+v, want %+v", d.Booklet, want)
+	}
+	wantDeposits := []DashboardDeposit{
+		{DepositID: "d3", Channel: "F24", PaidOn: "2025-12-31", AmountCents: 20000, Status: DepositCredited},
+		{DepositID: "d2", Channel: "F24", PaidOn: "2025-12-30", AmountCents: 30000, Status: DepositPending},
+		{DepositID: "d1", Channel: "PAGOPA", PaidOn: "2025-12-20", AmountCents: 5000, Status: DepositCredited},
+	}
+	if !reflect.DeepEqual(d.Deposits, wantDeposits) {
+		t.Errorf("deposits, latest paid first:\n got %+v\nwant %+v", d.Deposits, wantDeposits)
+	}
+
+	f.emit(ev{b, domain.DepositCredited{DepositID: "d2", AmountCents: 30000, CreditedOn: "2026-01-12"}})
+	f.sync()
+	if d, err = f.q.Dashboard(context.Background(), "U2", "2026-01-12"); err != nil {
+		t.Fatal(err)
+	}
+	want = Booklet{Status: "active", DepositedCents: 55000, AvailableCents: 55000}
+	if d.Booklet != want || d.Deposits[1].Status != DepositCredited {
+		t.Errorf("a credit of an earlier batch moves the deposit to available: %+v %+v", d.Booklet, d.Deposits)
+	}
+}
+
 func TestClaimHistoryAndWorklist(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

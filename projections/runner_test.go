@@ -212,6 +212,17 @@ func TestLiveReadModelsEqualTheirRebuild(t *testing.T) {
 	if h.heldAtRun == 0 || h.reversed == 0 {
 		t.Fatalf("%d prior services held by a payroll, %d reversed by their heir's rejection: the rebuild would not be compared on both", h.heldAtRun, h.reversed)
 	}
+	var pending, credited int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'credited')
+FROM rm_dashboard.deposits`).Scan(&pending, &credited); err != nil {
+		t.Fatal(err)
+	}
+	if pending == 0 || h.credits == 0 {
+		t.Fatalf("the history left %d deposits pending and credited %d: the rebuild would not be compared on both", pending, h.credits)
+	}
+	if len(h.openNotices) == 0 || h.noticesPaid == 0 {
+		t.Fatalf("the history left %d notices open and paid %d: the rebuild would not be compared on both", len(h.openNotices), h.noticesPaid)
+	}
 	var calls int
 	if err := r.Rebuild(context.Background(), nil, func(done, total int64) { calls++ }); err != nil {
 		t.Fatal(err)

@@ -192,7 +192,17 @@ type Booklet struct {
 	ReservedCents  int64  `json:"reserved_cents"`
 	RefundedCents  int64  `json:"refunded_cents"`
 	AvailableCents int64  `json:"available_cents"`
+	PendingCents   int64  `json:"pending_cents"` // deposits seen, not yet credited: not in deposited, not available
 	DateOfDeath    string `json:"date_of_death,omitempty"`
+}
+
+// DashboardDeposit is a deposit on the dashboard.
+type DashboardDeposit struct {
+	DepositID   string `json:"deposit_id"`
+	Channel     string `json:"channel"` // F24, PAGOPA
+	PaidOn      string `json:"paid_on"`
+	AmountCents int64  `json:"amount_cents"`
+	Status      string `json:"status"` // pending, credited
 }
 
 // DashboardService is a service on the dashboard.
@@ -210,6 +220,35 @@ type DashboardService struct {
 	InsertedByHeir bool    `json:"inserted_by_heir"`
 	RecordedAt     string  `json:"recorded_at"`
 	RevocableUntil string  `json:"revocable_until,omitempty"`
+}
+
+// Notice statuses.
+const (
+	NoticeOpen    = "open"
+	NoticePaid    = "paid"
+	NoticeExpired = "expired"
+)
+
+// Notice is a pagoPA payment notice (GET /deposits/notices/{n}).
+type Notice struct {
+	NoticeNumber string `json:"notice_number"`
+	IUV          string `json:"iuv"`
+	UserCF       string `json:"user_cf"`
+	AmountCents  int64  `json:"amount_cents"`
+	IssuedOn     string `json:"issued_on"`
+	ExpiresOn    string `json:"expires_on"`
+	Status       string `json:"status"` // open, paid, expired (unpaid after expires_on)
+	PaidOn       string `json:"paid_on,omitempty"`
+	DepositID    string `json:"deposit_id,omitempty"`
+}
+
+// NoticeQueries reads pagoPA notices; PGQueries implements it.
+type NoticeQueries interface {
+	// Notice is one notice, its status as of today; ErrNotFound when unknown.
+	Notice(ctx context.Context, number, today string) (Notice, error)
+	// OpenNotices are a user's notices neither paid nor expired on today,
+	// latest issued first.
+	OpenNotices(ctx context.Context, userCF, today string) ([]Notice, error)
 }
 
 // WorkerCap is the cap usage of one worker for the user.
@@ -239,6 +278,7 @@ type Dashboard struct {
 	UserCF   string             `json:"user_cf"`
 	Booklet  Booklet            `json:"booklet"`
 	Services []DashboardService `json:"services"`
+	Deposits []DashboardDeposit `json:"deposits"` // latest paid first
 	Caps     Caps               `json:"caps"`
 	Spending []MonthSpend       `json:"spending_by_month"`
 	Family   *Family            `json:"family,omitempty"`

@@ -200,7 +200,7 @@ func folder(stream string) func(domain.Recorded) any {
 			state := map[string]any{
 				"registered": b.Exists(), "status": b.Status().String(),
 				"deposited_cents": dep, "committed_cents": com, "reserved_cents": res, "refunded_cents": ref,
-				"available_cents": b.Available(), "claims": claims,
+				"available_cents": b.Available(), "pending_cents": b.Pending(), "claims": claims,
 			}
 			if d := b.DateOfDeath(); !d.IsZero() {
 				state["date_of_death"] = d.String()

@@ -2,8 +2,8 @@
 // command handler (never by writing events directly), so that a newcomer
 // running `make run` sees a living portal: families with deposits, workers,
 // paid services, a deceased user with two heirs, a validated claim with a
-// refund. Seeding is idempotent: it does nothing when the store already
-// holds events.
+// refund, an F24 still being credited, an open pagoPA notice. Seeding is idempotent: it does
+// nothing when the store already holds events.
 //
 // It imports commands and domain; it must not import projections or http.
 package seed

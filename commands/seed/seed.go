@@ -193,6 +193,23 @@ func (s *seeder) run(ctx context.Context) error {
 			return fmt.Errorf("seed: this month's service: %w", err)
 		}
 	}
+	return s.money(ctx)
+}
+
+// money is what families have on the way to their booklets: the Ferrari
+// family's F24 of 300 € paid two days ago, seen but not yet credited by
+// INPS, and Anna Verdi's pagoPA notice of 200 € issued today, still open.
+// Its steps come after every other, so that a store seeded before they
+// existed gets them without its earlier steps' keys moving.
+func (s *seeder) money(ctx context.Context) error {
+	paid := s.now.AddDate(0, 0, -2)
+	f24 := commands.RecordDeposit{UserCF: FamilyFerrariCF, AmountCents: 30000, Channel: "F24", PaidOn: date(paid), Status: "pending"}
+	if _, err := s.h.RecordDeposit(ctx, s.meta("f24-feed", commands.RoleSystem, s.now), f24); err != nil {
+		return fmt.Errorf("seed: pending F24: %w", err)
+	}
+	if _, err := s.h.IssueNotice(ctx, s.meta(FamilyVerdiCF, commands.RoleCitizen, s.now), commands.IssueNotice{AmountCents: 20000}); err != nil {
+		return fmt.Errorf("seed: pagoPA notice: %w", err)
+	}
 	return nil
 }
 

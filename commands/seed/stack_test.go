@@ -100,4 +100,15 @@ func TestDemoOnTheRealStack(t *testing.T) {
 	if unpaid != 1 {
 		t.Fatalf("Anna Verdi has %d unpaid services, want this month's one", unpaid)
 	}
+	ferrari, err := q.Dashboard(ctx, seed.FamilyFerrariCF, "2026-11-24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ferrari.Booklet.PendingCents != 30000 || len(ferrari.Deposits) != 2 || ferrari.Deposits[0].Status != "pending" {
+		t.Fatalf("the Ferrari family has an F24 of 300 € in accredito: %+v %+v", ferrari.Booklet, ferrari.Deposits)
+	}
+	notices, err := runner.PGQueries().OpenNotices(ctx, seed.FamilyVerdiCF, "2026-11-24")
+	if err != nil || len(notices) != 1 || notices[0].AmountCents != 20000 {
+		t.Fatalf("Anna Verdi has an open pagoPA notice of 200 €: %+v %v", notices, err)
+	}
 }

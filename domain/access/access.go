@@ -65,6 +65,8 @@ const (
 	RegisterUser       Action = "RegisterUser"
 	RegisterWorker     Action = "RegisterWorker"
 	RecordDeposit      Action = "RecordDeposit"
+	CreditDeposit      Action = "CreditDeposit"
+	IssueNotice        Action = "IssueNotice" // a pagoPA notice to top up the caller's booklet
 	RecordService      Action = "RecordService"
 	RevokeService      Action = "RevokeService"
 	RegisterHeir       Action = "RegisterHeir"
@@ -87,6 +89,8 @@ const (
 	ReadWorklist     Action = "ReadWorklist"
 	ReadStatement    Action = "ReadStatement"
 	ReadPayslip      Action = "ReadPayslip"
+	ReadOwnNotices   Action = "ReadOwnNotices" // GET /deposits/notices: the caller's open notices
+	ReadNotice       Action = "ReadNotice"
 	ReadDashboard    Action = "ReadDashboard"
 	ReadFamily       Action = "ReadFamily"
 	AuditStream      Action = "AuditStream"
@@ -115,6 +119,8 @@ var table = map[Action]map[Role][]Relation{
 	RegisterUser:       {Citizen: {Owner}},
 	RegisterWorker:     {Citizen: {Worker}},
 	RecordDeposit:      {System: anyRelation, Operator: anyRelation},
+	CreditDeposit:      {System: anyRelation},
+	IssueNotice:        {Citizen: {Owner}},
 	RecordService:      {Citizen: {Owner}},
 	RevokeService:      {Citizen: {Owner}},
 	RegisterHeir:       {Citizen: anyRelation}, // anyone may claim to be an heir; an operator validates it
@@ -137,6 +143,8 @@ var table = map[Action]map[Role][]Relation{
 	ReadWorklist:     {Operator: anyRelation},
 	ReadStatement:    {Citizen: {Worker}, Operator: anyRelation, Auditor: anyRelation},
 	ReadPayslip:      {Citizen: {Worker}, Operator: anyRelation, Auditor: anyRelation},
+	ReadOwnNotices:   {Citizen: {Owner}},
+	ReadNotice:       {Citizen: {Owner}, Operator: anyRelation, Auditor: anyRelation},
 	ReadDashboard:    {Citizen: {Owner}, Operator: anyRelation, Auditor: anyRelation},
 	ReadFamily:       {Citizen: {Owner}, Operator: anyRelation, Auditor: anyRelation},
 	AuditStream:      {Auditor: anyRelation},

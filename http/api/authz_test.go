@@ -88,7 +88,9 @@ func TestTheAccessTableWalked(t *testing.T) {
 	claimID := claim.str("claim_id")
 	refund := s.post("/heir-claims/"+claimID+"/refund", s.token(h), map[string]any{"iban": testIBAN}).want(http.StatusCreated)
 	refundID := refund.str("refund_id")
-	sync := "?" + refund.pos()
+	pending := s.post("/deposits", s.system(), map[string]any{"user_cf": a.user, "amount_cents": 2000, "channel": "F24", "paid_on": "2026-03-02", "status": "pending"}).want(http.StatusCreated)
+	notice := s.post("/deposits/notices", a.userTok, map[string]any{"amount_cents": 3000}).want(http.StatusCreated)
+	sync := "?" + notice.pos()
 
 	prior := service(w, 1, 1)
 	prior["declarations"] = map[string]any{"no_known_employment": true}
@@ -98,6 +100,10 @@ func TestTheAccessTableWalked(t *testing.T) {
 		{action: access.RegisterUser, method: "POST", path: "/users", self: ""},
 		{action: access.RegisterWorker, method: "POST", path: "/workers", self: ""},
 		{action: access.RecordDeposit, method: "POST", path: "/deposits", body: map[string]any{"user_cf": a.user, "amount_cents": 1000, "channel": "PAGOPA", "paid_on": "2026-03-02"}, parties: ofA},
+		{action: access.CreditDeposit, method: "POST", path: "/deposits/" + pending.str("deposit_id") + "/credit", parties: ofA},
+		{action: access.IssueNotice, method: "POST", path: "/deposits/notices", body: map[string]any{"amount_cents": 1000}, self: a.user},
+		{action: access.ReadOwnNotices, method: "GET", path: "/deposits/notices" + sync, self: a.user},
+		{action: access.ReadNotice, method: "GET", path: "/deposits/notices/" + notice.str("notice_number") + sync, parties: ofA},
 		{action: access.RecordService, method: "POST", path: "/services", body: service(w, 1, 1), self: a.user},
 		{action: access.RevokeService, method: "POST", path: "/services/" + svcID + "/revoke", parties: ofA},
 		{action: access.RegisterHeir, method: "POST", path: "/heir-claims", body: map[string]any{"deceased_cf": d.user, "date_of_death": "2026-03-06", "heir_kind": "legittimo"}, parties: access.Parties{Owner: d.user}},

@@ -26,6 +26,10 @@ type (
 		AmountCents int64  `json:"amount_cents"`
 		Channel     string `json:"channel"`
 		PaidOn      string `json:"paid_on"`
+		Status      string `json:"status"` // "pending" or "credited"; absent is credited
+		// NoticeNumber makes the deposit a pagoPA notice's payment; user_cf
+		// is then optional (it is the notice's).
+		NoticeNumber string `json:"notice_number"`
 	}
 
 	serviceDeclarations struct {
@@ -172,9 +176,20 @@ func (s *Server) postDeposit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.cmd.RecordDeposit(r.Context(), m, commands.RecordDeposit{
-		UserCF: b.UserCF, AmountCents: b.AmountCents, Channel: b.Channel, PaidOn: b.PaidOn,
+		UserCF: b.UserCF, AmountCents: b.AmountCents, Channel: b.Channel, PaidOn: b.PaidOn, Status: b.Status, NoticeNumber: b.NoticeNumber,
 	})
 	s.Done(w, r, "RecordDeposit", http.StatusCreated, depositResponse{DepositID: res.ID, Position: res.Position}, err)
+}
+
+func (s *Server) postCreditDeposit(w http.ResponseWriter, r *http.Request) {
+	var b emptyBody
+	m, ok := s.Decode(w, r, MaxBody, &b)
+	if !ok {
+		return
+	}
+	id := chi.URLParam(r, "id")
+	res, err := s.cmd.CreditDeposit(r.Context(), m, commands.CreditDeposit{DepositID: id})
+	s.Done(w, r, "CreditDeposit", http.StatusOK, depositResponse{DepositID: id, Position: res.Position}, err)
 }
 
 func (s *Server) postService(w http.ResponseWriter, r *http.Request) {

@@ -385,6 +385,9 @@ func (s *Server) getDashboard(w http.ResponseWriter, r *http.Request) {
 	if d.Services == nil {
 		d.Services = []projections.DashboardService{}
 	}
+	if d.Deposits == nil {
+		d.Deposits = []projections.DashboardDeposit{}
+	}
 	if d.Caps.PerWorker == nil {
 		d.Caps.PerWorker = []projections.WorkerCap{}
 	}
@@ -408,6 +411,7 @@ func (s *Server) dashboardWithoutBooklet(ctx context.Context, cf, today string) 
 		UserCF:   cf,
 		Booklet:  projections.Booklet{Status: BookletNone},
 		Services: []projections.DashboardService{},
+		Deposits: []projections.DashboardDeposit{},
 		Caps:     projections.Caps{Year: year, UserCapCents: domain.UserCap, PerWorker: []projections.WorkerCap{}},
 		Spending: []projections.MonthSpend{},
 	}

@@ -103,6 +103,10 @@ func TestTheAccessTableWalkedInThePortal(t *testing.T) {
 		return func() string { _, r := freshRefund(); return "/backoffice/rimborsi/" + r + suffix }
 	}
 
+	notice := st.run(t, "issue a notice", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.IssueNotice(ctx, as(user, commands.RoleCitizen), commands.IssueNotice{AmountCents: 2000})
+	}).ID
+
 	ofH, ofU := access.Parties{Heir: heirCF}, access.Parties{Owner: user}
 	c := "/erede/pratiche/" + claim
 	bc := "/backoffice/pratiche/" + claim
@@ -126,6 +130,11 @@ func TestTheAccessTableWalkedInThePortal(t *testing.T) {
 		{pattern: "POST /libretto/prestazioni", path: "/libretto/prestazioni", self: user},
 		{pattern: "GET /libretto/prestazioni/{id}/revoca", path: "/libretto/prestazioni/" + svc + "/revoca", parties: ofU},
 		{pattern: "POST /libretto/prestazioni/{id}/revoca", path: "/libretto/prestazioni/" + svc + "/revoca", parties: ofU},
+		{pattern: "GET /libretto/ricarica", path: "/libretto/ricarica", self: user},
+		{pattern: "POST /libretto/ricarica/riepilogo", path: "/libretto/ricarica/riepilogo", self: user, form: url.Values{"amount": {"20"}}},
+		{pattern: "POST /libretto/ricarica", path: "/libretto/ricarica", self: user, form: url.Values{"amount": {"20"}}},
+		{pattern: "GET /libretto/avvisi/{n}", path: "/libretto/avvisi/" + notice, parties: ofU},
+		{pattern: "GET /libretto/avvisi/{n}/pdf", path: "/libretto/avvisi/" + notice + "/pdf", parties: ofU},
 		{pattern: "GET /prestatore", path: "/prestatore", self: seed.WorkerMariaCF},
 		{pattern: "GET /prestatore/prospetto/{year}", path: fmt.Sprintf("/prestatore/prospetto/%d", time.Now().Year()), self: seed.WorkerMariaCF},
 		{pattern: "GET /prestatore/prospetti-paga/{month}", path: "/prestatore/prospetti-paga/" + time.Now().Format("2006-01"), self: seed.WorkerMariaCF},

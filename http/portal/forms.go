@@ -478,6 +478,7 @@ var messages = map[string]string{
 	domain.CodeInvalidIBAN:            "L'IBAN non è valido: controlla i caratteri (per l'Italia sono 27, inizia con IT).",
 	domain.CodeInvalidDate:            "La data non è valida.",
 	domain.CodeInvalidAmount:          "L'importo non è valido: i versamenti sono multipli di 10,00 €.",
+	noticeAmount:                      "Indica un importo da 10 € a 5.000 €, multiplo di 10 €.",
 	domain.CodeInvalidActivity:        "Scegli una delle attività ammesse.",
 	domain.CodeInvalidChannel:         "Scegli il canale del versamento (F24 o pagoPA).",
 	domain.CodeInvalidCategory:        "Scegli una delle categorie indicate.",

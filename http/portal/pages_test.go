@@ -431,3 +431,91 @@ func TestTheHeirsHistoryNamesAnOperatorNotTheirCF(t *testing.T) {
 		t.Error("the operator's claim page no longer names the operator who validated it")
 	}
 }
+
+// TestTheBookletShowsAPendingF24InAccredito: an F24 seen but not yet
+// credited is listed "In accredito" and counted apart from the available
+// balance; once credited it is available.
+func TestTheBookletShowsAPendingF24InAccredito(t *testing.T) {
+	st := newStack(t)
+	user := seed.FamilyVerdiCF
+	st.run(t, "open the booklet", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RegisterUser(ctx, as(user, commands.RoleCitizen), commands.RegisterUser{})
+	})
+	dep := st.run(t, "pending F24", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RecordDeposit(ctx, as("f24-feed", commands.RoleSystem), commands.RecordDeposit{
+			UserCF: user, AmountCents: 25000, Channel: "F24", PaidOn: time.Now().Format(time.DateOnly), Status: "pending"})
+	})
+	b := newBrowser(t, st.srv)
+	b.login(user, commands.RoleCitizen)
+	_, dash := b.get("/libretto")
+	disponibile := regexp.MustCompile(`id="saldo-disponibile">([^<]+)<`)
+	if m := disponibile.FindStringSubmatch(dash); m == nil || m[1] != "0,00 €" {
+		t.Fatalf("a pending F24 is not available: %v", m)
+	}
+	if !strings.Contains(dash, `id="saldo-in-accredito"`) || !strings.Contains(dash, "250,00 €") || !strings.Contains(dash, "In accredito") {
+		t.Fatalf("the pending F24 is not shown in accredito\n%s", dash)
+	}
+	st.run(t, "credit", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.CreditDeposit(ctx, as("f24-feed", commands.RoleSystem), commands.CreditDeposit{DepositID: dep.ID})
+	})
+	_, dash = b.get("/libretto")
+	if m := disponibile.FindStringSubmatch(dash); m == nil || m[1] != "250,00 €" {
+		t.Fatalf("the credited F24 is available: %v", m)
+	}
+	if strings.Contains(dash, "In accredito") || !strings.Contains(dash, "Accreditato") {
+		t.Fatal("the credited F24 is still shown in accredito")
+	}
+}
+
+// TestACitizenTopsUpTheBookletWithAPagoPANotice walks "Ricarica il
+// libretto": the amount, the riepilogo, the notice to download; the list of
+// open notices; another citizen cannot see it.
+func TestACitizenTopsUpTheBookletWithAPagoPANotice(t *testing.T) {
+	st := newStack(t)
+	user := seed.FamilyVerdiCF
+	st.run(t, "open the booklet", func(ctx context.Context) (commands.Result, error) {
+		return st.commands.RegisterUser(ctx, as(user, commands.RoleCitizen), commands.RegisterUser{})
+	})
+	b := newBrowser(t, st.srv)
+	b.login(user, commands.RoleCitizen)
+	_, dash := b.get("/libretto")
+	if !strings.Contains(dash, `href="/libretto/ricarica"`) {
+		t.Fatal("the booklet page offers no Ricarica il libretto")
+	}
+	for _, bad := range []string{"5", "15", "5.010", "abc"} {
+		resp, body := b.submit("/libretto/ricarica", "/libretto/ricarica/riepilogo", url.Values{"amount": {bad}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-amount-error"`) {
+			t.Fatalf("amount %q: %d, no error beside the field", bad, resp.StatusCode)
+		}
+	}
+	resp, review := b.submit("/libretto/ricarica", "/libretto/ricarica/riepilogo", url.Values{"amount": {"250"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(review, `id="riepilogo-ricarica"`) || !strings.Contains(review, "250,00 €") {
+		t.Fatalf("riepilogo: %d\n%s", resp.StatusCode, review)
+	}
+	confirm := url.Values{"amount": {"250"}, "csrf_token": {csrfRE.FindStringSubmatch(review)[1]}, "idempotency_key": {keyRE.FindStringSubmatch(review)[1]}}
+	resp, page := b.post("/libretto/ricarica", confirm)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("conferma: %d\n%s", resp.StatusCode, page)
+	}
+	where := resp.Header.Get("Location")
+	_, notice := b.get(where)
+	m := regexp.MustCompile(`id="codice-avviso">(302\d \d{4} \d{4} \d{4} \d{2})<`).FindStringSubmatch(notice)
+	if m == nil || !strings.Contains(notice, "250,00 €") || !strings.Contains(notice, "Da pagare") {
+		t.Fatalf("the notice page at %s:\n%s", where, notice)
+	}
+	_, list := b.get("/libretto/ricarica")
+	if !strings.Contains(list, strings.ReplaceAll(m[1], " ", "")) {
+		t.Fatal("the open notice is not listed")
+	}
+	if resp, pdf := b.get(where + "/pdf"); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" || !strings.Contains(pdf, "AVVISO "+m[1]) {
+		t.Fatalf("the notice's PDF: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+
+	other := newBrowser(t, st.srv)
+	other.login(heirCF, commands.RoleCitizen)
+	for _, path := range []string{where, where + "/pdf"} {
+		if resp, _ := other.get(path); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("another citizen reads %s: %d", path, resp.StatusCode)
+		}
+	}
+}

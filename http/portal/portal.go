@@ -68,6 +68,9 @@ type Config struct {
 	// PayslipPDF renders a worker's monthly payslip as PDF: api.PayslipPDF;
 	// nil hides the link.
 	PayslipPDF func(p projections.Payslip, now time.Time) ([]byte, error)
+	// NoticePDF renders a pagoPA notice as PDF: api.NoticePDF; nil hides
+	// the download.
+	NoticePDF func(n projections.Notice, now time.Time) ([]byte, error)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger logs failures; slog.Default() when nil.
@@ -410,15 +413,23 @@ type actionKey struct{}
 // not it answers the 404 page, as the API answers 404 (SPEC §1), and
 // reports false.
 func (p *Portal) decide(w http.ResponseWriter, r *http.Request, parties access.Parties) bool {
-	u := currentUser(r)
-	a, _ := r.Context().Value(actionKey{}).(access.Action)
-	if u != nil && a != "" {
-		if out, _ := access.Decide(a, []access.Role{access.Role(u.Role)}, access.RelationOf(u.CF, parties)); out == access.Allowed {
-			return true
-		}
+	if p.allowed(r, parties) {
+		return true
 	}
 	p.notFound(w, r)
 	return false
+}
+
+// allowed is decide without the answer: whether the access table lets the
+// person signed in do the page's action on data of parties.
+func (p *Portal) allowed(r *http.Request, parties access.Parties) bool {
+	u := currentUser(r)
+	a, _ := r.Context().Value(actionKey{}).(access.Action)
+	if u == nil || a == "" {
+		return false
+	}
+	out, _ := access.Decide(a, []access.Role{access.Role(u.Role)}, access.RelationOf(u.CF, parties))
+	return out == access.Allowed
 }
 
 func (p *Portal) now() time.Time { return p.cfg.Now() }

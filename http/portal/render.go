@@ -270,6 +270,15 @@ var labels = map[string]map[string]string{
 		"reversed": "Stornata dall'INPS",
 		"paid":     "Pagata",
 	},
+	"notice": {
+		"open":    "Da pagare",
+		"paid":    "Pagato",
+		"expired": "Scaduto",
+	},
+	"deposit": {
+		"pending":  "In accredito",
+		"credited": "Accreditato",
+	},
 	"booklet": {
 		"active":         "Attivo",
 		"owner_deceased": "Titolare deceduto",

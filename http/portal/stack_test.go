@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/eventstore/postgres"
 	"github.com/inps/libretto/eventstore/postgres/pgtest"
@@ -58,7 +59,7 @@ func newStack(t *testing.T) *stack {
 	h.SetUnpaidBooklets(runner.PGQueries())
 	p, err := newPortal(Config{
 		Commands: h, Queries: runner.Queries(), Documents: docs, Store: store,
-		Logger: logger, Dev: true, SessionKey: testKey, Sessions: pgsessions.New(pool), StatementPDF: fakePDF, PayslipPDF: fakePayslipPDF,
+		Logger: logger, Dev: true, SessionKey: testKey, Sessions: pgsessions.New(pool), StatementPDF: fakePDF, PayslipPDF: fakePayslipPDF, NoticePDF: fakeNoticePDF,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +103,16 @@ func (s *stack) deceasedWithBooklet(t *testing.T, cf string, cents int64, worker
 	s.run(t, "register worker", func(ctx context.Context) (commands.Result, error) {
 		return s.commands.RegisterWorker(ctx, as(worker, commands.RoleCitizen), commands.RegisterWorker{Category: "altro"})
 	})
+}
+
+// fakeNoticePDF stands in for the API's notice renderer: enough to see
+// which notice was rendered.
+func fakeNoticePDF(n projections.Notice, _ time.Time) ([]byte, error) {
+	number, err := domain.ParseNoticeNumber(n.NoticeNumber, "")
+	if err != nil {
+		return nil, err
+	}
+	return []byte("%PDF-1.4 AVVISO " + number.Grouped()), nil
 }
 
 // fakePDF stands in for the API's renderer (the portal must not import

@@ -20,6 +20,7 @@ func (p *Portal) userRoutes() {
 	p.page("POST /libretto/prestazioni", commands.RoleCitizen, access.RecordService, p.serviceCreate)
 	p.page("GET /libretto/prestazioni/{id}/revoca", commands.RoleCitizen, access.RevokeService, p.serviceRevokeConfirm)
 	p.page("POST /libretto/prestazioni/{id}/revoca", commands.RoleCitizen, access.RevokeService, p.serviceRevoke)
+	p.topUpRoutes()
 }
 
 type dashboardData struct {

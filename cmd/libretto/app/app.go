@@ -227,6 +227,7 @@ func (a *App) portal(login *ratelimit.Limiter) (http.Handler, error) {
 		Store:           a.Store,
 		StatementPDF:    api.StatementPDF, // the same document as the API's
 		PayslipPDF:      api.PayslipPDF,
+		NoticePDF:       api.NoticePDF,
 		Logger:          a.log.With("component", "portal"),
 		Dev:             dev,
 		Sessions:        pgsessions.New(a.Pool),
