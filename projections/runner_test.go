@@ -190,8 +190,9 @@ func TestLiveReadModelsEqualTheirRebuild(t *testing.T) {
 	r := NewRunner(pool, store, quietLogger())
 	r.BatchSize = 7 // many small batches, some cut across atomic appends
 	startRunner(t, r)
-	// Keep writing while the projectors catch up.
-	h.steps(1200)
+	// Keep writing while the projectors catch up; long enough that every
+	// kind of history the checks below require happens.
+	h.steps(2400)
 	waitFor(t, r, h.last)
 	live := dump(t, pool, r.Names())
 	if len(live["rm_dashboard.services"]) == 0 || len(live["rm_claims.history"]) == 0 || len(live["rm_statements.lines"]) == 0 ||
