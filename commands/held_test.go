@@ -19,7 +19,7 @@ func heldStores(t *testing.T, scenario func(t *testing.T, f *fixture)) {
 	}{
 		{"memory", func(t *testing.T) *fixture { return newFixture(t) }},
 		{"postgres", func(t *testing.T) *fixture { return newPostgresFixture(t) }},
-		{"esdb", func(t *testing.T) *fixture { f, _ := esdbFixture(t); return f }},
+		{"esdb", esdbFixture},
 	} {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()

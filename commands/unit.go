@@ -58,7 +58,7 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 		}
 		return res, nil
 	}
-	trust := h.checkReads()
+	trust := true
 	for try := 0; ; try++ {
 		// The first attempt decides on cached aggregates as they are, without
 		// reading the store. Its commit checks their versions, so a stale one
@@ -173,13 +173,6 @@ type unit struct {
 	trusted    bool // a load took a cached aggregate on trust
 	scanning   bool // load skips the parties check (scanBooklet)
 }
-
-// checkReads reports whether commits can check the versions of the streams
-// a command read but does not write, in the same atomic append: then a
-// command's decision holds against everything it read, and a cached
-// aggregate can be used without reading the store first. A saga (saga.go)
-// cannot check a stream it does not write, so there every load reads.
-func (h *Handler) checkReads() bool { return eventstore.MultiStreamAtomic(h.store) }
 
 // versionedApplier is a folded aggregate. It names its parties, so that
 // load can refuse an operator who is one of them.
@@ -417,34 +410,56 @@ func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []
 	if len(events) == 0 {
 		return nil
 	}
-	data := make([]eventstore.EventData, len(events))
+	a := eventstore.StreamAppend{Stream: stream, Expected: expected, Events: make([]eventstore.EventData, len(events))}
+	var undo []eventstore.EventData
 	for i, p := range events {
-		raw, err := json.Marshal(p.Data)
-		if err != nil {
-			return fmt.Errorf("commands: encode %s: %w", p.Data.EventType(), err)
-		}
-		if bytes.Contains(raw, nulEscape) {
-			// Every entry point (API, portal, feeds) ends here: an event the
-			// read models' jsonb cannot hold would stop a projector for good.
-			return domain.RuleError(domain.CodeInvalidCharacter, "", "text may not contain the NUL character")
-		}
 		id := p.ID // chosen by the decision when other events name it
 		if id == uuid.Nil {
 			id = u.ids.next()
 		}
-		data[i] = eventstore.EventData{
-			ID:            id,
-			Type:          p.Data.EventType(),
-			SchemaVersion: domain.SchemaVersion,
-			Data:          raw,
-			OccurredAt:    u.m.Now,
-			Actor:         eventstore.Actor{ID: u.m.ActorCF, Role: string(u.m.Role)},
-			CorrelationID: u.m.CorrelationID,
-			CausationID:   p.Causation,
+		e, err := u.encode(p.Data, id, p.Causation)
+		if err != nil {
+			return err
+		}
+		a.Events[i] = e
+		// A store that cannot append to several streams at once writes
+		// reservations first and undoes them if the rest fails; it can only
+		// when every event of the stream has its undo.
+		if r, ok := p.Data.(domain.Reservation); ok && len(undo) == i {
+			if e, err = u.encode(r.Undo(), uuid.NewSHA1(idNamespace, append([]byte("undo\x00"), id[:]...)), id); err != nil {
+				return err
+			}
+			undo = append(undo, e)
 		}
 	}
-	u.appends = append(u.appends, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})
+	if len(undo) == len(events) {
+		a.Compensations = undo
+	}
+	u.appends = append(u.appends, a)
 	return nil
+}
+
+// encode is an event as the store takes it, with the command's envelope.
+func (u *unit) encode(data domain.Event, id, causation uuid.UUID) (eventstore.EventData, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return eventstore.EventData{}, fmt.Errorf("commands: encode %s: %w", data.EventType(), err)
+	}
+	if bytes.Contains(raw, nulEscape) {
+		// Every entry point (API, portal, feeds) ends here: an event the
+		// read models' jsonb cannot hold would stop a projector for good.
+		return eventstore.EventData{}, domain.RuleError(domain.CodeInvalidCharacter, "", "text may not contain the NUL character")
+	}
+	return eventstore.EventData{
+		ID:            id,
+		Type:          data.EventType(),
+		SchemaVersion: domain.SchemaVersion,
+		Data:          raw,
+		OccurredAt:    u.m.Now,
+		Actor:         eventstore.Actor{ID: u.m.ActorCF, Role: string(u.m.Role)},
+		CorrelationID: u.m.CorrelationID,
+		CausationID:   causation,
+	}, nil
 }
 
 // addTo proposes events for a loaded aggregate's stream, expecting the
@@ -466,10 +481,9 @@ func (u *unit) locate(stream string, e domain.Event) error {
 // of the last event. The loaded aggregates are folded forward with what was
 // stored, so the cache holds them at their new versions.
 func (u *unit) commit(ctx context.Context) (int64, error) {
-	if u.h.checkReads() {
-		u.checkUnwritten()
-	}
-	stored, err := u.h.appendAtomically(ctx, u.appends) // a saga where the store is not atomic (saga.go)
+	u.checkUnwritten()
+	u.markDecider()
+	stored, err := u.h.store.Append(ctx, u.appends...)
 	if err != nil {
 		if errors.Is(err, eventstore.ErrConcurrency) {
 			return 0, err
@@ -501,6 +515,19 @@ func (u *unit) checkUnwritten() {
 	for stream, a := range u.loaded {
 		if !written[stream] {
 			u.appends = append(u.appends, eventstore.StreamAppend{Stream: stream, Expected: expect(a.Version())})
+		}
+	}
+}
+
+// markDecider marks the first booklet's append as the one the decision
+// rests on: a booklet's rules (balance, the user's caps) are what a command
+// is about. Only a store without multi-stream transactions heeds it
+// (eventstore.StreamAppend.Decides).
+func (u *unit) markDecider() {
+	for i, a := range u.appends {
+		if _, ok := u.loaded[a.Stream].(*domain.Booklet); ok && len(a.Events) > 0 && len(a.Compensations) == 0 {
+			u.appends[i].Decides = true
+			return
 		}
 	}
 }

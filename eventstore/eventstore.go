@@ -95,10 +95,25 @@ type EventData struct {
 // StreamAppend is the part of an atomic append that goes to one stream. One
 // with no events writes nothing but still checks Expected: in a multi-stream
 // atomic append it makes the whole append depend on a stream it only read.
+//
+// Compensations and Decides matter only to a store that cannot append to
+// several streams in one transaction (EventStoreDB, see Atomicity); the
+// others ignore them. Such a store writes the streams one at a time: first
+// those with Compensations, then the one that Decides, then the rest.
 type StreamAppend struct {
 	Stream   string
 	Expected ExpectedVersion
 	Events   []EventData
+	// Compensations, when not empty, undo all of Events: the events to
+	// append to Stream, after Events, if the rest of the append fails once
+	// Events are stored. They are data like Events (the caller encodes
+	// them, with ids of their own); an append whose events cannot all be
+	// undone has none.
+	Compensations []EventData
+	// Decides marks the append without Compensations whose expectation the
+	// caller's decision rests on most (at most one per Append). Without it,
+	// the first append without Compensations decides.
+	Decides bool
 }
 
 // Cursor orders the global log for subscriptions and checkpoints. Its meaning
@@ -168,6 +183,9 @@ type Store interface {
 	// expectation holds and all events are stored, or nothing is. It returns
 	// the stored events in the order given. Appending events whose ids are
 	// all already stored returns the stored events and writes nothing.
+	//
+	// A store that is not MultiStreamAtomic runs an append to several
+	// streams as a saga instead; readers may then see what Atomicity says.
 	Append(ctx context.Context, appends ...StreamAppend) ([]Event, error)
 	// ReadStream returns a stream's events in version order, or
 	// ErrStreamNotFound when it has none.

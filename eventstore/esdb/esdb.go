@@ -14,8 +14,9 @@
 //   - system events ($-prefixed streams or types) are never shown.
 //
 // EventStoreDB cannot append to several streams in one transaction: an
-// Append with more than one stream returns eventstore.ErrNotAtomic and writes
-// nothing (the store implements eventstore.Atomicity).
+// Append with more than one stream runs as a saga inside the store, with the
+// compensations the caller passes as data (saga.go; the store implements
+// eventstore.Atomicity, which says what readers may see meanwhile).
 //
 // It must not import domain, commands, projections or http.
 package esdb
@@ -30,6 +31,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +64,9 @@ type Store struct {
 	// ns prefixes every stream name and hides streams without it, so that
 	// tests can share one live server; empty in production.
 	ns string
+
+	// fault, in tests, fails a saga's step on a stream before it is sent.
+	fault func(stream string) error
 
 	headMu sync.Mutex
 	head   eventstore.Head   // last non-system event seen by Head, and the count up to it
@@ -126,7 +131,7 @@ func New(client *esdb.Client) *Store {
 func (s *Store) Close() error { return s.db.Close() }
 
 // MultiStreamAtomic implements eventstore.Atomicity: EventStoreDB appends
-// to one stream at a time.
+// to one stream at a time, so an Append to several streams is a saga.
 func (s *Store) MultiStreamAtomic() bool { return false }
 
 // clientLogger keeps the client's chatter (it logs every dropped
@@ -161,10 +166,12 @@ type metadata struct {
 	ESCausationID   string           `json:"$causationId,omitempty"`
 }
 
-// hidden reports whether an event is not the store's: EventStoreDB's own
-// ($-prefixed stream or type) or outside the store's namespace.
+// hidden reports whether an event is not for the store's readers:
+// EventStoreDB's own ($-prefixed stream or type), outside the store's
+// namespace, or the store's saga log.
 func (s *Store) hidden(stream, typ string) bool {
-	return strings.HasPrefix(stream, "$") || strings.HasPrefix(typ, "$") || !strings.HasPrefix(stream, s.ns)
+	return strings.HasPrefix(stream, "$") || strings.HasPrefix(typ, "$") || !strings.HasPrefix(stream, s.ns) ||
+		strings.HasPrefix(stream[len(s.ns):], sagaPrefix)
 }
 
 // decode turns a recorded event into a port event.
@@ -242,8 +249,8 @@ func code(err error) esdb.ErrorCode {
 	return -1
 }
 
-// Append implements eventstore.Store. Several streams in one call return
-// eventstore.ErrNotAtomic and write nothing.
+// Append implements eventstore.Store. Several streams run as a saga
+// (saga.go); one stream is one append, its compensations unused.
 func (s *Store) Append(ctx context.Context, appends ...eventstore.StreamAppend) ([]eventstore.Event, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -257,43 +264,26 @@ func (s *Store) Append(ctx context.Context, appends ...eventstore.StreamAppend) 
 	case 1:
 		return s.appendOne(ctx, appends[0])
 	default:
-		names := make([]string, len(appends))
-		for i, a := range appends {
-			names[i] = a.Stream
-		}
-		return nil, fmt.Errorf("%w: %s", eventstore.ErrNotAtomic, strings.Join(names, ", "))
+		return s.appendSeveral(ctx, appends)
 	}
 }
 
 // validate rejects appends no store could accept, as the other stores do,
-// and the names EventStoreDB reserves for itself.
+// the names EventStoreDB reserves for itself and the store's saga log.
 func validate(appends []eventstore.StreamAppend) error {
-	streams := make(map[string]bool, len(appends))
-	ids := map[uuid.UUID]bool{}
+	if _, err := eventstore.Validate(appends); err != nil {
+		return err
+	}
 	for _, a := range appends {
-		if a.Stream == "" {
-			return fmt.Errorf("eventstore: empty stream name")
-		}
 		if strings.HasPrefix(a.Stream, "$") {
 			return fmt.Errorf("eventstore/esdb: stream %s: names starting with $ belong to EventStoreDB", a.Stream)
 		}
-		if streams[a.Stream] {
-			return fmt.Errorf("eventstore: stream %s appears twice in one append", a.Stream)
+		if strings.HasPrefix(a.Stream, sagaPrefix) {
+			return fmt.Errorf("eventstore/esdb: stream %s: names starting with %s are the store's saga log", a.Stream, sagaPrefix)
 		}
-		streams[a.Stream] = true
-		for _, e := range a.Events {
-			if e.ID == uuid.Nil {
-				return fmt.Errorf("eventstore: event of type %s in %s has no id", e.Type, a.Stream)
-			}
+		for _, e := range slices.Concat(a.Events, a.Compensations) {
 			if e.Type == "" || strings.HasPrefix(e.Type, "$") {
 				return fmt.Errorf("eventstore/esdb: event %s in %s: type %q is empty or reserved", e.ID, a.Stream, e.Type)
-			}
-			if ids[e.ID] {
-				return fmt.Errorf("%w: %s appears twice in one append", eventstore.ErrDuplicateEvent, e.ID)
-			}
-			ids[e.ID] = true
-			if !json.Valid(e.Data) {
-				return fmt.Errorf("eventstore: event %s (%s) data is not valid JSON", e.ID, e.Type)
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package esdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -183,18 +182,6 @@ func newEmptyLogStore(t *testing.T, m mapping) *Store {
 	s := open(t, srv.URL())
 	s.m = m
 	return s
-}
-
-func TestAppendSeveralStreamsIsRefused(t *testing.T) {
-	t.Parallel()
-	s := open(t, esdbtest.Start(t).URL())
-	_, err := s.Append(ctxT(t), one("booklet-A", eventstore.Any, event("E")), one("worker-B", eventstore.Any, event("E")))
-	if !errors.Is(err, eventstore.ErrNotAtomic) {
-		t.Fatalf("err = %v, want ErrNotAtomic", err)
-	}
-	if eventstore.MultiStreamAtomic(s) {
-		t.Error("the store claims atomic multi-stream appends")
-	}
 }
 
 func TestSystemEventsAreHidden(t *testing.T) {

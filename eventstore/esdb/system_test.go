@@ -81,7 +81,7 @@ func TestCommandsAndProjectionsOverEventStoreDB(t *testing.T) {
 	if len(d.Services) != 1 || d.Services[0].ServiceID != res.ID {
 		t.Errorf("services = %+v, want %s", d.Services, res.ID)
 	}
-	// Every projector catches up with the head, saga log included: the
+	// Every projector catches up with the head, the saga log hidden: the
 	// head counts the store's events only, as the projectors do.
 	for {
 		st, err := runner.Status(ctx)

@@ -1,54 +1,95 @@
 package storetest
 
 import (
-	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/inps/libretto/eventstore"
 )
 
-// appendAll appends as the store allows: in one atomic call, or, on a store
-// that cannot append to several streams atomically (eventstore.Atomicity),
-// one stream after the other. Tests that are not about atomicity use it.
-func appendAll(ctx context.Context, s eventstore.Store, appends ...eventstore.StreamAppend) ([]eventstore.Event, error) {
-	if eventstore.MultiStreamAtomic(s) || len(appends) < 2 {
-		return s.Append(ctx, appends...)
-	}
-	var out []eventstore.Event
-	for _, a := range appends {
-		got, err := s.Append(ctx, a)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, got...)
-	}
-	return out, nil
-}
-
-// testNotAtomic is the atomic-append contract of a store that cannot append
-// to several streams at once: it says so with ErrNotAtomic and writes
-// nothing, whether or not the expectations hold.
-func testNotAtomic(t *testing.T, s eventstore.Store) {
+// testReservationsUndone is the multi-stream contract where the stores
+// differ (eventstore.Atomicity). Racing appends each reserve on a stream of
+// their own (with compensations), decide on one shared stream at the same
+// expected version and create a stream of their own: exactly one wins. A
+// loser writes nothing to the shared stream or to the stream it creates; its
+// reservation is not stored on an atomic store, and on one that is not it is
+// either not stored or followed by exactly its compensation.
+func testReservationsUndone(t *testing.T, s eventstore.Store) {
 	ctx := ctxT(t)
-	mustAppend(t, s, one("worker-W", eventstore.NoStream, Event("WorkerRegistered", 0)))
-	for _, exp := range []eventstore.ExpectedVersion{eventstore.Exact(1), eventstore.Exact(7)} {
-		_, err := s.Append(ctx,
-			one("booklet-B", eventstore.NoStream, Event("ServiceRecorded", 1)),
-			one("worker-W", exp, Event("ServiceAssigned", 2)),
-		)
-		if !errors.Is(err, eventstore.ErrNotAtomic) {
-			t.Fatalf("worker expected at %s: err = %v, want ErrNotAtomic", exp, err)
+	mustAppend(t, s, one("booklet-S", eventstore.NoStream, Event("Opened", 0)))
+	const racers = 8
+	reserves := make([]eventstore.EventData, racers)
+	undos := make([]eventstore.EventData, racers)
+	errs := make([]error, racers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range racers {
+		reserves[i] = Event("Reserved", i)
+		undos[i] = Event("Released", i)
+		undos[i].CausationID = reserves[i].ID
+		appends := []eventstore.StreamAppend{
+			{Stream: fmt.Sprintf("worker-%d", i), Expected: eventstore.NoStream, Events: []eventstore.EventData{reserves[i]}, Compensations: []eventstore.EventData{undos[i]}},
+			{Stream: "booklet-S", Expected: eventstore.Exact(1), Events: []eventstore.EventData{Event("Decided", i)}, Decides: true},
+			one(fmt.Sprintf("locator-%d", i), eventstore.NoStream, Event("Located", i)),
+		}
+		wg.Go(func() {
+			<-start
+			_, errs[i] = s.Append(ctx, appends...)
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner < 0:
+			winner = i
+		case err == nil:
+			t.Fatalf("racers %d and %d both won", winner, i)
+		case !errors.Is(err, eventstore.ErrConcurrency):
+			t.Fatalf("racer %d: %v, want ErrConcurrency", i, err)
 		}
 	}
-	if _, err := s.ReadStream(ctx, "booklet-B", eventstore.ReadOptions{}); !errors.Is(err, eventstore.ErrStreamNotFound) {
-		t.Errorf("booklet-B was written: %v", err)
+	if winner < 0 {
+		t.Fatal("no racer won")
 	}
-	head, err := s.Head(ctx)
-	if err != nil {
-		t.Fatal(err)
+	if b, err := s.ReadStream(ctx, "booklet-S", eventstore.ReadOptions{}); err != nil || len(b) != 2 {
+		t.Fatalf("booklet-S has %d events (%v), want 2", len(b), err)
 	}
-	if head.Events != 1 {
-		t.Errorf("log has %d events, want 1", head.Events)
+	undone := 0
+	for i := range racers {
+		w, err := s.ReadStream(ctx, fmt.Sprintf("worker-%d", i), eventstore.ReadOptions{})
+		if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
+			t.Fatal(err)
+		}
+		ids := make([]uuid.UUID, len(w))
+		for j, e := range w {
+			ids[j] = e.ID
+		}
+		_, located := s.ReadStream(ctx, fmt.Sprintf("locator-%d", i), eventstore.ReadOptions{})
+		switch {
+		case i == winner:
+			if len(ids) != 1 || ids[0] != reserves[i].ID || located != nil {
+				t.Errorf("winner: worker holds %v, locator: %v", ids, located)
+			}
+		case !errors.Is(located, eventstore.ErrStreamNotFound):
+			t.Errorf("loser %d created its locator: %v", i, located)
+		case len(ids) == 0:
+		case eventstore.MultiStreamAtomic(s):
+			t.Errorf("loser %d left %v on an atomic store", i, ids)
+		case len(ids) != 2 || ids[0] != reserves[i].ID || ids[1] != undos[i].ID || w[1].CausationID != reserves[i].ID:
+			t.Errorf("loser %d left %v, want its reservation and its compensation", i, ids)
+		default:
+			undone++
+		}
+	}
+	t.Logf("%d of %d losers were undone by their compensation", undone, racers-1)
+	rep, err := s.Verify(ctx, nil)
+	if err != nil || len(rep.Broken) > 0 {
+		t.Errorf("verify: %+v, %v", rep.Broken, err)
 	}
 }

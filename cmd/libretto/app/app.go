@@ -126,12 +126,12 @@ func (a *App) start(ctx context.Context) error {
 		return fmt.Errorf("projections: %w", err)
 	}
 
-	if !eventstore.MultiStreamAtomic(a.Store) {
+	if es, ok := a.Store.(*esdb.Store); ok {
 		// EventStoreDB: finish the sagas a crash left open, now and every minute.
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			a.recoverSagas(a.ctx)
+			a.recoverSagas(a.ctx, es)
 		}()
 	}
 	if a.Config.Seed {
@@ -355,10 +355,10 @@ func (a *App) seedIfEmpty(ctx context.Context) error {
 	return nil
 }
 
-// recoverSagas runs the saga recovery of a store without multi-stream
-// atomicity at start-up and then every minute until ctx ends.
-func (a *App) recoverSagas(ctx context.Context) {
-	r := a.Commands.NewSagaRecovery(0)
+// recoverSagas runs the saga recovery of the EventStoreDB store at
+// start-up and then every minute until ctx ends.
+func (a *App) recoverSagas(ctx context.Context, es *esdb.Store) {
+	r := es.NewSagaRecovery(0)
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
