@@ -36,6 +36,7 @@ type Meta struct {
 	CorrelationID  uuid.UUID // the request's correlation id
 	IdempotencyKey string    // optional; see Idempotency
 	RequestHash    string    // SHA-256 of the request body, compared for idempotency
+	dryRun         bool      // set by Check: decide, but append and store nothing
 }
 
 // Result is what every command returns: the global position of its last event

@@ -44,8 +44,10 @@ func (h *Handler) RegisterHeir(ctx context.Context, m Meta, c RegisterHeir) (Res
 			if h.documents == nil {
 				return Result{}, fmt.Errorf("commands: no document store for the will")
 			}
-			if err := h.documents.Put(ctx, will.SHA256, will.ContentType, c.Will.Content); err != nil {
-				return Result{}, fmt.Errorf("commands: store will: %w", err)
+			if !u.m.dryRun { // Check stores nothing
+				if err := h.documents.Put(ctx, will.SHA256, will.ContentType, c.Will.Content); err != nil {
+					return Result{}, fmt.Errorf("commands: store will: %w", err)
+				}
 			}
 		}
 		if err := u.addTo(domain.BookletStream(deceased.String()), booklet); err != nil {

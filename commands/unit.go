@@ -58,7 +58,9 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 		}
 		return res, nil
 	}
-	trust := true
+	// A dry run has no commit to check a cached aggregate's version, so it
+	// reads what the store holds now.
+	trust := !m.dryRun
 	for try := 0; ; try++ {
 		// The first attempt decides on cached aggregates as they are, without
 		// reading the store. Its commit checks their versions, so a stale one
@@ -79,7 +81,7 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 		if err != nil {
 			return Result{}, err
 		}
-		if m.IdempotencyKey != "" && h.idempotency != nil {
+		if m.IdempotencyKey != "" && h.idempotency != nil && !m.dryRun {
 			b, _ := json.Marshal(res)
 			if err := h.idempotency.Save(ctx, keyScope, m.IdempotencyKey, m.RequestHash, b); err != nil {
 				return Result{}, fmt.Errorf("commands: idempotency save: %w", err)
@@ -481,6 +483,11 @@ func (u *unit) locate(stream string, e domain.Event) error {
 // of the last event. The loaded aggregates are folded forward with what was
 // stored, so the cache holds them at their new versions.
 func (u *unit) commit(ctx context.Context) (int64, error) {
+	if u.m.dryRun {
+		// Check: the command has decided and its events are encoded (add
+		// refuses what the store could not hold); nothing is appended.
+		return 0, nil
+	}
 	u.checkUnwritten()
 	u.markDecider()
 	stored, err := u.h.store.Append(ctx, u.appends...)

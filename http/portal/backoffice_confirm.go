@@ -12,7 +12,7 @@ import (
 // The riepilogo of the operators' commands that move money or change a
 // person's standing: form → riepilogo → Conferma, like the heir's refund and
 // the correction of a date of death. The riepilogo refuses what the command
-// would refuse and the page can see coming, and changes nothing; Conferma
+// would refuse, by asking it (p.check, a dry run), and changes nothing; Conferma
 // posts the same values with the form's idempotency key to the command's
 // route, which leaves the rules to the command, so that a repeated Conferma
 // is answered by the first.
@@ -42,16 +42,10 @@ func (p *Portal) boRefundPaidReview(w http.ResponseWriter, r *http.Request) {
 	}
 	f := formFrom(r)
 	on := readPaid(f)
-	status := http.StatusUnprocessableEntity
-	switch {
-	case d.Refund.Status != "approved":
-		f.Error = refundNotApproved
-	case d.Conflict != "":
-		f.Error, status = d.Conflict, http.StatusForbidden
-	case d.FourEyes != "":
-		f.Error, status = d.FourEyes, http.StatusConflict
-	case f.Err("paid_on") == "" && on > p.today():
-		f.Fail("paid_on", messages[domain.CodeFutureDate])
+	status, ok := p.check(w, r, f, commands.MarkRefundPaid{RefundID: d.Refund.RefundID, PaidOn: on, BankReference: f.Get("bank_reference")},
+		refundState(refundNotApproved), "paid_on", "bank_reference")
+	if !ok {
+		return
 	}
 	d.Paid = f
 	if !f.OK() {
@@ -62,6 +56,17 @@ func (p *Portal) boRefundPaidReview(w http.ResponseWriter, r *http.Request) {
 }
 
 const refundNotApproved = "Il rimborso non è ancora approvato: si registra il pagamento solo di un rimborso approvato."
+
+// refundState words a refund command's invalid_state: the refund is not
+// in the state the command acts on.
+func refundState(message string) wording {
+	return func(de *domain.Error) (string, string) {
+		if de.Code == domain.CodeInvalidState {
+			return "", message
+		}
+		return "", ""
+	}
+}
 
 // openRefundAmount is the amount of a refund still open, for the flash of a
 // Conferma; 0 when the read model no longer lists it (a repeated Conferma).
@@ -89,14 +94,9 @@ func (p *Portal) boApproveRefundReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := formFrom(r)
-	status := http.StatusUnprocessableEntity
-	switch {
-	case d.Refund.Status != "requested":
-		f.Error = refundNotRequested
-	case d.Conflict != "":
-		f.Error, status = d.Conflict, http.StatusForbidden
-	case d.Claim.Status != "validated":
-		f.Error = messages[domain.CodeClaimNotValidated]
+	status, ok := p.check(w, r, f, commands.ApproveRefund{RefundID: d.Refund.RefundID}, refundState(refundNotRequested))
+	if !ok {
+		return
 	}
 	d.Approve = f
 	if !f.OK() {
@@ -124,6 +124,7 @@ func (p *Portal) boReverseReview(w http.ResponseWriter, r *http.Request) {
 	f.Required("user_cf", "service_id", "reason")
 	f.CheckCF("user_cf")
 	var svc projections.DashboardService
+	status := http.StatusUnprocessableEntity
 	if f.Err("user_cf") == "" && f.Err("service_id") == "" {
 		var found bool
 		var err error
@@ -131,21 +132,37 @@ func (p *Portal) boReverseReview(w http.ResponseWriter, r *http.Request) {
 			p.serverError(w, r, err)
 			return
 		}
-		switch {
-		case !found:
+		if !found {
+			// The command takes no user: that the service is this user's is
+			// the form's question, which finds it on the user's booklet.
 			f.Fail("service_id", serviceNotOnBooklet)
-		case svc.Status != "recorded":
-			f.Fail("service_id", "La prestazione non si può stornare: risulta «"+labels["service"][svc.Status]+"». Si stornano solo le prestazioni comunicate e non pagate.")
+		} else {
+			var ok bool
+			if status, ok = p.check(w, r, f, commands.ReverseService{ServiceID: svc.ServiceID, Reason: f.Get("reason")}, reversal, "service_id", "reason"); !ok {
+				return
+			}
 		}
 	}
 	if !f.OK() {
-		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_reverse", reverseData{Form: f, Search: newForm()})
+		p.renderStatus(w, r, status, "bo_reverse", reverseData{Form: f, Search: newForm()})
 		return
 	}
 	p.render(w, r, "bo_reverse_confirm", reverseReviewData{Form: f, UserCF: cf, Service: svc})
 }
 
 const serviceNotOnBooklet = "Nessuna prestazione con questo numero sul libretto di questo utilizzatore."
+
+// reversal words ReverseService's refusals beside the service's number.
+func reversal(de *domain.Error) (string, string) {
+	switch {
+	case de.Kind == domain.KindNotFound:
+		return "service_id", serviceNotOnBooklet
+	case de.Code == domain.CodeInvalidState:
+		state, _ := de.Facts["state"].(string)
+		return "service_id", "La prestazione non si può stornare: risulta «" + labels["service"][state] + "». Si stornano solo le prestazioni comunicate e non pagate."
+	}
+	return "", ""
+}
 
 // readDeposit reads the deposit form as the command takes it.
 func readDeposit(f *Form) commands.RecordDeposit {
@@ -166,23 +183,17 @@ type depositReviewData struct {
 func (d depositReviewData) After() int64 { return d.Booklet.AvailableCents + d.Deposit.AmountCents }
 
 // boDepositReview shows the deposit about to be recorded, refusing first
-// what the booklet would refuse: an amount not a multiple of 10 €, a channel
-// that is not F24 or pagoPA, a future date or one before the Libretto, a
-// codice fiscale with no booklet.
+// what the command would refuse (an amount not a multiple of 10 €, a
+// channel that is not F24 or pagoPA, a future date or one before the
+// Libretto, a codice fiscale with no booklet, the operator's own booklet).
 func (p *Portal) boDepositReview(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	cmd := readDeposit(f)
 	f.CheckCF("user_cf")
-	if f.Err("amount") == "" && (cmd.AmountCents%domain.VoucherCents != 0 || cmd.AmountCents > domain.MaxDepositCents) {
-		f.Fail("amount", messages[domain.CodeInvalidAmount])
+	status, ok := p.check(w, r, f, cmd, depositRefusal, "user_cf", "amount", "channel", "paid_on")
+	if !ok {
+		return
 	}
-	if _, ok := labels["channel"][cmd.Channel]; f.Err("channel") == "" && !ok {
-		f.Fail("channel", messages[domain.CodeInvalidChannel])
-	}
-	if f.Err("paid_on") == "" && cmd.PaidOn > p.today() {
-		f.Fail("paid_on", messages[domain.CodeFutureDate])
-	}
-	f.CheckLibrettoDate("paid_on")
 	d := depositReviewData{Form: f, Deposit: cmd}
 	if f.Err("user_cf") == "" {
 		db, err := p.cfg.Queries.Dashboard(r.Context(), cmd.UserCF, p.today())
@@ -197,13 +208,22 @@ func (p *Portal) boDepositReview(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !f.OK() {
-		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_deposit", formData{Form: f})
+		p.renderStatus(w, r, status, "bo_deposit", formData{Form: f})
 		return
 	}
 	p.render(w, r, "bo_deposit_confirm", d)
 }
 
 const noBooklet = "Nessun libretto per questo codice fiscale."
+
+// depositRefusal words a deposit on no booklet: user_not_registered speaks
+// of a deceased, and this is anyone's booklet.
+func depositRefusal(de *domain.Error) (string, string) {
+	if de.Kind == domain.KindNotFound || de.Code == domain.CodeUserNotRegistered {
+		return "user_cf", noBooklet
+	}
+	return "", ""
+}
 
 // readRunDate reads the date of a payroll run.
 func readRunDate(f *Form) string {
@@ -217,11 +237,12 @@ func readRunDate(f *Form) string {
 // services of every booklet, and the run itself decides from the events.
 func (p *Portal) boPayrollReview(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
-	if d := readRunDate(f); f.Err("run_date") == "" && d > p.today() {
-		f.Fail("run_date", messages[domain.CodeFutureDate])
+	status, ok := p.check(w, r, f, commands.RunPayroll{RunDate: readRunDate(f)}, nil, "run_date")
+	if !ok {
+		return
 	}
 	if !f.OK() {
-		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_payroll", formData{Form: f})
+		p.renderStatus(w, r, status, "bo_payroll", formData{Form: f})
 		return
 	}
 	p.render(w, r, "bo_payroll_confirm", formData{Form: f})
@@ -235,11 +256,10 @@ func (p *Portal) boRejectRefundReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := formFrom(r)
-	status := http.StatusUnprocessableEntity
-	if d.Conflict != "" {
-		f.Error, status = d.Conflict, http.StatusForbidden
-	} else {
-		f.Required("reason")
+	f.Required("reason")
+	status, ok := p.check(w, r, f, commands.RejectRefund{RefundID: d.Refund.RefundID, Reason: f.Get("reason")}, nil, "reason")
+	if !ok {
+		return
 	}
 	d.Reject = f
 	if !f.OK() {
@@ -273,13 +293,14 @@ func (p *Portal) boRejectClaimReview(w http.ResponseWriter, r *http.Request) {
 	}
 	f := formFrom(r)
 	f.Required("reason")
-	status := http.StatusUnprocessableEntity
-	if c.Status == "rejected" {
-		f.Error = claimAlreadyRejected
-	} else if u := currentUser(r); u != nil {
-		if note := conflictNote(u.CF, c); note != "" {
-			f.Error, status = note, http.StatusForbidden
+	status, ok := p.check(w, r, f, commands.RejectHeir{ClaimID: c.ClaimID, Reason: f.Get("reason")}, func(de *domain.Error) (string, string) {
+		if de.Code == domain.CodeInvalidState {
+			return "", claimAlreadyRejected
 		}
+		return "", ""
+	}, "reason")
+	if !ok {
+		return
 	}
 	if !f.OK() {
 		p.renderBoClaim(w, r, status, c, newForm(), f)

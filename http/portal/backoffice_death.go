@@ -47,35 +47,30 @@ func readDeath(f *Form) string {
 }
 
 // checkDeath refuses, before the confirmation, what the command would
-// refuse and the operator can see coming: a future date or one before the
-// Libretto, the date already recorded, a prior service of this claim ending
-// after it. Prior services of the deceased's other claims are the
-// command's to check.
-func (p *Portal) checkDeath(f *Form, c projections.Claim) {
+// refuse, by asking it: a future date or one before the Libretto, the date
+// already recorded, a prior service of any of the deceased's claims ending
+// after it, an operator who is a party.
+func (p *Portal) checkDeath(w http.ResponseWriter, r *http.Request, f *Form, c projections.Claim) (int, bool) {
 	dod := readDeath(f)
-	f.CheckLibrettoDate("date_of_death")
-	if f.Err("date_of_death") != "" {
-		return
-	}
-	switch {
-	case dod > p.today():
-		f.Fail("date_of_death", messages[domain.CodeFutureDate])
-	case dod == c.DateOfDeath:
-		f.Fail("date_of_death", sameDeathDate)
-	default:
-		for _, s := range c.PriorServices {
-			if (s.Status == "recorded" || s.Status == "paid") && s.EndDate > dod {
-				f.Fail("date_of_death", serviceAfterCorrectedDeath)
-				return
-			}
-		}
-	}
+	return p.check(w, r, f, commands.CorrectDateOfDeath{DeceasedCF: c.DeceasedCF, DateOfDeath: dod, Reason: f.Get("reason")},
+		deathRefusal, "date_of_death", "reason")
 }
 
 const (
 	sameDeathDate              = "È già la data del decesso registrata: indica la data corretta."
 	serviceAfterCorrectedDeath = "Una prestazione pregressa inserita da un erede termina dopo questa data: stornala prima di rettificare la data del decesso."
 )
+
+// deathRefusal words CorrectDateOfDeath's refusals of the date.
+func deathRefusal(de *domain.Error) (string, string) {
+	switch de.Code {
+	case domain.CodeServiceAfterDeath:
+		return "date_of_death", serviceAfterCorrectedDeath
+	case domain.CodeInvalidState: // the date already recorded
+		return "date_of_death", sameDeathDate
+	}
+	return "", ""
+}
 
 // boDeathReview shows what will be recorded: the confirmation step.
 func (p *Portal) boDeathReview(w http.ResponseWriter, r *http.Request) {
@@ -84,9 +79,12 @@ func (p *Portal) boDeathReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := formFrom(r)
-	p.checkDeath(f, c)
+	status, ok := p.checkDeath(w, r, f, c)
+	if !ok {
+		return
+	}
 	if !f.OK() {
-		p.renderStatus(w, r, http.StatusUnprocessableEntity, "bo_death", deathData{Claim: c, Form: f})
+		p.renderStatus(w, r, status, "bo_death", deathData{Claim: c, Form: f})
 		return
 	}
 	p.render(w, r, "bo_death_confirm", deathData{Claim: c, Form: f})
@@ -110,13 +108,15 @@ func (p *Portal) boDeathCorrect(w http.ResponseWriter, r *http.Request) {
 		DeceasedCF: c.DeceasedCF, DateOfDeath: f.Get("date_of_death"), Reason: f.Get("reason"),
 	})
 	if err != nil {
-		var de *domain.Error
+		// The date already recorded here means another operator recorded it
+		// since the page was read.
+		var field, msg string
+		if de := (*domain.Error)(nil); errors.As(err, &de) {
+			field, msg = deathRefusal(de)
+		}
 		switch {
-		case errors.As(err, &de) && de.Code == domain.CodeServiceAfterDeath:
-			f.Fail("date_of_death", serviceAfterCorrectedDeath)
-		case errors.As(err, &de) && de.Code == domain.CodeInvalidState:
-			// Another operator recorded this date since the page was read.
-			f.Fail("date_of_death", sameDeathDate)
+		case msg != "":
+			f.Fail(field, msg)
 		case !applyError(f, err, "date_of_death", "reason"):
 			p.commandFailed(w, r, err)
 			return

@@ -159,22 +159,6 @@ func (f *Form) Date(name string) string {
 	return v
 }
 
-// CheckLibrettoDate refuses, beside the field, a well-formed date before
-// the start of the Libretto Famiglia, as the command would (SPEC §8).
-func (f *Form) CheckLibrettoDate(name string) {
-	if f.Err(name) != "" || f.Get(name) == "" {
-		return
-	}
-	d, err := domain.ParseDate(f.Get(name), name)
-	if err == nil {
-		err = domain.CheckLibrettoDate(d, name)
-	}
-	var de *domain.Error
-	if errors.As(err, &de) {
-		f.Fail(name, errorMessage(de))
-	}
-}
-
 // Int reads a positive whole number.
 func (f *Form) Int(name string) int {
 	v := f.Get(name)
@@ -398,11 +382,13 @@ var fieldAliases = map[string]string{
 	"no_known_employment":               "declaration",
 	"will.content_base64":               "will",
 	"will.filename":                     "will",
+	"amount_cents":                      "amount",
 }
 
 // applyError puts a command's error on the form. It reports false for
 // errors that are not the person's to fix (not found, internal), which the
-// caller answers with a page of their own.
+// caller answers with a page of their own. A field that already has an
+// error of the form's own (a value it could not read) keeps that message.
 func applyError(f *Form, err error, fields ...string) bool {
 	var de *domain.Error
 	if !errors.As(err, &de) || de.Kind == domain.KindNotFound {
@@ -418,7 +404,9 @@ func applyError(f *Form, err error, fields ...string) bool {
 	}
 	for _, name := range fields {
 		if name == field {
-			f.Fail(field, msg)
+			if f.Err(field) == "" {
+				f.Fail(field, msg)
+			}
 			return true
 		}
 	}

@@ -294,8 +294,10 @@ func (p *Portal) refundNew(w http.ResponseWriter, r *http.Request) {
 
 const refundElsewhere = "Il rimborso per questo libretto è già stato richiesto da un altro erede: se ne può chiedere uno solo."
 
-// refundReview checks the IBAN and shows what will be requested: the
-// confirmation step before the request is sent.
+// refundReview shows what will be requested, once the command says it
+// would take it (nothing to refund, a refund already requested, a claim
+// rejected are refused here): the confirmation step before the request is
+// sent.
 func (p *Portal) refundReview(w http.ResponseWriter, r *http.Request) {
 	c, ok := p.ownClaim(w, r)
 	if !ok {
@@ -304,8 +306,8 @@ func (p *Portal) refundReview(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	d := p.claimData(r, c)
 	p.checkIBAN(f)
-	if d.Available == 0 {
-		f.Error = messages[domain.CodeNothingToRefund]
+	if _, ok := p.check(w, r, f, commands.RequestRefund{ClaimID: c.ClaimID, IBAN: f.Get("iban")}, nil, "iban"); !ok {
+		return
 	}
 	if !f.OK() {
 		p.renderStatus(w, r, http.StatusUnprocessableEntity, "heir_refund", refundData{Claim: c, Available: d.Available, Form: f})

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -59,23 +60,30 @@ func (p *Portal) topUpForm(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, "user_topup", d)
 }
 
-// readTopUp reads the amount of a notice and refuses what the notice would:
-// not a multiple of 10 €, below 10 € or above 5.000 €.
+// readTopUp reads the amount of a notice; what the notice refuses (not a
+// multiple of 10 €, below 10 € or above 5.000 €) is the command's to say.
 func readTopUp(f *Form) int64 {
 	f.Required("amount")
-	cents := f.Cents("amount")
-	if f.Err("amount") == "" && (cents%domain.VoucherCents != 0 || cents < domain.MinNoticeCents || cents > domain.MaxNoticeCents) {
-		f.Fail("amount", messages[noticeAmount])
-	}
-	return cents
+	return f.Cents("amount")
 }
 
 // noticeAmount keys the message of a notice's amount refused.
 const noticeAmount = "notice_amount"
 
+// topUpRefusal words a notice's amount refused with its bounds.
+func topUpRefusal(de *domain.Error) (string, string) {
+	if de.Code == domain.CodeInvalidAmount {
+		return "amount", messages[noticeAmount]
+	}
+	return "", ""
+}
+
 func (p *Portal) topUpReview(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	cents := readTopUp(f)
+	if _, ok := p.check(w, r, f, commands.IssueNotice{AmountCents: cents}, topUpRefusal, "amount"); !ok {
+		return
+	}
 	d, err := p.topUpData(r, f)
 	if err != nil {
 		p.serverError(w, r, err)
@@ -101,7 +109,9 @@ func (p *Portal) topUpCreate(w http.ResponseWriter, r *http.Request) {
 			p.redirect(w, r, "/libretto/avvisi/"+res.ID)
 			return
 		}
-		if !applyError(f, err, "amount") {
+		if de := (*domain.Error)(nil); errors.As(err, &de) && de.Code == domain.CodeInvalidAmount {
+			f.Fail(topUpRefusal(de))
+		} else if !applyError(f, err, "amount") {
 			p.commandFailed(w, r, err)
 			return
 		}

@@ -165,12 +165,30 @@ func (p *Portal) serviceOn(ctx context.Context, userCF, id string) (projections.
 	return projections.DashboardService{}, false, nil
 }
 
+// serviceRevokeConfirm is the revocation's riepilogo: it says why the
+// command would refuse the revocation now, if it would, and then offers none.
 func (p *Portal) serviceRevokeConfirm(w http.ResponseWriter, r *http.Request) {
 	s, ok := p.ownService(w, r)
 	if !ok {
 		return
 	}
-	p.render(w, r, "user_service_revoke", p.revokeData(s, newForm()))
+	d := p.revokeData(s, newForm())
+	if _, ok := p.check(w, r, d.Form, commands.RevokeService{ServiceID: s.ServiceID}, revocation); !ok {
+		return
+	}
+	if !d.Form.OK() {
+		d.Revocable = false
+	}
+	p.render(w, r, "user_service_revoke", d)
+}
+
+// revocation words RevokeService's refusal of a service no longer unpaid
+// or not the user's own to revoke (a prior service is the operator's).
+func revocation(de *domain.Error) (string, string) {
+	if de.Code == domain.CodeInvalidState || de.Kind == domain.KindNotFound {
+		return "", notRevocable
+	}
+	return "", ""
 }
 
 func (p *Portal) serviceRevoke(w http.ResponseWriter, r *http.Request) {
