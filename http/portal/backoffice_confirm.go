@@ -44,7 +44,7 @@ func (p *Portal) boRefundPaidReview(w http.ResponseWriter, r *http.Request) {
 	on := readPaid(f)
 	status := http.StatusUnprocessableEntity
 	switch {
-	case d.Refund.Status != "approved":
+	case d.Refund.Status != domain.RefundApprovedState.String():
 		f.Error = refundNotApproved
 	case d.Conflict != "":
 		f.Error, status = d.Conflict, http.StatusForbidden
@@ -91,11 +91,11 @@ func (p *Portal) boApproveRefundReview(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	status := http.StatusUnprocessableEntity
 	switch {
-	case d.Refund.Status != "requested":
+	case d.Refund.Status != domain.RefundRequestedState.String():
 		f.Error = refundNotRequested
 	case d.Conflict != "":
 		f.Error, status = d.Conflict, http.StatusForbidden
-	case d.Claim.Status != "validated":
+	case d.Claim.Status != domain.ClaimValidated.String():
 		f.Error = messages[domain.CodeClaimNotValidated]
 	}
 	d.Approve = f
@@ -134,7 +134,7 @@ func (p *Portal) boReverseReview(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case !found:
 			f.Fail("service_id", serviceNotOnBooklet)
-		case svc.Status != "recorded":
+		case svc.Status != domain.ServiceRecordedState.String():
 			f.Fail("service_id", "La prestazione non si può stornare: risulta «"+labels["service"][svc.Status]+"». Si stornano solo le prestazioni comunicate e non pagate.")
 		}
 	}
@@ -257,7 +257,7 @@ type rejectClaimData struct {
 
 // OpenRefund is the claim's refund that the rejection rejects with it, if any.
 func (d rejectClaimData) OpenRefund() *projections.Refund {
-	if rf := d.Claim.Refund; rf != nil && (rf.Status == "requested" || rf.Status == "approved") {
+	if rf := d.Claim.Refund; rf != nil && (rf.Status == domain.RefundRequestedState.String() || rf.Status == domain.RefundApprovedState.String()) {
 		return rf
 	}
 	return nil
@@ -274,7 +274,7 @@ func (p *Portal) boRejectClaimReview(w http.ResponseWriter, r *http.Request) {
 	f := formFrom(r)
 	f.Required("reason")
 	status := http.StatusUnprocessableEntity
-	if c.Status == "rejected" {
+	if c.Status == domain.ClaimRejected.String() {
 		f.Error = claimAlreadyRejected
 	} else if u := currentUser(r); u != nil {
 		if note := conflictNote(u.CF, c); note != "" {

@@ -64,7 +64,7 @@ func (p *Portal) checkDeath(f *Form, c projections.Claim) {
 		f.Fail("date_of_death", sameDeathDate)
 	default:
 		for _, s := range c.PriorServices {
-			if (s.Status == "recorded" || s.Status == "paid") && s.EndDate > dod {
+			if (s.Status == domain.ServiceRecordedState.String() || s.Status == domain.ServicePaidState.String()) && s.EndDate > dod {
 				f.Fail("date_of_death", serviceAfterCorrectedDeath)
 				return
 			}
