@@ -335,15 +335,11 @@ func (b *Booklet) CreditDeposit(id string, today Date) ([]Pending, error) {
 // deadline. It returns the booklet's and the worker's events.
 func (b *Booklet) RevokeService(id string, today Date) (booklet, worker []Pending, err error) {
 	s, ok := b.services[id]
-	if !ok || s.rec.ClaimID != "" {
-		// Prior services belong to the claim: only an operator reverses them.
+	if !ok {
 		return nil, nil, NotFoundError("no such service")
 	}
-	if s.state != ServiceRecordedState {
-		return nil, nil, ConflictError(CodeInvalidState, "only a recorded, unpaid service can be revoked").With("state", s.state.String())
-	}
-	if today.After(s.deadline) {
-		return nil, nil, RuleError(CodeDeadlinePassed, "", "the service could be revoked until "+s.deadline.String()).With("deadline", s.deadline.String())
+	if err := revocationRefusal(s.state, s.rec.ClaimID != "", s.deadline, today); err != nil {
+		return nil, nil, err
 	}
 	return pending(ServiceRevoked{ServiceID: id}), pending(WorkerServiceReleased{ServiceID: id}), nil
 }

@@ -151,7 +151,7 @@ func (c *Claim) ReleasesPriorServices() bool { return c.status == ClaimValidated
 
 // live refuses any command on a rejected claim.
 func (c *Claim) live() error {
-	if c.status == ClaimRejected {
+	if !ClaimActs(c.status) {
 		return ConflictError(CodeInvalidState, "the claim was rejected").With("status", c.status.String())
 	}
 	return nil
@@ -304,10 +304,10 @@ func (c *Claim) RequestRefund(b *Booklet, refundID, iban string) (claim, booklet
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	if err := c.live(); err != nil {
-		return nil, nil, 0, err
-	}
-	if b.refundSlotTaken() {
+	if !CanRequestRefund(c.status, b.refundSlotTaken()) {
+		if err := c.live(); err != nil {
+			return nil, nil, 0, err
+		}
 		err := ConflictError(CodeRefundAlreadyRequested, "a refund of this booklet is already requested")
 		if b.refund.claim == c.id {
 			return nil, nil, 0, err.With("refund_id", b.refund.id)
@@ -423,7 +423,7 @@ func (c *Claim) InsertPriorService(b *Booklet, w *Worker, id string, s Service, 
 	if !s.Declared {
 		return ServiceDecision{}, RuleError(CodeDeclarationRequired, "declarations.no_known_employment", "the heir declares knowing of no employment relationship in progress or ended less than 6 months before")
 	}
-	if b.status == BookletClosed {
+	if !CanInsertPriorService(c.status, b.status) { // the claim acts (above): the booklet is closed
 		return ServiceDecision{}, errBookletClosed()
 	}
 	d, err := b.decideService(w, id, s, ServiceRecorded{ClaimID: c.id, HeirCF: c.heir})

@@ -198,7 +198,7 @@ func (n *Notice) Pay(b *Booklet, in NoticePayment, today Date) (notice, booklet 
 		return nil, nil, err
 	}
 	expires, _ := ParseDate(n.issued.ExpiresOn, "")
-	if paidOn.After(expires) {
+	if noticeExpiredOn(expires, paidOn) {
 		return nil, nil, RuleError(CodeNoticeExpired, "paid_on", "the notice expired on "+expires.String()).With("expires_on", expires.String())
 	}
 	booklet, err = b.RecordDeposit(DepositInput{DepositID: in.DepositID, AmountCents: in.AmountCents, Channel: ChannelPagoPA.String(), PaidOn: in.PaidOn}, today)

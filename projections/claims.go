@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS claims (
 	registered_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS claims_heir ON claims (heir_cf);
-CREATE INDEX IF NOT EXISTS claims_registered ON claims (registered_at) WHERE status = 'registered';
+CREATE INDEX IF NOT EXISTS claims_registered ON claims (registered_at) WHERE status = `+lit(domain.ClaimRegistered)+`;
 CREATE TABLE IF NOT EXISTS refunds (
 	refund_id    text PRIMARY KEY,
 	claim_id     text NOT NULL,
@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS refunds (
 -- column empty, and a rebuild of claims fills it in.
 ALTER TABLE refunds ADD COLUMN IF NOT EXISTS approved_by text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS refunds_claim ON refunds (claim_id);
-CREATE INDEX IF NOT EXISTS refunds_open ON refunds (status, requested_at) WHERE status IN ('requested', 'approved');
+CREATE INDEX IF NOT EXISTS refunds_open ON refunds (status, requested_at) WHERE status IN (`+lit(domain.RefundRequestedState)+`, `+lit(domain.RefundApprovedState)+`);
 CREATE TABLE IF NOT EXISTS prior_services (
 	service_id  text PRIMARY KEY,
 	claim_id    text NOT NULL,
@@ -208,7 +208,7 @@ var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID st
 		if v.ClaimID != "" {
 			claimID = v.ClaimID
 		}
-		r := &claimRow{id: claimID, heir: v.HeirCF, deceased: v.DeceasedCF, dod: v.DateOfDeath, kind: v.HeirKind, status: "registered", at: e.OccurredAt}
+		r := &claimRow{id: claimID, heir: v.HeirCF, deceased: v.DeceasedCF, dod: v.DateOfDeath, kind: v.HeirKind, status: domain.ClaimRegistered.String(), at: e.OccurredAt}
 		details := map[string]any{"deceased_cf": v.DeceasedCF, "date_of_death": v.DateOfDeath, "heir_kind": v.HeirKind}
 		if v.Will != nil {
 			will, err := json.Marshal(WillRef(*v.Will))
@@ -227,7 +227,7 @@ var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID st
 		if err := decode(e, &v); err != nil {
 			return err
 		}
-		c.setClaimStatus(claimID, "validated")
+		c.setClaimStatus(claimID, domain.ClaimValidated.String())
 		return c.record(claimID, e, OpHeirValidated, map[string]any{"note": v.Note, "operator_cf": v.OperatorCF})
 	},
 	domain.TypeHeirRejected: func(c *claimsBatch, e eventstore.Event, claimID string) error {
@@ -235,7 +235,7 @@ var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID st
 		if err := decode(e, &v); err != nil {
 			return err
 		}
-		c.setClaimStatus(claimID, "rejected")
+		c.setClaimStatus(claimID, domain.ClaimRejected.String())
 		return c.record(claimID, e, OpHeirRejected, map[string]any{"reason": v.Reason, "operator_cf": v.OperatorCF})
 	},
 	domain.TypeClaimDateOfDeathCorrected: func(c *claimsBatch, e eventstore.Event, claimID string) error {
@@ -255,7 +255,7 @@ var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID st
 		if err := decode(e, &v); err != nil {
 			return err
 		}
-		r := &refundRow{id: v.RefundID, claim: claimID, iban: v.IBAN, status: "requested", amount: v.AmountCents, at: e.OccurredAt}
+		r := &refundRow{id: v.RefundID, claim: claimID, iban: v.IBAN, status: domain.RefundRequestedState.String(), amount: v.AmountCents, at: e.OccurredAt}
 		c.refunds = append(c.refunds, r)
 		c.newRefund[v.RefundID] = r
 		return c.record(claimID, e, OpRefundRequested, map[string]any{"refund_id": v.RefundID, "amount_cents": v.AmountCents, "iban": v.IBAN})
@@ -265,7 +265,7 @@ var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID st
 		if err := decode(e, &v); err != nil {
 			return err
 		}
-		c.setRefundStatus(v.RefundID, "approved")
+		c.setRefundStatus(v.RefundID, domain.RefundApprovedState.String())
 		c.setApprover(v.RefundID, v.OperatorCF)
 		return c.record(claimID, e, OpRefundApproved, map[string]any{"refund_id": v.RefundID, "operator_cf": v.OperatorCF})
 	},
@@ -274,7 +274,7 @@ var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID st
 		if err := decode(e, &v); err != nil {
 			return err
 		}
-		c.setRefundStatus(v.RefundID, "rejected")
+		c.setRefundStatus(v.RefundID, domain.RefundRejectedState.String())
 		return c.record(claimID, e, OpRefundRejected, map[string]any{"refund_id": v.RefundID, "reason": v.Reason, "operator_cf": v.OperatorCF})
 	},
 	domain.TypeRefundPaid: func(c *claimsBatch, e eventstore.Event, claimID string) error {
@@ -282,7 +282,7 @@ var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID st
 		if err := decode(e, &v); err != nil {
 			return err
 		}
-		c.setRefundStatus(v.RefundID, "paid")
+		c.setRefundStatus(v.RefundID, domain.RefundPaidState.String())
 		return c.record(claimID, e, OpRefundPaid, map[string]any{"refund_id": v.RefundID, "paid_on": v.PaidOn, "bank_reference": v.BankReference, "operator_cf": v.OperatorCF})
 	},
 	domain.TypePriorServiceInserted: func(c *claimsBatch, e eventstore.Event, claimID string) error {

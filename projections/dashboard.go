@@ -74,22 +74,22 @@ CREATE TABLE IF NOT EXISTS services (
 	deadline         text NOT NULL
 );
 CREATE INDEX IF NOT EXISTS services_user ON services (user_cf, year);
-CREATE INDEX IF NOT EXISTS services_unpaid ON services (user_cf) WHERE status = 'recorded'`)
+CREATE INDEX IF NOT EXISTS services_unpaid ON services (user_cf) WHERE status = `+lit(domain.ServiceRecordedState))
 	return err
 }
 
-// Deposit statuses.
-const (
-	DepositPending  = "pending"
-	DepositCredited = "credited"
+// Deposit statuses, as the read models keep them: the domain's names.
+var (
+	DepositPending  = domain.DepositPendingStatus.String()
+	DepositCredited = domain.DepositCreditedStatus.String()
 )
 
-// Service statuses.
-const (
-	StatusRecorded = "recorded"
-	StatusRevoked  = "revoked"
-	StatusReversed = "reversed"
-	StatusPaid     = "paid"
+// Service statuses, as the read models keep them: the domain's names.
+var (
+	StatusRecorded = domain.ServiceRecordedState.String()
+	StatusRevoked  = domain.ServiceRevokedState.String()
+	StatusReversed = domain.ServiceReversedState.String()
+	StatusPaid     = domain.ServicePaidState.String()
 )
 
 type bookletDelta struct {
@@ -440,7 +440,7 @@ FROM unnest($1::text[], $2::text[], $3::text[]) AS x(notice_number, paid_on, dep
 WHERE n.notice_number = x.notice_number`, nums, paidOn, deps)
 	}
 	if len(a.credited) > 0 {
-		queueChunked(b, `UPDATE deposits SET status = '`+DepositCredited+`' WHERE deposit_id = ANY($1::text[])`, a.credited)
+		queueChunked(b, `UPDATE deposits SET status = `+lit(domain.DepositCreditedStatus)+` WHERE deposit_id = ANY($1::text[])`, a.credited)
 	}
 	if n := len(a.updateOrder); n > 0 {
 		statuses := make([]string, n)

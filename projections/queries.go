@@ -5,18 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/inps/libretto/domain"
-)
-
-// Caps of SPEC §2 on the net compensation of a calendar year.
-const (
-	UserCapCents       = 1000000
-	UserWorkerCapCents = 250000
 )
 
 // PGQueries answers the read-model queries from the live tables.
@@ -41,6 +36,13 @@ func (q *PGQueries) WaitFor(ctx context.Context, position int64) error {
 
 func table(projector, name string) string {
 	return pgx.Identifier{SchemaOf(projector), name}.Sanitize()
+}
+
+// lit is a status as an SQL literal. A literal rather than a parameter, so
+// that the planner matches the partial indexes on status; the domain's
+// status names are plain words, quoted all the same.
+func lit(status fmt.Stringer) string {
+	return "'" + strings.ReplaceAll(status.String(), "'", "''") + "'"
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -69,7 +71,7 @@ SELECT c.claim_id, c.heir_cf, c.deceased_cf, c.date_of_death, c.heir_kind, c.sta
 FROM `+table(ClaimsProjector, "claims")+` c
 LEFT JOIN LATERAL (
 	SELECT * FROM `+table(ClaimsProjector, "refunds")+` r WHERE r.claim_id = c.claim_id
-	ORDER BY r.status = 'rejected', r.requested_at DESC LIMIT 1
+	ORDER BY r.status = `+lit(domain.RefundRejectedState)+`, r.requested_at DESC LIMIT 1
 ) r ON true
 WHERE c.`+where+`
 ORDER BY c.registered_at, c.claim_id`, arg)
@@ -316,6 +318,10 @@ func (q *PGQueries) Dashboard(ctx context.Context, userCF string, today string) 
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("projections: dashboard: today: %w", err)
 	}
+	day, err := domain.ParseDate(today, "today")
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("projections: dashboard: today: %w", err)
+	}
 	d := Dashboard{UserCF: userCF, Services: []DashboardService{}, Deposits: []DashboardDeposit{}, Spending: []MonthSpend{}}
 	// The booklet and its services in one round trip; committed money is
 	// summed from the services read rather than by a second scan of them.
@@ -356,17 +362,20 @@ ORDER BY recorded_at DESC, service_id`, userCF)
 		return Dashboard{}, fmt.Errorf("projections: dashboard deposits: %w", err)
 	}
 	bk := &d.Booklet
-	// As the booklet aggregate: the first claim sets the owner deceased for
-	// good (rejecting an heir does not bring the owner back), and the paid
-	// refund closes the booklet; a closed booklet keeps its date of death.
+	// As the booklet aggregate: the first claim sets the owner deceased;
+	// rejecting every heir who declared the death withdraws it
+	// (DateOfDeathWithdrawn clears the date) and the booklet is active
+	// again; the paid refund closes the booklet, which keeps its date of
+	// death.
+	status := domain.BookletActive
 	switch {
 	case closed:
-		bk.Status = "closed"
+		status = domain.BookletClosed
 	case dod != nil:
-		bk.Status = "owner_deceased"
-	default:
-		bk.Status = "active"
+		status = domain.BookletOwnerDeceased
 	}
+	bk.Status = status.String()
+	bk.RefundHeld = domain.RefundHeld(bk.ReservedCents, bk.RefundedCents, status)
 	if dod != nil {
 		bk.DateOfDeath = *dod
 	}
@@ -376,7 +385,7 @@ ORDER BY recorded_at DESC, service_id`, userCF)
 		return Dashboard{}, fmt.Errorf("projections: dashboard services: %w", err)
 	}
 	defer rows.Close()
-	d.Caps = Caps{Year: year, UserCapCents: UserCapCents, PerWorker: []WorkerCap{}}
+	d.Caps = Caps{Year: year, UserCapCents: domain.UserCap, PerWorker: []WorkerCap{}}
 	perWorker := map[string]int{}
 	spend := map[int]int64{}
 	for rows.Next() {
@@ -394,6 +403,9 @@ ORDER BY recorded_at DESC, service_id`, userCF)
 		if s.Status == StatusRecorded {
 			s.RevocableUntil = deadline
 		}
+		state, _ := domain.ServiceStateOf(s.Status)
+		due, _ := domain.ParseDate(deadline, "") // none for a prior service, which is not revocable
+		s.CanRevoke = domain.ServiceRevocable(state, s.InsertedByHeir, due, day)
 		d.Services = append(d.Services, s)
 		if s.Status != StatusRecorded && s.Status != StatusPaid {
 			continue // revoked and reversed services released their money
@@ -407,7 +419,7 @@ ORDER BY recorded_at DESC, service_id`, userCF)
 		if !ok {
 			i = len(d.Caps.PerWorker)
 			perWorker[s.WorkerCF] = i
-			d.Caps.PerWorker = append(d.Caps.PerWorker, WorkerCap{WorkerCF: s.WorkerCF, CapCents: UserWorkerCapCents})
+			d.Caps.PerWorker = append(d.Caps.PerWorker, WorkerCap{WorkerCF: s.WorkerCF, CapCents: domain.WorkerForUserCap})
 		}
 		d.Caps.PerWorker[i].NetCents += s.NetCents
 		if _, m, err := yearMonth(s.EndDate); err == nil {
@@ -457,7 +469,7 @@ func (q *PGQueries) Worklist(ctx context.Context) (Worklist, error) {
 	if w.ClaimsToValidate, err = collectClaims(rows); err != nil {
 		return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
 	}
-	rows, err = q.pool.Query(ctx, worklistRefunds+` WHERE r.status IN ('requested', 'approved') ORDER BY r.requested_at, r.refund_id`)
+	rows, err = q.pool.Query(ctx, worklistRefunds+` WHERE r.status IN (`+lit(domain.RefundRequestedState)+`, `+lit(domain.RefundApprovedState)+`) ORDER BY r.requested_at, r.refund_id`)
 	if err != nil {
 		return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
 	}
@@ -466,7 +478,7 @@ func (q *PGQueries) Worklist(ctx context.Context) (Worklist, error) {
 		return Worklist{}, fmt.Errorf("projections: worklist: %w", err)
 	}
 	for _, r := range refunds {
-		if r.Status == "requested" {
+		if r.Status == domain.RefundRequestedState.String() {
 			w.RefundsToApprove = append(w.RefundsToApprove, r)
 		} else {
 			w.RefundsToPay = append(w.RefundsToPay, r)
@@ -480,7 +492,7 @@ func (q *PGQueries) Worklist(ctx context.Context) (Worklist, error) {
 // read them.
 var (
 	worklistClaims = `SELECT claim_id, heir_cf, deceased_cf, date_of_death, heir_kind, registered_at
-FROM ` + table(ClaimsProjector, "claims") + ` WHERE status = 'registered'`
+FROM ` + table(ClaimsProjector, "claims") + ` WHERE status = ` + lit(domain.ClaimRegistered)
 	worklistRefunds = `SELECT r.refund_id, r.claim_id, c.heir_cf, c.deceased_cf, r.amount_cents, r.iban, r.status, c.status, r.requested_at, r.approved_by
 FROM ` + table(ClaimsProjector, "refunds") + ` r JOIN ` + table(ClaimsProjector, "claims") + ` c USING (claim_id)`
 )
@@ -522,9 +534,9 @@ func (q *PGQueries) WorklistWindow(ctx context.Context, offset, limit int) (Work
 	w := WorklistWindow{Worklist: Worklist{ClaimsToValidate: []WorklistClaim{}, RefundsToApprove: []WorklistRefund{}, RefundsToPay: []WorklistRefund{}}}
 	claims, refunds := table(ClaimsProjector, "claims"), table(ClaimsProjector, "refunds")
 	err := q.pool.QueryRow(ctx, `SELECT
-	(SELECT count(*) FROM `+claims+` WHERE status = 'registered'),
-	(SELECT count(*) FROM `+refunds+` WHERE status = 'requested'),
-	(SELECT count(*) FROM `+refunds+` WHERE status = 'approved')`).Scan(&w.Totals[0], &w.Totals[1], &w.Totals[2])
+	(SELECT count(*) FROM `+claims+` WHERE status = `+lit(domain.ClaimRegistered)+`),
+	(SELECT count(*) FROM `+refunds+` WHERE status = `+lit(domain.RefundRequestedState)+`),
+	(SELECT count(*) FROM `+refunds+` WHERE status = `+lit(domain.RefundApprovedState)+`)`).Scan(&w.Totals[0], &w.Totals[1], &w.Totals[2])
 	if err != nil {
 		return WorklistWindow{}, fmt.Errorf("projections: worklist: %w", err)
 	}
@@ -542,7 +554,7 @@ func (q *PGQueries) WorklistWindow(ctx context.Context, offset, limit int) (Work
 		b.Queue(worklistClaims+` ORDER BY registered_at, claim_id LIMIT $1 OFFSET $2`, hi[0]-lo[0], lo[0])
 	}
 	refundsOf := worklistRefunds + ` WHERE r.status = $1 ORDER BY r.requested_at, r.refund_id LIMIT $2 OFFSET $3`
-	for i, status := range []string{"requested", "approved"} {
+	for i, status := range []string{domain.RefundRequestedState.String(), domain.RefundApprovedState.String()} {
 		if hi[i+1] > lo[i+1] {
 			b.Queue(refundsOf, status, hi[i+1]-lo[i+1], lo[i+1])
 		}
@@ -578,7 +590,7 @@ func (q *PGQueries) WorklistWindow(ctx context.Context, offset, limit int) (Work
 
 // OpenRefund implements Queries.
 func (q *PGQueries) OpenRefund(ctx context.Context, refundID string) (WorklistRefund, error) {
-	rows, err := q.pool.Query(ctx, worklistRefunds+` WHERE r.refund_id = $1 AND r.status IN ('requested', 'approved')`, refundID)
+	rows, err := q.pool.Query(ctx, worklistRefunds+` WHERE r.refund_id = $1 AND r.status IN (`+lit(domain.RefundRequestedState)+`, `+lit(domain.RefundApprovedState)+`)`, refundID)
 	if err != nil {
 		return WorklistRefund{}, fmt.Errorf("projections: refund: %w", err)
 	}
@@ -606,7 +618,7 @@ func (q *PGQueries) UnpaidBooklets(ctx context.Context) ([]string, error) {
 	if err := q.runner.waitFor(ctx, head.Position, []string{DashboardProjector}); err != nil {
 		return nil, fmt.Errorf("projections: unpaid booklets: %w", err)
 	}
-	rows, err := q.pool.Query(ctx, `SELECT DISTINCT user_cf FROM `+table(DashboardProjector, "services")+` WHERE status = 'recorded' ORDER BY user_cf`)
+	rows, err := q.pool.Query(ctx, `SELECT DISTINCT user_cf FROM `+table(DashboardProjector, "services")+` WHERE status = `+lit(domain.ServiceRecordedState)+` ORDER BY user_cf`)
 	if err != nil {
 		return nil, fmt.Errorf("projections: unpaid booklets: %w", err)
 	}
@@ -627,14 +639,15 @@ func scanNotice(row pgx.CollectableRow, today string) (Notice, error) {
 	if err := row.Scan(&n.NoticeNumber, &n.IUV, &n.UserCF, &n.AmountCents, &n.IssuedOn, &n.ExpiresOn, &n.PaidOn, &n.DepositID); err != nil {
 		return Notice{}, err
 	}
-	switch {
-	case n.PaidOn != "":
-		n.Status = NoticePaid
-	case n.ExpiresOn < today:
-		n.Status = NoticeExpired
-	default:
-		n.Status = NoticeOpen
+	expires, err := domain.ParseDate(n.ExpiresOn, "expires_on")
+	if err != nil {
+		return Notice{}, err
 	}
+	day, err := domain.ParseDate(today, "today")
+	if err != nil {
+		return Notice{}, err
+	}
+	n.Status = domain.NoticeStatusOn(n.PaidOn != "", expires, day).String()
 	return n, nil
 }
 

@@ -164,7 +164,8 @@ func TestDashboardFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantBooklet := Booklet{Status: "owner_deceased", DepositedCents: 70000, CommittedCents: 8000, ReservedCents: 62000, AvailableCents: 0, DateOfDeath: "2026-03-09"}
+	wantBooklet := Booklet{Status: "owner_deceased", DepositedCents: 70000, CommittedCents: 8000, ReservedCents: 62000, AvailableCents: 0, DateOfDeath: "2026-03-09",
+		RefundHeld: true}
 	if d.Booklet != wantBooklet {
 		t.Errorf("committed is released by revoke and reverse, kept by payment: booklet = %+v, want %+v", d.Booklet, wantBooklet)
 	}
@@ -183,6 +184,9 @@ func TestDashboardFigures(t *testing.T) {
 		if (s.RevocableUntil != "") != (s.Status == StatusRecorded) {
 			t.Errorf("service %s (%s) revocable until %q", s.ServiceID, s.Status, s.RevocableUntil)
 		}
+		if s.CanRevoke != (s.Status == StatusRecorded) {
+			t.Errorf("a recorded service before its deadline is revocable, no other: service %s (%s) CanRevoke %v", s.ServiceID, s.Status, s.CanRevoke)
+		}
 	}
 	wantStatus := map[string]string{"s1": "paid", "s2": "recorded", "s3": "revoked", "s4": "reversed", "s5": "recorded"}
 	if !reflect.DeepEqual(status, wantStatus) {
@@ -197,6 +201,11 @@ func TestDashboardFigures(t *testing.T) {
 	}
 	if other.Booklet != wantBooklet {
 		t.Errorf("committed money counts the services of every year, not only today's: booklet in 2027 = %+v, want %+v", other.Booklet, wantBooklet)
+	}
+	for _, s := range other.Services {
+		if s.CanRevoke {
+			t.Errorf("a service past its deadline is not revocable: service %s (%s) revocable in 2027", s.ServiceID, s.Status)
+		}
 	}
 
 	f.emit(ev{b, domain.RefundDisbursed{RefundID: "r1", AmountCents: 62000}})

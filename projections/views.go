@@ -194,6 +194,9 @@ type Booklet struct {
 	AvailableCents int64  `json:"available_cents"`
 	PendingCents   int64  `json:"pending_cents"` // deposits seen, not yet credited: not in deposited, not available
 	DateOfDeath    string `json:"date_of_death,omitempty"`
+	// RefundHeld: a refund holds the balance (domain.RefundHeld), so no heir
+	// may request another. For the pages: the API leaves it out.
+	RefundHeld bool `json:"-"`
 }
 
 // DashboardDeposit is a deposit on the dashboard.
@@ -220,13 +223,16 @@ type DashboardService struct {
 	InsertedByHeir bool    `json:"inserted_by_heir"`
 	RecordedAt     string  `json:"recorded_at"`
 	RevocableUntil string  `json:"revocable_until,omitempty"`
+	// CanRevoke: the user may revoke it on the day the dashboard was read
+	// for (domain.ServiceRevocable). For the pages: the API leaves it out.
+	CanRevoke bool `json:"-"`
 }
 
-// Notice statuses.
-const (
-	NoticeOpen    = "open"
-	NoticePaid    = "paid"
-	NoticeExpired = "expired"
+// Notice statuses, as the read models keep them: the domain's names.
+var (
+	NoticeOpen    = domain.NoticeOpen.String()
+	NoticePaid    = domain.NoticePaid.String()
+	NoticeExpired = domain.NoticeExpired.String()
 )
 
 // Notice is a pagoPA payment notice (GET /deposits/notices/{n}).

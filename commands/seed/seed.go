@@ -203,7 +203,7 @@ func (s *seeder) run(ctx context.Context) error {
 // existed gets them without its earlier steps' keys moving.
 func (s *seeder) money(ctx context.Context) error {
 	paid := s.now.AddDate(0, 0, -2)
-	f24 := commands.RecordDeposit{UserCF: FamilyFerrariCF, AmountCents: 30000, Channel: "F24", PaidOn: date(paid), Status: "pending"}
+	f24 := commands.RecordDeposit{UserCF: FamilyFerrariCF, AmountCents: 30000, Channel: "F24", PaidOn: date(paid), Status: domain.DepositPendingStatus.String()}
 	if _, err := s.h.RecordDeposit(ctx, s.meta("f24-feed", commands.RoleSystem, s.now), f24); err != nil {
 		return fmt.Errorf("seed: pending F24: %w", err)
 	}

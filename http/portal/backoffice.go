@@ -277,7 +277,7 @@ type boRefundData struct {
 // it and so may not record its payment (four eyes).
 func (d *boRefundData) duties(operatorCF string) {
 	d.Conflict, d.FourEyes = conflictNote(operatorCF, d.Claim), ""
-	if d.Refund.Status == "approved" {
+	if d.Refund.Status == domain.RefundApprovedState.String() {
 		if err := domain.CheckFourEyes(d.Refund.ApprovedBy, operatorCF); err != nil {
 			d.FourEyes = messages[domain.CodeFourEyesRequired]
 		}

@@ -277,7 +277,7 @@ type rejectClaimData struct {
 
 // OpenRefund is the claim's refund that the rejection rejects with it, if any.
 func (d rejectClaimData) OpenRefund() *projections.Refund {
-	if rf := d.Claim.Refund; rf != nil && (rf.Status == "requested" || rf.Status == "approved") {
+	if rf := d.Claim.Refund; rf != nil && (rf.Status == domain.RefundRequestedState.String() || rf.Status == domain.RefundApprovedState.String()) {
 		return rf
 	}
 	return nil

@@ -130,20 +130,26 @@ func (p *Portal) claimShow(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, "heir_claim", p.claimData(r, c))
 }
 
+// claimData offers what the domain's predicates allow the claim: the
+// refund (domain.CanRequestRefund) and prior services
+// (domain.CanInsertPriorService), on its deceased's booklet as read.
 func (p *Portal) claimData(r *http.Request, c projections.Claim) claimData {
 	d := claimData{Claim: c, Available: -1}
-	if c.Status != "rejected" {
-		d.CanInsert = true
-		if c.Refund == nil || c.Refund.Status == "rejected" {
-			d.CanRefund = true
-		}
-		if db, err := p.cfg.Queries.Dashboard(r.Context(), c.DeceasedCF, p.today()); err == nil {
-			d.Available, d.BookletStatus = db.Booklet.AvailableCents, db.Booklet.Status
-			// A paid refund closed the booklet: it takes no prior service.
-			d.CanInsert = db.Booklet.Status != "closed"
-			if d.CanRefund && (db.Booklet.ReservedCents > 0 || db.Booklet.RefundedCents > 0 || db.Booklet.Status == "closed") {
-				d.CanRefund, d.RefundElsewhere = false, true
-			}
+	status, _ := domain.ClaimStatusOf(c.Status)
+	// The claim's own refund holds the booklet unless rejected; when the
+	// booklet cannot be read, that is all that is known of it.
+	own := c.Refund != nil && c.Refund.Status != domain.RefundRejectedState.String()
+	d.CanRefund = domain.CanRequestRefund(status, own)
+	d.CanInsert = domain.CanInsertPriorService(status, domain.BookletStatus{}) // a booklet not read is not known closed
+	if !domain.ClaimActs(status) {
+		return d
+	}
+	if db, err := p.cfg.Queries.Dashboard(r.Context(), c.DeceasedCF, p.today()); err == nil {
+		d.Available, d.BookletStatus = db.Booklet.AvailableCents, db.Booklet.Status
+		booklet, _ := domain.BookletStatusOf(db.Booklet.Status)
+		d.CanInsert = domain.CanInsertPriorService(status, booklet)
+		if d.CanRefund && !domain.CanRequestRefund(status, db.Booklet.RefundHeld) {
+			d.CanRefund, d.RefundElsewhere = false, true
 		}
 	}
 	return d
@@ -240,7 +246,7 @@ func (p *Portal) priorServiceCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.waitFor(r, res)
-	if c.Status == "validated" {
+	if c.Status == domain.ClaimValidated.String() {
 		setFlash(r, "success", "Prestazione pregressa inserita: l'INPS la pagherà al prestatore con la prossima elaborazione dei pagamenti.")
 	} else {
 		// Held until an operator validates the claim (SPEC §8).

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/inps/libretto/domain"
 )
 
 // pages holds one template set per page: the shared layout and partials
@@ -154,6 +156,18 @@ var templateFuncs = template.FuncMap{
 	"join":        strings.Join,
 	"contains":    strings.Contains,
 	"hasPrefix":   strings.HasPrefix,
+	// The domain's statuses by their Go names, for the templates'
+	// conditions ({{if eq .Status ServiceRecordedState}}): no page spells one.
+	"ClaimRegistered":      domain.ClaimRegistered.String,
+	"ClaimValidated":       domain.ClaimValidated.String,
+	"ClaimRejected":        domain.ClaimRejected.String,
+	"RefundRequestedState": domain.RefundRequestedState.String,
+	"RefundApprovedState":  domain.RefundApprovedState.String,
+	"ServiceRecordedState": domain.ServiceRecordedState.String,
+	"BookletActive":        domain.BookletActive.String,
+	"BookletClosed":        domain.BookletClosed.String,
+	"DepositPendingStatus": domain.DepositPendingStatus.String,
+	"NoticeOpen":           domain.NoticeOpen.String,
 }
 
 // euro formats cents the Italian way: 1.234,56 €.
@@ -254,35 +268,35 @@ var labels = map[string]map[string]string{
 		"testamentario": "Erede testamentario",
 	},
 	"claim": {
-		"registered": "In attesa di verifica",
-		"validated":  "Convalidata",
-		"rejected":   "Respinta",
+		domain.ClaimRegistered.String(): "In attesa di verifica",
+		domain.ClaimValidated.String():  "Convalidata",
+		domain.ClaimRejected.String():   "Respinta",
 	},
 	"refund": {
-		"requested": "Richiesto, in attesa di approvazione",
-		"approved":  "Approvato, in pagamento",
-		"paid":      "Pagato",
-		"rejected":  "Respinto",
+		domain.RefundRequestedState.String(): "Richiesto, in attesa di approvazione",
+		domain.RefundApprovedState.String():  "Approvato, in pagamento",
+		domain.RefundPaidState.String():      "Pagato",
+		domain.RefundRejectedState.String():  "Respinto",
 	},
 	"service": {
-		"recorded": "Comunicata, da pagare",
-		"revoked":  "Revocata",
-		"reversed": "Stornata dall'INPS",
-		"paid":     "Pagata",
+		domain.ServiceRecordedState.String(): "Comunicata, da pagare",
+		domain.ServiceRevokedState.String():  "Revocata",
+		domain.ServiceReversedState.String(): "Stornata dall'INPS",
+		domain.ServicePaidState.String():     "Pagata",
 	},
 	"notice": {
-		"open":    "Da pagare",
-		"paid":    "Pagato",
-		"expired": "Scaduto",
+		domain.NoticeOpen.String():    "Da pagare",
+		domain.NoticePaid.String():    "Pagato",
+		domain.NoticeExpired.String(): "Scaduto",
 	},
 	"deposit": {
-		"pending":  "In accredito",
-		"credited": "Accreditato",
+		domain.DepositPendingStatus.String():  "In accredito",
+		domain.DepositCreditedStatus.String(): "Accreditato",
 	},
 	"booklet": {
-		"active":         "Attivo",
-		"owner_deceased": "Titolare deceduto",
-		"closed":         "Chiuso",
+		domain.BookletActive.String():        "Attivo",
+		domain.BookletOwnerDeceased.String(): "Titolare deceduto",
+		domain.BookletClosed.String():        "Chiuso",
 	},
 	"category": {
 		"altro":            "Nessuna delle categorie seguenti",

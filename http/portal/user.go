@@ -31,11 +31,6 @@ type dashboardData struct {
 	Form       *Form
 }
 
-// Revocable reports whether a service may still be revoked today.
-func (d dashboardData) Revocable(s projections.DashboardService) bool {
-	return s.Status == "recorded" && !s.InsertedByHeir && s.RevocableUntil != "" && d.Today <= s.RevocableUntil
-}
-
 func (p *Portal) userDashboard(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r)
 	today := p.today()
@@ -130,7 +125,7 @@ type revokeData struct {
 const notRevocable = "La prestazione non può più essere revocata: è già stata revocata, stornata o pagata, oppure il termine per revocarla è scaduto."
 
 func (p *Portal) revokeData(s projections.DashboardService, f *Form) revokeData {
-	return revokeData{Service: s, Form: f, Revocable: dashboardData{Today: p.today()}.Revocable(s)}
+	return revokeData{Service: s, Form: f, Revocable: s.CanRevoke}
 }
 
 // ownService finds a service on the person's own dashboard, the only one
