@@ -134,7 +134,7 @@ func (h *Handler) onFamily(ctx context.Context, m Meta, name, familyCF string,
 		}
 		var last int64
 		for _, e := range stored {
-			data, err := family.Decode(e.Type, e.SchemaVersion, e.Data)
+			data, err := domain.Decode(e.Type, e.SchemaVersion, e.Data)
 			if err != nil {
 				data = nil // a newer writer's event: it still advances the version
 			}

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,7 +27,7 @@ func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result,
 		if events, ok, err := u.replayed(ctx, domain.PayrollStream(runID)); ok || err != nil {
 			var done domain.PayrollRunCompleted
 			if err == nil {
-				err = json.Unmarshal(events[0].Data, &done)
+				done, err = firstOf[domain.PayrollRunCompleted](domain.PayrollStream(runID), events)
 			}
 			return Result{Position: lastPosition(events), ID: runID, Payments: len(done.Payments), PaidCents: done.PaidCents}, err
 		}

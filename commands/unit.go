@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -407,10 +406,6 @@ func expect(version int64) eventstore.ExpectedVersion {
 	return eventstore.Exact(version)
 }
 
-// nulEscape is how encoding/json writes U+0000, which PostgreSQL's jsonb and
-// text refuse.
-var nulEscape = []byte(`\u0000`)
-
 // add proposes events for stream at the expected version; nothing when the
 // aggregate decided no event for it.
 func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []domain.Pending) error {
@@ -419,14 +414,9 @@ func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []
 	}
 	data := make([]eventstore.EventData, len(events))
 	for i, p := range events {
-		raw, err := json.Marshal(p.Data)
+		raw, err := domain.Encode(p.Data)
 		if err != nil {
-			return fmt.Errorf("commands: encode %s: %w", p.Data.EventType(), err)
-		}
-		if bytes.Contains(raw, nulEscape) {
-			// Every entry point (API, portal, feeds) ends here: an event the
-			// read models' jsonb cannot hold would stop a projector for good.
-			return domain.RuleError(domain.CodeInvalidCharacter, "", "text may not contain the NUL character")
+			return err
 		}
 		id := p.ID // chosen by the decision when other events name it
 		if id == uuid.Nil {
@@ -514,59 +504,61 @@ func (u *unit) release() {
 
 // locateService reads the locator of a service id.
 func (u *unit) locateService(ctx context.Context, id string) (domain.ServiceLocated, error) {
-	var loc domain.ServiceLocated
-	err := u.readLocator(ctx, domain.ServiceLocator(id), &loc)
-	if err != nil {
-		return loc, err
+	loc, err := readLocator[domain.ServiceLocated](ctx, u, domain.ServiceLocator(id))
+	if err == nil && loc.ServiceID != id {
+		err = domain.NotFoundError("no such service")
 	}
-	if loc.ServiceID != id {
-		return loc, domain.NotFoundError("no such service")
-	}
-	return loc, nil
+	return loc, err
 }
 
 // locateRefund reads the locator of a refund id.
 func (u *unit) locateRefund(ctx context.Context, id string) (domain.RefundLocated, error) {
-	var loc domain.RefundLocated
-	err := u.readLocator(ctx, domain.RefundLocator(id), &loc)
-	if err != nil {
-		return loc, err
+	loc, err := readLocator[domain.RefundLocated](ctx, u, domain.RefundLocator(id))
+	if err == nil && loc.RefundID != id {
+		err = domain.NotFoundError("no such refund")
 	}
-	if loc.RefundID != id {
-		return loc, domain.NotFoundError("no such refund")
-	}
-	return loc, nil
+	return loc, err
 }
 
 // locateDeposit reads the locator of a deposit id.
 func (u *unit) locateDeposit(ctx context.Context, id string) (domain.DepositLocated, error) {
-	var loc domain.DepositLocated
 	if _, err := uuid.Parse(id); err != nil {
-		return loc, domain.NotFoundError("no such deposit")
+		return domain.DepositLocated{}, domain.NotFoundError("no such deposit")
 	}
-	err := u.readLocator(ctx, domain.DepositLocator(id), &loc)
-	if err != nil {
-		return loc, err
+	loc, err := readLocator[domain.DepositLocated](ctx, u, domain.DepositLocator(id))
+	if err == nil && loc.DepositID != id {
+		err = domain.NotFoundError("no such deposit")
 	}
-	if loc.DepositID != id {
-		return loc, domain.NotFoundError("no such deposit")
-	}
-	return loc, nil
+	return loc, err
 }
 
-func (u *unit) readLocator(ctx context.Context, stream string, into any) error {
+// readLocator reads the one event of a locator stream; NotFound when the
+// stream is absent.
+func readLocator[T domain.Event](ctx context.Context, u *unit, stream string) (T, error) {
+	var loc T
 	events, err := u.h.store.ReadStream(ctx, stream, eventstore.ReadOptions{})
 	if errors.Is(err, eventstore.ErrStreamNotFound) || (err == nil && len(events) == 0) {
 		kind, _, _ := strings.Cut(stream, "-") // "service-<id>" says "no such service"
-		return domain.NotFoundError("no such " + kind)
+		return loc, domain.NotFoundError("no such " + kind)
 	}
 	if err != nil {
-		return fmt.Errorf("commands: read %s: %w", stream, err)
+		return loc, fmt.Errorf("commands: read %s: %w", stream, err)
 	}
-	if err := json.Unmarshal(events[0].Data, into); err != nil {
-		return fmt.Errorf("commands: decode %s: %w", stream, err)
+	return firstOf[T](stream, events)
+}
+
+// firstOf decodes the first of a stream's events, which must be a T.
+func firstOf[T domain.Event](stream string, events []eventstore.Event) (T, error) {
+	var v T
+	data, err := domain.Decode(events[0].Type, events[0].SchemaVersion, events[0].Data)
+	if err != nil {
+		return v, fmt.Errorf("commands: decode %s: %w", stream, err)
 	}
-	return nil
+	v, ok := data.(T)
+	if !ok {
+		return v, fmt.Errorf("commands: %s begins with %s, not %s", stream, events[0].Type, v.EventType())
+	}
+	return v, nil
 }
 
 // actorCF parses the actor's codice fiscale (invalid_cf on field).
