@@ -55,10 +55,7 @@ func (h *Handler) IssueNotice(ctx context.Context, m Meta, c IssueNotice) (Resul
 			if err != nil {
 				return Result{}, err
 			}
-			if err := u.addTo(stream, events); err != nil {
-				return Result{}, err
-			}
-			pos, err := u.commit(ctx)
+			pos, err := u.apply(ctx, domain.Decide(stream, events))
 			issued := events[0].Data.(domain.PaymentNoticeIssued)
 			return Result{Position: pos, ID: issued.NoticeNumber, AmountCents: issued.AmountCents, ExpiresOn: issued.ExpiresOn}, err
 		}

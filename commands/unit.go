@@ -165,6 +165,7 @@ type unit struct {
 	loaded  map[string]versionedApplier
 	tokens  map[string]chan struct{} // cache check-outs to give back
 	appends []eventstore.StreamAppend
+	read    map[string]int64 // streams read without load, at the version read (readAt)
 	// trustCache lets load take a cached aggregate without reading the
 	// events after its version: commit then checks the version of every
 	// loaded stream, so a stale one fails the append and the retry reads.
@@ -284,19 +285,6 @@ func (u *unit) deceasedBooklet(ctx context.Context, cl *domain.Claim) (domain.CF
 	return deceased, b, nil
 }
 
-// commitClaimAndBooklet appends a claim's events and those of the booklet
-// of userCF in one commit; the result names id.
-func (u *unit) commitClaimAndBooklet(ctx context.Context, claimID, userCF string, claim, booklet []domain.Pending, id string) (Result, error) {
-	if err := u.addTo(domain.ClaimStream(claimID), claim); err != nil {
-		return Result{}, err
-	}
-	if err := u.addTo(domain.BookletStream(userCF), booklet); err != nil {
-		return Result{}, err
-	}
-	pos, err := u.commit(ctx)
-	return Result{Position: pos, ID: id}, err
-}
-
 // recordedService loads the booklet a located service is on, the service's
 // record and its worker; NotFound when the booklet does not hold it.
 func (u *unit) recordedService(ctx context.Context, loc domain.ServiceLocated) (*domain.Booklet, domain.ServiceRecorded, error) {
@@ -320,22 +308,6 @@ func (u *unit) recordedService(ctx context.Context, loc domain.ServiceLocated) (
 		return nil, domain.ServiceRecorded{}, err
 	}
 	return b, rec, nil
-}
-
-// addTakenBack proposes the events that take back a recorded service (a
-// revocation or a reversal): on the booklet of userCF, on the service's
-// worker and, when there are any, on the claim of a prior service.
-func (u *unit) addTakenBack(userCF string, rec domain.ServiceRecorded, booklet, worker, claim []domain.Pending) error {
-	if err := u.addTo(domain.BookletStream(userCF), booklet); err != nil {
-		return err
-	}
-	if err := u.addTo(domain.WorkerStream(rec.WorkerCF), worker); err != nil {
-		return err
-	}
-	if len(claim) == 0 {
-		return nil
-	}
-	return u.addTo(domain.ClaimStream(rec.ClaimID), claim)
 }
 
 // load returns the aggregate of stream, from the cache when possible, folded
@@ -437,19 +409,33 @@ func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []
 	return nil
 }
 
-// addTo proposes events for a loaded aggregate's stream, expecting the
-// version it was folded to.
-func (u *unit) addTo(stream string, events []domain.Pending) error {
-	a, ok := u.loaded[stream]
-	if !ok {
-		return fmt.Errorf("commands: %s was not loaded", stream)
+// apply appends decision d in one atomic append (commit) and returns the
+// global position of its last event; it is the one way a command writes. A
+// stream the command loaded is expected at the version it folded, one it
+// read otherwise (readAt: a family) at the version it read, and any other
+// must not exist yet (a new claim, a locator, a payroll run).
+func (u *unit) apply(ctx context.Context, d domain.Decision) (int64, error) {
+	for _, c := range d.Changes {
+		expected := eventstore.NoStream
+		if a, ok := u.loaded[c.Stream]; ok {
+			expected = expect(a.Version())
+		} else if v, ok := u.read[c.Stream]; ok {
+			expected = expect(v)
+		}
+		if err := u.add(c.Stream, expected, c.Events); err != nil {
+			return 0, err
+		}
 	}
-	return u.add(stream, expect(a.Version()), events)
+	return u.commit(ctx)
 }
 
-// locate proposes a one-event locator stream (it must not exist yet).
-func (u *unit) locate(stream string, e domain.Event) error {
-	return u.add(stream, eventstore.NoStream, []domain.Pending{{Data: e}})
+// readAt records that the command read stream, outside load, up to
+// version: apply expects it there.
+func (u *unit) readAt(stream string, version int64) {
+	if u.read == nil {
+		u.read = map[string]int64{}
+	}
+	u.read[stream] = version
 }
 
 // commit appends every proposal atomically and returns the global position
@@ -518,6 +504,23 @@ func (u *unit) locateRefund(ctx context.Context, id string) (domain.RefundLocate
 		err = domain.NotFoundError("no such refund")
 	}
 	return loc, err
+}
+
+// refundAggregates loads the claim and the booklet of a refund id.
+func (u *unit) refundAggregates(ctx context.Context, refundID string) (*domain.Claim, *domain.Booklet, error) {
+	loc, err := u.locateRefund(ctx, refundID)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := u.claim(ctx, loc.ClaimID)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, b, err := u.deceasedBooklet(ctx, cl)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, b, nil
 }
 
 // locateDeposit reads the locator of a deposit id.
