@@ -25,10 +25,7 @@ func (h *Handler) ApproveRefund(ctx context.Context, m Meta, c ApproveRefund) (R
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.ClaimStream(cl.ID()), events); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		pos, err := u.apply(ctx, domain.Decide(domain.ClaimStream(cl.ID()), events))
 		return Result{Position: pos, ID: c.RefundID}, err
 	})
 }

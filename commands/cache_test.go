@@ -45,10 +45,7 @@ func TestAStreamReadButNotWrittenIsCheckedAtCommit(t *testing.T) {
 	if !u.trusted || b.Version() != 1 {
 		t.Fatalf("trusted %v at version %d, want the cached booklet at version 1", u.trusted, b.Version())
 	}
-	if err := u.locate(domain.ServiceLocator("s-1"), domain.ServiceLocated{ServiceID: "s-1", UserCF: mario.String()}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = u.commit(ctx)
+	_, err = u.apply(ctx, domain.Decide(domain.ServiceLocator("s-1"), []domain.Pending{{Data: domain.ServiceLocated{ServiceID: "s-1", UserCF: mario.String()}}}))
 	u.release()
 	if !errors.Is(err, eventstore.ErrConcurrency) {
 		t.Fatalf("commit on a stale booklet it only read: err = %v, want ErrConcurrency", err)

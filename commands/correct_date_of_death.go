@@ -29,19 +29,11 @@ func (h *Handler) CorrectDateOfDeath(ctx context.Context, m Meta, c CorrectDateO
 			}
 			claims = append(claims, cl)
 		}
-		booklet, perClaim, err := b.CorrectDateOfDeath(claims, c.DateOfDeath, c.Reason, u.m.ActorCF, u.today)
+		d, err := b.CorrectDateOfDeath(claims, c.DateOfDeath, c.Reason, u.m.ActorCF, u.today)
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.BookletStream(deceased.String()), booklet); err != nil {
-			return Result{}, err
-		}
-		for _, id := range ids {
-			if err := u.addTo(domain.ClaimStream(id), perClaim[id]); err != nil {
-				return Result{}, err
-			}
-		}
-		pos, err := u.commit(ctx)
+		pos, err := u.apply(ctx, d)
 		return Result{Position: pos, ID: deceased.String()}, err
 	})
 }

@@ -27,10 +27,7 @@ func (h *Handler) CreditDeposit(ctx context.Context, m Meta, c CreditDeposit) (R
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.BookletStream(userCF.String()), events); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		pos, err := u.apply(ctx, domain.Decide(domain.BookletStream(userCF.String()), events))
 		return Result{Position: pos, ID: c.DepositID}, err
 	})
 }

@@ -134,7 +134,7 @@ func (h *Handler) onFamily(ctx context.Context, m Meta, name, familyCF string,
 		}
 		var last int64
 		for _, e := range stored {
-			data, err := family.Decode(e.Type, e.SchemaVersion, e.Data)
+			data, err := domain.Decode(e.Type, e.SchemaVersion, e.Data)
 			if err != nil {
 				data = nil // a newer writer's event: it still advances the version
 			}
@@ -148,10 +148,8 @@ func (h *Handler) onFamily(ctx context.Context, m Meta, name, familyCF string,
 		if len(events) == 0 {
 			return Result{Position: last, ID: id}, nil
 		}
-		if err := u.add(stream, expect(f.Version()), events); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		u.readAt(stream, f.Version())
+		pos, err := u.apply(ctx, domain.Decide(stream, events))
 		return Result{Position: pos, ID: id}, err
 	})
 }

@@ -27,7 +27,7 @@ func (h *Handler) InsertPriorService(ctx context.Context, m Meta, c InsertPriorS
 		if err != nil {
 			return Result{}, err
 		}
-		return u.newService(ctx, s, cl.ID(), func(w *domain.Worker, id string) (domain.ServiceDecision, error) {
+		return u.newService(ctx, s, func(w *domain.Worker, id string) (domain.Decision, error) {
 			return cl.InsertPriorService(b, w, id, s, u.today)
 		})
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 
 	"github.com/inps/libretto/domain"
 )
@@ -39,8 +38,7 @@ func (h *Handler) IssueNotice(ctx context.Context, m Meta, c IssueNotice) (Resul
 				if err != nil {
 					return Result{}, err
 				}
-				var first domain.PaymentNoticeIssued
-				if json.Unmarshal(events[0].Data, &first) == nil && first.UserCF == cf.String() && first.AmountCents == c.AmountCents {
+				if first, err := firstOf[domain.PaymentNoticeIssued](stream, events); err == nil && first.UserCF == cf.String() && first.AmountCents == c.AmountCents {
 					// This request's own notice, appended before its answer was lost.
 					return Result{Position: events[0].Position, ID: first.NoticeNumber, AmountCents: first.AmountCents, ExpiresOn: first.ExpiresOn}, nil
 				}
@@ -57,10 +55,7 @@ func (h *Handler) IssueNotice(ctx context.Context, m Meta, c IssueNotice) (Resul
 			if err != nil {
 				return Result{}, err
 			}
-			if err := u.addTo(stream, events); err != nil {
-				return Result{}, err
-			}
-			pos, err := u.commit(ctx)
+			pos, err := u.apply(ctx, domain.Decide(stream, events))
 			issued := events[0].Data.(domain.PaymentNoticeIssued)
 			return Result{Position: pos, ID: issued.NoticeNumber, AmountCents: issued.AmountCents, ExpiresOn: issued.ExpiresOn}, err
 		}

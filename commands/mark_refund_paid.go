@@ -1,6 +1,10 @@
 package commands
 
-import "context"
+import (
+	"context"
+
+	"github.com/inps/libretto/domain"
+)
 
 // MarkRefundPaid records the bank transfer of an approved refund: the
 // reserved amount becomes refunded on the booklet.
@@ -14,6 +18,9 @@ func (h *Handler) MarkRefundPaid(ctx context.Context, m Meta, c MarkRefundPaid) 
 		if err != nil {
 			return Result{}, err
 		}
-		return u.commitClaimAndBooklet(ctx, cl.ID(), cl.DeceasedCF(), claim, booklet, c.RefundID)
+		d := domain.Decide(domain.ClaimStream(cl.ID()), claim)
+		d.Add(domain.BookletStream(cl.DeceasedCF()), booklet...)
+		pos, err := u.apply(ctx, d)
+		return Result{Position: pos, ID: c.RefundID}, err
 	})
 }

@@ -49,16 +49,10 @@ func (h *Handler) payNotice(ctx context.Context, m Meta, c RecordDeposit) (Resul
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.NoticeStream(number.String()), notice); err != nil {
-			return Result{}, err
-		}
-		if err := u.addTo(domain.BookletStream(owner.String()), booklet); err != nil {
-			return Result{}, err
-		}
-		if err := u.locate(domain.DepositLocator(id), domain.DepositLocated{DepositID: id, UserCF: owner.String()}); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		d := domain.Decide(domain.NoticeStream(number.String()), notice)
+		d.Add(domain.BookletStream(owner.String()), booklet...)
+		d.Add(domain.DepositLocator(id), domain.Pending{Data: domain.DepositLocated{DepositID: id, UserCF: owner.String()}})
+		pos, err := u.apply(ctx, d)
 		return Result{Position: pos, ID: id}, err
 	})
 }

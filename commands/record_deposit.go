@@ -32,13 +32,9 @@ func (h *Handler) RecordDeposit(ctx context.Context, m Meta, c RecordDeposit) (R
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.BookletStream(cf.String()), events); err != nil {
-			return Result{}, err
-		}
-		if err := u.locate(domain.DepositLocator(id), domain.DepositLocated{DepositID: id, UserCF: cf.String()}); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		d := domain.Decide(domain.BookletStream(cf.String()), events)
+		d.Add(domain.DepositLocator(id), domain.Pending{Data: domain.DepositLocated{DepositID: id, UserCF: cf.String()}})
+		pos, err := u.apply(ctx, d)
 		return Result{Position: pos, ID: id}, err
 	})
 }

@@ -50,13 +50,9 @@ func (h *Handler) RegisterHeir(ctx context.Context, m Meta, c RegisterHeir) (Res
 				}
 			}
 		}
-		if err := u.addTo(domain.BookletStream(deceased.String()), booklet); err != nil {
-			return Result{}, err
-		}
-		if err := u.add(domain.ClaimStream(id), expect(0), claim); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		d := domain.Decide(domain.BookletStream(deceased.String()), booklet)
+		d.Add(domain.ClaimStream(id), claim...)
+		pos, err := u.apply(ctx, d)
 		return Result{Position: pos, ID: id}, err
 	})
 }

@@ -21,10 +21,7 @@ func (h *Handler) RegisterUser(ctx context.Context, m Meta, c RegisterUser) (Res
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.BookletStream(cf.String()), events); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		pos, err := u.apply(ctx, domain.Decide(domain.BookletStream(cf.String()), events))
 		return Result{Position: pos, ID: cf.String()}, err
 	})
 }

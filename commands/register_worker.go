@@ -22,10 +22,7 @@ func (h *Handler) RegisterWorker(ctx context.Context, m Meta, c RegisterWorker) 
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.WorkerStream(cf.String()), events); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		pos, err := u.apply(ctx, domain.Decide(domain.WorkerStream(cf.String()), events))
 		return Result{Position: pos, ID: cf.String()}, err
 	})
 }

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"strings"
 
 	"github.com/inps/libretto/domain"
 )
@@ -16,24 +17,23 @@ func (h *Handler) RejectHeir(ctx context.Context, m Meta, c RejectHeir) (Result,
 		if err != nil {
 			return Result{}, err
 		}
-		deceased, b, err := u.deceasedBooklet(ctx, cl)
+		_, b, err := u.deceasedBooklet(ctx, cl)
 		if err != nil {
 			return Result{}, err
 		}
 		// The reversals name the HeirRejected as their cause, so its id is
 		// chosen here, among the attempt's ids, rather than by add.
-		r, err := cl.RejectHeir(b, u.ids.next(), c.Reason, u.m.ActorCF)
+		d, err := cl.RejectHeir(b, u.ids.next(), c.Reason, u.m.ActorCF)
 		if err != nil {
 			return Result{}, err
 		}
-		// The claim first: its HeirRejected, the cause, takes the lowest position.
-		if err := u.addTo(domain.ClaimStream(cl.ID()), r.Claim); err != nil {
-			return Result{}, err
-		}
-		if err := u.addTo(domain.BookletStream(deceased.String()), r.Booklet); err != nil {
-			return Result{}, err
-		}
-		for _, cf := range sortedKeys(r.Workers) {
+		// The workers of the reversed prior services are loaded (for their
+		// parties, and so that their appends expect the versions they have).
+		for _, ch := range d.Changes {
+			cf, ok := strings.CutPrefix(ch.Stream, domain.WorkerStream(""))
+			if !ok {
+				continue
+			}
 			wcf, err := storedCF(cf)
 			if err != nil {
 				return Result{}, err
@@ -41,11 +41,8 @@ func (h *Handler) RejectHeir(ctx context.Context, m Meta, c RejectHeir) (Result,
 			if _, err := u.worker(ctx, wcf); err != nil {
 				return Result{}, err
 			}
-			if err := u.addTo(domain.WorkerStream(cf), r.Workers[cf]); err != nil {
-				return Result{}, err
-			}
 		}
-		pos, err := u.commit(ctx)
+		pos, err := u.apply(ctx, d)
 		return Result{Position: pos, ID: cl.ID()}, err
 	})
 }

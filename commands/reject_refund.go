@@ -18,23 +18,9 @@ func (h *Handler) RejectRefund(ctx context.Context, m Meta, c RejectRefund) (Res
 		if err != nil {
 			return Result{}, err
 		}
-		return u.commitClaimAndBooklet(ctx, cl.ID(), cl.DeceasedCF(), claim, booklet, c.RefundID)
+		d := domain.Decide(domain.ClaimStream(cl.ID()), claim)
+		d.Add(domain.BookletStream(cl.DeceasedCF()), booklet...)
+		pos, err := u.apply(ctx, d)
+		return Result{Position: pos, ID: c.RefundID}, err
 	})
-}
-
-// refundAggregates loads the claim and the booklet of a refund id.
-func (u *unit) refundAggregates(ctx context.Context, refundID string) (*domain.Claim, *domain.Booklet, error) {
-	loc, err := u.locateRefund(ctx, refundID)
-	if err != nil {
-		return nil, nil, err
-	}
-	cl, err := u.claim(ctx, loc.ClaimID)
-	if err != nil {
-		return nil, nil, err
-	}
-	_, b, err := u.deceasedBooklet(ctx, cl)
-	if err != nil {
-		return nil, nil, err
-	}
-	return cl, b, nil
 }

@@ -32,16 +32,10 @@ func (h *Handler) RequestRefund(ctx context.Context, m Meta, c RequestRefund) (R
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.ClaimStream(cl.ID()), claim); err != nil {
-			return Result{}, err
-		}
-		if err := u.addTo(domain.BookletStream(deceased.String()), booklet); err != nil {
-			return Result{}, err
-		}
-		if err := u.locate(domain.RefundLocator(id), domain.RefundLocated{RefundID: id, ClaimID: cl.ID(), UserCF: deceased.String()}); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		d := domain.Decide(domain.ClaimStream(cl.ID()), claim)
+		d.Add(domain.BookletStream(deceased.String()), booklet...)
+		d.Add(domain.RefundLocator(id), domain.Pending{Data: domain.RefundLocated{RefundID: id, ClaimID: cl.ID(), UserCF: deceased.String()}})
+		pos, err := u.apply(ctx, d)
 		return Result{Position: pos, ID: id, AmountCents: amount}, err
 	})
 }

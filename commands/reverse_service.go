@@ -20,14 +20,11 @@ func (h *Handler) ReverseService(ctx context.Context, m Meta, c ReverseService) 
 				return Result{}, err
 			}
 		}
-		booklet, worker, claim, err := b.ReverseService(c.ServiceID, c.Reason, u.m.ActorCF)
+		d, err := b.ReverseService(c.ServiceID, c.Reason, u.m.ActorCF)
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTakenBack(loc.UserCF, rec, booklet, worker, claim); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		pos, err := u.apply(ctx, d)
 		return Result{Position: pos, ID: c.ServiceID}, err
 	})
 }

@@ -17,18 +17,15 @@ func (h *Handler) RevokeService(ctx context.Context, m Meta, c RevokeService) (R
 		if err := u.mayAct(access.RevokeService, access.Parties{Owner: loc.UserCF}, "no such service"); err != nil {
 			return Result{}, err
 		}
-		b, rec, err := u.recordedService(ctx, loc)
+		b, _, err := u.recordedService(ctx, loc)
 		if err != nil {
 			return Result{}, err
 		}
-		booklet, worker, err := b.RevokeService(c.ServiceID, u.today)
+		d, err := b.RevokeService(c.ServiceID, u.today)
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTakenBack(loc.UserCF, rec, booklet, worker, nil); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		pos, err := u.apply(ctx, d)
 		return Result{Position: pos, ID: c.ServiceID}, err
 	})
 }

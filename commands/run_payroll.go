@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,7 +27,7 @@ func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result,
 		if events, ok, err := u.replayed(ctx, domain.PayrollStream(runID)); ok || err != nil {
 			var done domain.PayrollRunCompleted
 			if err == nil {
-				err = json.Unmarshal(events[0].Data, &done)
+				done, err = firstOf[domain.PayrollRunCompleted](domain.PayrollStream(runID), events)
 			}
 			return Result{Position: lastPosition(events), ID: runID, Payments: len(done.Payments), PaidCents: done.PaidCents}, err
 		}
@@ -84,27 +83,9 @@ func (h *Handler) RunPayroll(ctx context.Context, m Meta, c RunPayroll) (Result,
 			}
 		}
 		d := domain.PlanPayroll(runID, runDate, booklets, workers, claims)
-		for _, user := range sortedKeys(d.Booklets) {
-			if err := u.addTo(domain.BookletStream(user), d.Booklets[user]); err != nil {
-				return Result{}, err
-			}
-		}
-		for _, w := range sortedKeys(d.Workers) {
-			if err := u.addTo(domain.WorkerStream(w), d.Workers[w]); err != nil {
-				return Result{}, err
-			}
-		}
-		for _, id := range sortedKeys(d.Claims) {
-			if err := u.addTo(domain.ClaimStream(id), d.Claims[id]); err != nil {
-				return Result{}, err
-			}
-		}
-		// The run's stream goes last: its event has the run's highest position.
-		if err := u.add(domain.PayrollStream(runID), eventstore.NoStream, d.Run); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
-		return Result{Position: pos, ID: runID, Payments: len(d.Summary.Payments), PaidCents: d.Summary.PaidCents}, err
+		pos, err := u.apply(ctx, d)
+		run, _ := domain.First[domain.PayrollRunCompleted](d)
+		return Result{Position: pos, ID: runID, Payments: len(run.Payments), PaidCents: run.PaidCents}, err
 	})
 }
 

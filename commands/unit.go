@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -168,6 +167,7 @@ type unit struct {
 	loaded  map[string]versionedApplier
 	tokens  map[string]chan struct{} // cache check-outs to give back
 	appends []eventstore.StreamAppend
+	read    map[string]int64 // streams read without load, at the version read (readAt)
 	// trustCache lets load take a cached aggregate without reading the
 	// events after its version: commit then checks the version of every
 	// loaded stream, so a stale one fails the append and the retry reads.
@@ -280,19 +280,6 @@ func (u *unit) deceasedBooklet(ctx context.Context, cl *domain.Claim) (domain.CF
 	return deceased, b, nil
 }
 
-// commitClaimAndBooklet appends a claim's events and those of the booklet
-// of userCF in one commit; the result names id.
-func (u *unit) commitClaimAndBooklet(ctx context.Context, claimID, userCF string, claim, booklet []domain.Pending, id string) (Result, error) {
-	if err := u.addTo(domain.ClaimStream(claimID), claim); err != nil {
-		return Result{}, err
-	}
-	if err := u.addTo(domain.BookletStream(userCF), booklet); err != nil {
-		return Result{}, err
-	}
-	pos, err := u.commit(ctx)
-	return Result{Position: pos, ID: id}, err
-}
-
 // recordedService loads the booklet a located service is on, the service's
 // record and its worker; NotFound when the booklet does not hold it.
 func (u *unit) recordedService(ctx context.Context, loc domain.ServiceLocated) (*domain.Booklet, domain.ServiceRecorded, error) {
@@ -316,22 +303,6 @@ func (u *unit) recordedService(ctx context.Context, loc domain.ServiceLocated) (
 		return nil, domain.ServiceRecorded{}, err
 	}
 	return b, rec, nil
-}
-
-// addTakenBack proposes the events that take back a recorded service (a
-// revocation or a reversal): on the booklet of userCF, on the service's
-// worker and, when there are any, on the claim of a prior service.
-func (u *unit) addTakenBack(userCF string, rec domain.ServiceRecorded, booklet, worker, claim []domain.Pending) error {
-	if err := u.addTo(domain.BookletStream(userCF), booklet); err != nil {
-		return err
-	}
-	if err := u.addTo(domain.WorkerStream(rec.WorkerCF), worker); err != nil {
-		return err
-	}
-	if len(claim) == 0 {
-		return nil
-	}
-	return u.addTo(domain.ClaimStream(rec.ClaimID), claim)
 }
 
 // load returns the aggregate of stream, from the cache when possible, folded
@@ -402,10 +373,6 @@ func expect(version int64) eventstore.ExpectedVersion {
 	return eventstore.Exact(version)
 }
 
-// nulEscape is how encoding/json writes U+0000, which PostgreSQL's jsonb and
-// text refuse.
-var nulEscape = []byte(`\u0000`)
-
 // add proposes events for stream at the expected version; nothing when the
 // aggregate decided no event for it.
 func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []domain.Pending) error {
@@ -443,14 +410,9 @@ func (u *unit) add(stream string, expected eventstore.ExpectedVersion, events []
 
 // encode is an event as the store takes it, with the command's envelope.
 func (u *unit) encode(data domain.Event, id, causation uuid.UUID) (eventstore.EventData, error) {
-	raw, err := json.Marshal(data)
+	raw, err := domain.Encode(data)
 	if err != nil {
-		return eventstore.EventData{}, fmt.Errorf("commands: encode %s: %w", data.EventType(), err)
-	}
-	if bytes.Contains(raw, nulEscape) {
-		// Every entry point (API, portal, feeds) ends here: an event the
-		// read models' jsonb cannot hold would stop a projector for good.
-		return eventstore.EventData{}, domain.RuleError(domain.CodeInvalidCharacter, "", "text may not contain the NUL character")
+		return eventstore.EventData{}, err
 	}
 	return eventstore.EventData{
 		ID:            id,
@@ -464,19 +426,33 @@ func (u *unit) encode(data domain.Event, id, causation uuid.UUID) (eventstore.Ev
 	}, nil
 }
 
-// addTo proposes events for a loaded aggregate's stream, expecting the
-// version it was folded to.
-func (u *unit) addTo(stream string, events []domain.Pending) error {
-	a, ok := u.loaded[stream]
-	if !ok {
-		return fmt.Errorf("commands: %s was not loaded", stream)
+// apply appends decision d in one atomic append (commit) and returns the
+// global position of its last event; it is the one way a command writes. A
+// stream the command loaded is expected at the version it folded, one it
+// read otherwise (readAt: a family) at the version it read, and any other
+// must not exist yet (a new claim, a locator, a payroll run).
+func (u *unit) apply(ctx context.Context, d domain.Decision) (int64, error) {
+	for _, c := range d.Changes {
+		expected := eventstore.NoStream
+		if a, ok := u.loaded[c.Stream]; ok {
+			expected = expect(a.Version())
+		} else if v, ok := u.read[c.Stream]; ok {
+			expected = expect(v)
+		}
+		if err := u.add(c.Stream, expected, c.Events); err != nil {
+			return 0, err
+		}
 	}
-	return u.add(stream, expect(a.Version()), events)
+	return u.commit(ctx)
 }
 
-// locate proposes a one-event locator stream (it must not exist yet).
-func (u *unit) locate(stream string, e domain.Event) error {
-	return u.add(stream, eventstore.NoStream, []domain.Pending{{Data: e}})
+// readAt records that the command read stream, outside load, up to
+// version: apply expects it there.
+func (u *unit) readAt(stream string, version int64) {
+	if u.read == nil {
+		u.read = map[string]int64{}
+	}
+	u.read[stream] = version
 }
 
 // commit appends every proposal atomically and returns the global position
@@ -548,59 +524,78 @@ func (u *unit) release() {
 
 // locateService reads the locator of a service id.
 func (u *unit) locateService(ctx context.Context, id string) (domain.ServiceLocated, error) {
-	var loc domain.ServiceLocated
-	err := u.readLocator(ctx, domain.ServiceLocator(id), &loc)
-	if err != nil {
-		return loc, err
+	loc, err := readLocator[domain.ServiceLocated](ctx, u, domain.ServiceLocator(id))
+	if err == nil && loc.ServiceID != id {
+		err = domain.NotFoundError("no such service")
 	}
-	if loc.ServiceID != id {
-		return loc, domain.NotFoundError("no such service")
-	}
-	return loc, nil
+	return loc, err
 }
 
 // locateRefund reads the locator of a refund id.
 func (u *unit) locateRefund(ctx context.Context, id string) (domain.RefundLocated, error) {
-	var loc domain.RefundLocated
-	err := u.readLocator(ctx, domain.RefundLocator(id), &loc)
+	loc, err := readLocator[domain.RefundLocated](ctx, u, domain.RefundLocator(id))
+	if err == nil && loc.RefundID != id {
+		err = domain.NotFoundError("no such refund")
+	}
+	return loc, err
+}
+
+// refundAggregates loads the claim and the booklet of a refund id.
+func (u *unit) refundAggregates(ctx context.Context, refundID string) (*domain.Claim, *domain.Booklet, error) {
+	loc, err := u.locateRefund(ctx, refundID)
 	if err != nil {
-		return loc, err
+		return nil, nil, err
 	}
-	if loc.RefundID != id {
-		return loc, domain.NotFoundError("no such refund")
+	cl, err := u.claim(ctx, loc.ClaimID)
+	if err != nil {
+		return nil, nil, err
 	}
-	return loc, nil
+	_, b, err := u.deceasedBooklet(ctx, cl)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, b, nil
 }
 
 // locateDeposit reads the locator of a deposit id.
 func (u *unit) locateDeposit(ctx context.Context, id string) (domain.DepositLocated, error) {
-	var loc domain.DepositLocated
 	if _, err := uuid.Parse(id); err != nil {
-		return loc, domain.NotFoundError("no such deposit")
+		return domain.DepositLocated{}, domain.NotFoundError("no such deposit")
 	}
-	err := u.readLocator(ctx, domain.DepositLocator(id), &loc)
-	if err != nil {
-		return loc, err
+	loc, err := readLocator[domain.DepositLocated](ctx, u, domain.DepositLocator(id))
+	if err == nil && loc.DepositID != id {
+		err = domain.NotFoundError("no such deposit")
 	}
-	if loc.DepositID != id {
-		return loc, domain.NotFoundError("no such deposit")
-	}
-	return loc, nil
+	return loc, err
 }
 
-func (u *unit) readLocator(ctx context.Context, stream string, into any) error {
+// readLocator reads the one event of a locator stream; NotFound when the
+// stream is absent.
+func readLocator[T domain.Event](ctx context.Context, u *unit, stream string) (T, error) {
+	var loc T
 	events, err := u.h.store.ReadStream(ctx, stream, eventstore.ReadOptions{})
 	if errors.Is(err, eventstore.ErrStreamNotFound) || (err == nil && len(events) == 0) {
 		kind, _, _ := strings.Cut(stream, "-") // "service-<id>" says "no such service"
-		return domain.NotFoundError("no such " + kind)
+		return loc, domain.NotFoundError("no such " + kind)
 	}
 	if err != nil {
-		return fmt.Errorf("commands: read %s: %w", stream, err)
+		return loc, fmt.Errorf("commands: read %s: %w", stream, err)
 	}
-	if err := json.Unmarshal(events[0].Data, into); err != nil {
-		return fmt.Errorf("commands: decode %s: %w", stream, err)
+	return firstOf[T](stream, events)
+}
+
+// firstOf decodes the first of a stream's events, which must be a T.
+func firstOf[T domain.Event](stream string, events []eventstore.Event) (T, error) {
+	var v T
+	data, err := domain.Decode(events[0].Type, events[0].SchemaVersion, events[0].Data)
+	if err != nil {
+		return v, fmt.Errorf("commands: decode %s: %w", stream, err)
 	}
-	return nil
+	v, ok := data.(T)
+	if !ok {
+		return v, fmt.Errorf("commands: %s begins with %s, not %s", stream, events[0].Type, v.EventType())
+	}
+	return v, nil
 }
 
 // actorCF parses the actor's codice fiscale (invalid_cf on field).

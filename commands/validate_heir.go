@@ -22,10 +22,7 @@ func (h *Handler) ValidateHeir(ctx context.Context, m Meta, c ValidateHeir) (Res
 		if err != nil {
 			return Result{}, err
 		}
-		if err := u.addTo(domain.ClaimStream(cl.ID()), events); err != nil {
-			return Result{}, err
-		}
-		pos, err := u.commit(ctx)
+		pos, err := u.apply(ctx, domain.Decide(domain.ClaimStream(cl.ID()), events))
 		return Result{Position: pos, ID: cl.ID()}, err
 	})
 }

@@ -332,35 +332,40 @@ func (b *Booklet) CreditDeposit(id string, today Date) ([]Pending, error) {
 }
 
 // RevokeService withdraws an unpaid service the owner recorded, until its
-// deadline. It returns the booklet's and the worker's events.
-func (b *Booklet) RevokeService(id string, today Date) (booklet, worker []Pending, err error) {
+// deadline: the booklet's and the worker's events.
+func (b *Booklet) RevokeService(id string, today Date) (Decision, error) {
 	s, ok := b.services[id]
 	if !ok {
-		return nil, nil, NotFoundError("no such service")
+		return Decision{}, NotFoundError("no such service")
 	}
 	if err := revocationRefusal(s.state, s.rec.ClaimID != "", s.deadline, today); err != nil {
-		return nil, nil, err
+		return Decision{}, err
 	}
-	return pending(ServiceRevoked{ServiceID: id}), pending(WorkerServiceReleased{ServiceID: id}), nil
+	d := Decide(BookletStream(b.owner.String()), pending(ServiceRevoked{ServiceID: id}))
+	d.Add(WorkerStream(s.rec.WorkerCF), pending(WorkerServiceReleased{ServiceID: id})...)
+	return d, nil
 }
 
 // ReverseService is an operator's compensation of an unpaid service: its
 // funds and cap usage are released. The events name the ServiceRecorded
-// they compensate; claim is the claim's side for a prior service (nil
-// otherwise).
-func (b *Booklet) ReverseService(id, reason string, operator string) (booklet, worker, claim []Pending, err error) {
+// they compensate: on the booklet, the worker and, for a prior service, the
+// claim.
+func (b *Booklet) ReverseService(id, reason string, operator string) (Decision, error) {
 	s, ok := b.services[id]
 	if !ok {
-		return nil, nil, nil, NotFoundError("no such service")
+		return Decision{}, NotFoundError("no such service")
 	}
 	if s.state != ServiceRecordedState {
-		return nil, nil, nil, ConflictError(CodeInvalidState, "only a recorded, unpaid service can be reversed").With("state", s.state.String())
+		return Decision{}, ConflictError(CodeInvalidState, "only a recorded, unpaid service can be reversed").With("state", s.state.String())
 	}
 	if strings.TrimSpace(reason) == "" {
-		return nil, nil, nil, RuleError(CodeReasonRequired, "reason", "a reversal needs a reason")
+		return Decision{}, RuleError(CodeReasonRequired, "reason", "a reversal needs a reason")
 	}
-	booklet, worker, claim = s.reverse(reason, operator, s.event)
-	return booklet, worker, claim, nil
+	booklet, worker, claim := s.reverse(reason, operator, s.event)
+	d := Decide(BookletStream(b.owner.String()), booklet)
+	d.Add(WorkerStream(s.rec.WorkerCF), worker...)
+	d.Add(ClaimStream(s.rec.ClaimID), claim...)
+	return d, nil
 }
 
 // reverse returns the events that take back the recorded, unpaid service s

@@ -112,7 +112,7 @@ func TestRecordService(t *testing.T) {
 				if s.Worker.String() != worker {
 					w = workerOf(s.Worker.String(), registered(s.Worker.String(), "", ""))
 				}
-				var d domain.ServiceDecision
+				var d domain.Decision
 				d, err = b.RecordService(w, "svc-1", s, date(tt.today))
 				if err == nil {
 					checkRecorded(t, d, s)
@@ -128,14 +128,15 @@ func TestRecordService(t *testing.T) {
 	}
 }
 
-func checkRecorded(t *testing.T, d domain.ServiceDecision, s domain.Service) {
+func checkRecorded(t *testing.T, d domain.Decision, s domain.Service) {
 	t.Helper()
-	r := d.Recorded
+	r := recordOf(d)
 	if r.GrossCents != int64(s.Vouchers)*1000 || r.NetCents != int64(s.Vouchers)*800 || r.Year != s.End.Year() || r.Deadline != domain.RecordingDeadline(s.End).String() {
 		t.Fatalf("recorded %+v", r)
 	}
-	wantEvents(t, d.Booklet, r)
-	wantEvents(t, d.Worker, domain.WorkerServiceBooked{ServiceID: r.ServiceID, UserCF: user, Year: r.Year, NetCents: r.NetCents})
+	wantEvents(t, d.Events(domain.BookletStream(user)), r)
+	wantEvents(t, d.Events(domain.WorkerStream(r.WorkerCF)), domain.WorkerServiceBooked{ServiceID: r.ServiceID, UserCF: user, Year: r.Year, NetCents: r.NetCents})
+	wantEvents(t, d.Events(domain.ServiceLocator(r.ServiceID)), domain.ServiceLocated{ServiceID: r.ServiceID, UserCF: user})
 }
 
 func TestReducedCategoryCountsExactly75Percent(t *testing.T) {
@@ -151,8 +152,8 @@ func TestReducedCategoryCountsExactly75Percent(t *testing.T) {
 		if cat != "altro" {
 			want = 1800
 		}
-		if d.Recorded.UserCapCents != want || d.Recorded.NetCents != 2400 {
-			t.Errorf("%s: user cap counts %d of net %d, want %d", cat, d.Recorded.UserCapCents, d.Recorded.NetCents, want)
+		if recordOf(d).UserCapCents != want || recordOf(d).NetCents != 2400 {
+			t.Errorf("%s: user cap counts %d of net %d, want %d", cat, recordOf(d).UserCapCents, recordOf(d).NetCents, want)
 		}
 	}
 }
@@ -238,7 +239,8 @@ func TestRevokeService(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := bookletOf(user, append(append([]domain.Event{}, base...), tt.extra...)...)
-			bk, wk, err := b.RevokeService(tt.id, date(tt.today))
+			d, err := b.RevokeService(tt.id, date(tt.today))
+			bk, wk, _ := sides(d)
 			wantCode(t, err, tt.code)
 			if err == nil {
 				wantEvents(t, bk, domain.ServiceRevoked{ServiceID: "s1"})
@@ -274,7 +276,8 @@ func TestReverseService(t *testing.T) {
 	recordedEvent := eventID("booklet", 3)
 	t.Run("an operator reverses an unpaid service naming the event it compensates", func(t *testing.T) {
 		t.Parallel()
-		bk, wk, cl, err := bookletOf(user, base...).ReverseService("s1", "recorded twice", op)
+		d, err := bookletOf(user, base...).ReverseService("s1", "recorded twice", op)
+		bk, wk, cl := sides(d)
 		wantCode(t, err, "")
 		wantEvents(t, bk, domain.ServiceReversed{ServiceID: "s1", Reason: "recorded twice", OperatorCF: op})
 		wantEvents(t, wk, domain.WorkerServiceReleased{ServiceID: "s1"})
@@ -287,24 +290,25 @@ func TestReverseService(t *testing.T) {
 	})
 	t.Run("a reversal after the recording deadline is allowed", func(t *testing.T) {
 		t.Parallel()
-		_, _, _, err := bookletOf(user, base...).ReverseService("s1", "late", op)
+		_, err := bookletOf(user, base...).ReverseService("s1", "late", op)
 		wantCode(t, err, "")
 	})
 	t.Run("a paid service cannot be reversed", func(t *testing.T) {
 		t.Parallel()
-		_, _, _, err := bookletOf(user, append(base, domain.ServicePaid{ServiceID: "s1"})...).ReverseService("s1", "x", op)
+		_, err := bookletOf(user, append(base, domain.ServicePaid{ServiceID: "s1"})...).ReverseService("s1", "x", op)
 		wantCode(t, err, domain.CodeInvalidState)
 	})
 	t.Run("a reversal needs a reason", func(t *testing.T) {
 		t.Parallel()
-		_, _, _, err := bookletOf(user, base...).ReverseService("s1", "", op)
+		_, err := bookletOf(user, base...).ReverseService("s1", "", op)
 		wantCode(t, err, domain.CodeReasonRequired)
 	})
 	t.Run("a prior service's reversal reaches its claim", func(t *testing.T) {
 		t.Parallel()
 		s := recordedService("p1", worker, "2026-01-20", 1)
 		s.ClaimID, s.HeirCF, s.Deadline = claimID, heir, ""
-		_, _, cl, err := bookletOf(user, opened(user), deposit(1000), s).ReverseService("p1", "wrong worker", op)
+		d, err := bookletOf(user, opened(user), deposit(1000), s).ReverseService("p1", "wrong worker", op)
+		_, _, cl := sides(d)
 		wantCode(t, err, "")
 		wantEvents(t, cl, domain.PriorServiceReversed{ServiceID: "p1", Reason: "wrong worker", OperatorCF: op})
 	})

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -229,15 +231,6 @@ func (c *Claim) ValidateHeir(note string, operator string) ([]Pending, error) {
 	return pending(HeirValidated{Note: note, OperatorCF: operator}), nil
 }
 
-// HeirRejection is what rejecting an heir appends: the claim's events, the
-// booklet's and, for each prior service reversed with the rejection, its
-// worker's (by worker CF).
-type HeirRejection struct {
-	Claim   []Pending
-	Booklet []Pending
-	Workers map[string][]Pending
-}
-
 // RejectHeir is an operator rejecting the heir: the claim is rejected and
 // detached from the booklet; a requested or approved refund is rejected too
 // and its reservation released; every unpaid prior service of the claim is
@@ -247,25 +240,27 @@ type HeirRejection struct {
 // the booklet is active again (a claim is the only evidence of a death, and
 // a false one must not lock a living person's booklet). Each event names
 // what it compensates; the reversals name the HeirRejected, which is stored
-// with the id rejection the caller chose for it.
-func (c *Claim) RejectHeir(b *Booklet, rejection uuid.UUID, reason string, operator string) (HeirRejection, error) {
+// with the id rejection the caller chose for it. The claim's stream comes
+// first (its HeirRejected, the cause, takes the lowest position), then the
+// booklet's, then each worker's in CF order.
+func (c *Claim) RejectHeir(b *Booklet, rejection uuid.UUID, reason string, operator string) (Decision, error) {
 	if err := c.live(); err != nil {
-		return HeirRejection{}, err
+		return Decision{}, err
 	}
 	if strings.TrimSpace(reason) == "" {
-		return HeirRejection{}, RuleError(CodeReasonRequired, "reason", "a rejection needs a reason")
+		return Decision{}, RuleError(CodeReasonRequired, "reason", "a rejection needs a reason")
 	}
-	r := HeirRejection{Workers: map[string][]Pending{}}
-	r.Claim = []Pending{{Data: HeirRejected{Reason: reason, OperatorCF: operator}, Causation: c.registered, ID: rejection}}
+	claim := []Pending{{Data: HeirRejected{Reason: reason, OperatorCF: operator}, Causation: c.registered, ID: rejection}}
 	var attached uuid.UUID
 	if bc, ok := b.claims[c.id]; ok {
 		attached = bc.event
 	}
-	r.Booklet = []Pending{{Data: HeirClaimDetached{ClaimID: c.id, Reason: reason}, Causation: attached}}
+	booklet := []Pending{{Data: HeirClaimDetached{ClaimID: c.id, Reason: reason}, Causation: attached}}
+	workers := map[string][]Pending{}
 	if rf := c.refund; rf != nil && (rf.status == RefundRequestedState || rf.status == RefundApprovedState) {
-		r.Claim = append(r.Claim, Pending{Data: RefundRejected{RefundID: rf.RefundID, Reason: reason, OperatorCF: operator}, Causation: rf.event})
+		claim = append(claim, Pending{Data: RefundRejected{RefundID: rf.RefundID, Reason: reason, OperatorCF: operator}, Causation: rf.event})
 		if b.refund != nil && b.refund.id == rf.RefundID && !b.refund.disbursed {
-			r.Booklet = append(r.Booklet, Pending{Data: RefundReservationReleased{RefundID: rf.RefundID, AmountCents: b.refund.amount}, Causation: b.refund.event})
+			booklet = append(booklet, Pending{Data: RefundReservationReleased{RefundID: rf.RefundID, AmountCents: b.refund.amount}, Causation: b.refund.event})
 		}
 	}
 	for _, id := range b.order {
@@ -273,15 +268,20 @@ func (c *Claim) RejectHeir(b *Booklet, rejection uuid.UUID, reason string, opera
 		if s.rec.ClaimID != c.id || s.state != ServiceRecordedState {
 			continue
 		}
-		booklet, worker, claim := s.reverse(reason, operator, rejection)
-		r.Booklet = append(r.Booklet, booklet...)
-		r.Workers[s.rec.WorkerCF] = append(r.Workers[s.rec.WorkerCF], worker...)
-		r.Claim = append(r.Claim, claim...)
+		bk, worker, cl := s.reverse(reason, operator, rejection)
+		booklet = append(booklet, bk...)
+		workers[s.rec.WorkerCF] = append(workers[s.rec.WorkerCF], worker...)
+		claim = append(claim, cl...)
 	}
 	if b.status == BookletOwnerDeceased && !b.liveClaimBesides(c.id) {
-		r.Booklet = append(r.Booklet, Pending{Data: DateOfDeathWithdrawn{DateOfDeath: b.dateOfDeath.String(), ClaimID: c.id, Reason: reason, OperatorCF: operator}, Causation: b.dodEvent})
+		booklet = append(booklet, Pending{Data: DateOfDeathWithdrawn{DateOfDeath: b.dateOfDeath.String(), ClaimID: c.id, Reason: reason, OperatorCF: operator}, Causation: b.dodEvent})
 	}
-	return r, nil
+	d := Decide(ClaimStream(c.id), claim)
+	d.Add(BookletStream(b.owner.String()), booklet...)
+	for _, cf := range slices.Sorted(maps.Keys(workers)) {
+		d.Add(WorkerStream(cf), workers[cf]...)
+	}
+	return d, nil
 }
 
 // liveClaimBesides reports whether a claim other than id is attached to
@@ -403,78 +403,78 @@ func (c *Claim) MarkRefundPaid(b *Booklet, refundID, paidOn, bankRef string, ope
 // declaration of no known employment, a booklet not closed by a paid refund,
 // the caps and the balance; no deadline.
 // It is recorded on the deceased's booklet b with the claim and the heir.
-func (c *Claim) InsertPriorService(b *Booklet, w *Worker, id string, s Service, today Date) (ServiceDecision, error) {
+func (c *Claim) InsertPriorService(b *Booklet, w *Worker, id string, s Service, today Date) (Decision, error) {
 	if err := c.live(); err != nil {
-		return ServiceDecision{}, err
+		return Decision{}, err
 	}
 	if s.End.After(today) {
-		return ServiceDecision{}, RuleError(CodeFutureDate, "end_date", "a service cannot be recorded before it ends")
+		return Decision{}, RuleError(CodeFutureDate, "end_date", "a service cannot be recorded before it ends")
 	}
 	if s.End.After(b.dateOfDeath) {
-		return ServiceDecision{}, RuleError(CodeServiceAfterDeath, "end_date", "a prior service ends on or before the date of death").
+		return Decision{}, RuleError(CodeServiceAfterDeath, "end_date", "a prior service ends on or before the date of death").
 			With("date_of_death", b.dateOfDeath.String())
 	}
 	if s.Worker.String() == c.heir {
-		return ServiceDecision{}, RuleError(CodeHeirIsWorker, "worker_cf", "the heir cannot be the worker of a prior service")
+		return Decision{}, RuleError(CodeHeirIsWorker, "worker_cf", "the heir cannot be the worker of a prior service")
 	}
 	if s.Worker == b.owner {
-		return ServiceDecision{}, RuleError(CodeSelfEmployment, "worker_cf", "the deceased cannot be the worker")
+		return Decision{}, RuleError(CodeSelfEmployment, "worker_cf", "the deceased cannot be the worker")
 	}
 	if !s.Declared {
-		return ServiceDecision{}, RuleError(CodeDeclarationRequired, "declarations.no_known_employment", "the heir declares knowing of no employment relationship in progress or ended less than 6 months before")
+		return Decision{}, RuleError(CodeDeclarationRequired, "declarations.no_known_employment", "the heir declares knowing of no employment relationship in progress or ended less than 6 months before")
 	}
 	if !CanInsertPriorService(c.status, b.status) { // the claim acts (above): the booklet is closed
-		return ServiceDecision{}, errBookletClosed()
+		return Decision{}, errBookletClosed()
 	}
-	d, err := b.decideService(w, id, s, ServiceRecorded{ClaimID: c.id, HeirCF: c.heir})
+	d, rec, err := b.decideService(w, id, s, ServiceRecorded{ClaimID: c.id, HeirCF: c.heir})
 	if err != nil {
-		return ServiceDecision{}, err
+		return Decision{}, err
 	}
-	d.Claim = pending(PriorServiceInserted{
-		ServiceID: id, WorkerCF: d.Recorded.WorkerCF, Activity: d.Recorded.Activity,
-		StartDate: d.Recorded.StartDate, EndDate: d.Recorded.EndDate, Hours: d.Recorded.Hours, Vouchers: d.Recorded.Vouchers,
-	})
+	d.Add(ClaimStream(c.id), pending(PriorServiceInserted{
+		ServiceID: id, WorkerCF: rec.WorkerCF, Activity: rec.Activity,
+		StartDate: rec.StartDate, EndDate: rec.EndDate, Hours: rec.Hours, Vouchers: rec.Vouchers,
+	})...)
+	d.Add(ServiceLocator(id), Pending{Data: ServiceLocated{ServiceID: id, UserCF: rec.UserCF, ClaimID: c.id}})
 	return d, nil
 }
 
 // CorrectDateOfDeath is an operator correcting the deceased's date of death
 // on the booklet and on each of its claims (all of them share one date). A
 // prior service already ending after the new date must be reversed first.
-// It returns the booklet's events and each claim's, by claim id.
-func (b *Booklet) CorrectDateOfDeath(claims []*Claim, date, reason string, operator string, today Date) (booklet []Pending, perClaim map[string][]Pending, err error) {
+// The decision appends to the booklet, then to each claim in the order given.
+func (b *Booklet) CorrectDateOfDeath(claims []*Claim, date, reason string, operator string, today Date) (Decision, error) {
 	dod, err := ParseDate(date, "date_of_death")
 	if err != nil {
-		return nil, nil, err
+		return Decision{}, err
 	}
 	if err := CheckLibrettoDate(dod, "date_of_death"); err != nil {
-		return nil, nil, err
+		return Decision{}, err
 	}
 	if dod.After(today) {
-		return nil, nil, RuleError(CodeFutureDate, "date_of_death", "the date of death cannot be in the future")
+		return Decision{}, RuleError(CodeFutureDate, "date_of_death", "the date of death cannot be in the future")
 	}
 	if strings.TrimSpace(reason) == "" {
-		return nil, nil, RuleError(CodeReasonRequired, "reason", "a correction needs a reason")
+		return Decision{}, RuleError(CodeReasonRequired, "reason", "a correction needs a reason")
 	}
 	if !b.exists {
-		return nil, nil, NotFoundError("no such booklet")
+		return Decision{}, NotFoundError("no such booklet")
 	}
 	if b.status == BookletActive { // owner_deceased or closed: the date stays correctable
-		return nil, nil, ConflictError(CodeOwnerNotDeceased, "no heir has declared this booklet's owner deceased")
+		return Decision{}, ConflictError(CodeOwnerNotDeceased, "no heir has declared this booklet's owner deceased")
 	}
 	if dod == b.dateOfDeath {
-		return nil, nil, ConflictError(CodeInvalidState, "the date of death is already "+dod.String())
+		return Decision{}, ConflictError(CodeInvalidState, "the date of death is already "+dod.String())
 	}
 	for _, id := range b.order {
 		s := b.services[id]
 		if s.rec.ClaimID != "" && (s.state == ServiceRecordedState || s.state == ServicePaidState) && s.end.After(dod) {
-			return nil, nil, RuleError(CodeServiceAfterDeath, "date_of_death", "a prior service ends after the corrected date; reverse it first").With("service_id", id)
+			return Decision{}, RuleError(CodeServiceAfterDeath, "date_of_death", "a prior service ends after the corrected date; reverse it first").With("service_id", id)
 		}
 	}
 	prev := b.dateOfDeath.String()
-	booklet = []Pending{{Data: DateOfDeathCorrected{DateOfDeath: dod.String(), Previous: prev, Reason: reason, OperatorCF: operator}, Causation: b.dodEvent}}
-	perClaim = map[string][]Pending{}
+	d := Decide(BookletStream(b.owner.String()), []Pending{{Data: DateOfDeathCorrected{DateOfDeath: dod.String(), Previous: prev, Reason: reason, OperatorCF: operator}, Causation: b.dodEvent}})
 	for _, c := range claims {
-		perClaim[c.id] = []Pending{{Data: ClaimDateOfDeathCorrected{DateOfDeath: dod.String(), Previous: c.dod.String(), Reason: reason, OperatorCF: operator}, Causation: c.dodEvent}}
+		d.Add(ClaimStream(c.id), Pending{Data: ClaimDateOfDeathCorrected{DateOfDeath: dod.String(), Previous: c.dod.String(), Reason: reason, OperatorCF: operator}, Causation: c.dodEvent})
 	}
-	return booklet, perClaim, nil
+	return d, nil
 }

@@ -244,15 +244,15 @@ func TestInsertPriorService(t *testing.T) {
 			c := claimOf(append([]domain.Event{heirRegistered(heir, "2026-01-15", "legittimo")}, tt.claim...)...)
 			s, err := domain.ParseService(tt.in)
 			if err == nil {
-				var d domain.ServiceDecision
+				var d domain.Decision
 				w := workerOf(s.Worker.String(), registered(s.Worker.String(), "", ""))
 				d, err = c.InsertPriorService(tt.booklet, w, "p1", s, date(tt.today))
 				if err == nil {
-					r := d.Recorded
+					r := recordOf(d)
 					if r.ClaimID != claimID || r.HeirCF != heir || r.Deadline != "" || r.UserCF != user {
 						t.Fatalf("prior service recorded %+v", r)
 					}
-					wantEvents(t, d.Claim, domain.PriorServiceInserted{ServiceID: "p1", WorkerCF: worker, Activity: "assistenza_domiciliare", StartDate: tt.in.StartDate, EndDate: tt.in.EndDate, Hours: tt.in.Hours, Vouchers: tt.in.Vouchers})
+					wantEvents(t, d.Events(domain.ClaimStream(claimID)), domain.PriorServiceInserted{ServiceID: "p1", WorkerCF: worker, Activity: "assistenza_domiciliare", StartDate: tt.in.StartDate, EndDate: tt.in.EndDate, Hours: tt.in.Hours, Vouchers: tt.in.Vouchers})
 				}
 			}
 			wantCode(t, err, tt.code)
@@ -359,8 +359,9 @@ var rejection = uuid.NewSHA1(uuid.NameSpaceOID, []byte("HeirRejected"))
 // rejectHeir rejects c's heir on b with reason by op, as the claim's and the
 // booklet's events.
 func rejectHeir(c *domain.Claim, b *domain.Booklet, reason string) (claim, booklet []domain.Pending, err error) {
-	r, err := c.RejectHeir(b, rejection, reason, op)
-	return r.Claim, r.Booklet, err
+	d, err := c.RejectHeir(b, rejection, reason, op)
+	booklet, _, claim = sides(d)
+	return claim, booklet, err
 }
 
 func TestCorrectDateOfDeath(t *testing.T) {
@@ -368,11 +369,12 @@ func TestCorrectDateOfDeath(t *testing.T) {
 	c1 := claimOf(heirRegistered(heir, "2026-01-15", "legittimo"))
 	t.Run("the booklet and each claim get the corrected date", func(t *testing.T) {
 		t.Parallel()
-		bk, per, err := deceasedBooklet().CorrectDateOfDeath([]*domain.Claim{c1}, "2026-01-12", "registry says so", op, date("2026-02-10"))
+		d, err := deceasedBooklet().CorrectDateOfDeath([]*domain.Claim{c1}, "2026-01-12", "registry says so", op, date("2026-02-10"))
 		wantCode(t, err, "")
+		bk, _, cl := sides(d)
 		wantEvents(t, bk, domain.DateOfDeathCorrected{DateOfDeath: "2026-01-12", Previous: "2026-01-15", Reason: "registry says so", OperatorCF: op})
-		wantEvents(t, per[claimID], domain.ClaimDateOfDeathCorrected{DateOfDeath: "2026-01-12", Previous: "2026-01-15", Reason: "registry says so", OperatorCF: op})
-		if bk[0].Causation != eventID("booklet", 4) || per[claimID][0].Causation != eventID("claim", 1) {
+		wantEvents(t, cl, domain.ClaimDateOfDeathCorrected{DateOfDeath: "2026-01-12", Previous: "2026-01-15", Reason: "registry says so", OperatorCF: op})
+		if bk[0].Causation != eventID("booklet", 4) || cl[0].Causation != eventID("claim", 1) {
 			t.Fatal("a correction names the event that set the date")
 		}
 	})
@@ -386,29 +388,29 @@ func TestCorrectDateOfDeath(t *testing.T) {
 	})
 	t.Run("a living owner's date of death cannot be corrected", func(t *testing.T) {
 		t.Parallel()
-		_, _, err := bookletOf(user, opened(user)).CorrectDateOfDeath(nil, "2026-01-12", "x", op, date("2026-02-10"))
+		_, err := bookletOf(user, opened(user)).CorrectDateOfDeath(nil, "2026-01-12", "x", op, date("2026-02-10"))
 		wantCode(t, err, domain.CodeOwnerNotDeceased)
 	})
 	t.Run("a corrected date in the future is refused", func(t *testing.T) {
 		t.Parallel()
-		_, _, err := deceasedBooklet().CorrectDateOfDeath(nil, "2026-03-01", "x", op, date("2026-02-10"))
+		_, err := deceasedBooklet().CorrectDateOfDeath(nil, "2026-03-01", "x", op, date("2026-02-10"))
 		wantCode(t, err, domain.CodeFutureDate)
 	})
 	t.Run("a correction before a prior service's end is refused", func(t *testing.T) {
 		t.Parallel()
 		s := recordedService("p1", worker, "2026-01-14", 1)
 		s.ClaimID, s.HeirCF, s.Deadline = claimID, heir, ""
-		_, _, err := deceasedBooklet(s).CorrectDateOfDeath(nil, "2026-01-13", "x", op, date("2026-02-10"))
+		_, err := deceasedBooklet(s).CorrectDateOfDeath(nil, "2026-01-13", "x", op, date("2026-02-10"))
 		wantCode(t, err, domain.CodeServiceAfterDeath)
 	})
 	t.Run("a correction needs a reason", func(t *testing.T) {
 		t.Parallel()
-		_, _, err := deceasedBooklet().CorrectDateOfDeath(nil, "2026-01-12", "", op, date("2026-02-10"))
+		_, err := deceasedBooklet().CorrectDateOfDeath(nil, "2026-01-12", "", op, date("2026-02-10"))
 		wantCode(t, err, domain.CodeReasonRequired)
 	})
 	t.Run("the same date is no correction", func(t *testing.T) {
 		t.Parallel()
-		_, _, err := deceasedBooklet().CorrectDateOfDeath(nil, "2026-01-15", "x", op, date("2026-02-10"))
+		_, err := deceasedBooklet().CorrectDateOfDeath(nil, "2026-01-15", "x", op, date("2026-02-10"))
 		wantCode(t, err, domain.CodeInvalidState)
 	})
 }
@@ -498,7 +500,7 @@ func TestAPaidRefundClosesTheBooklet(t *testing.T) {
 			name: "a closed booklet refuses a prior service", given: closedBooklet(deposit(1000)), status: domain.BookletClosed,
 			when: func(b *domain.Booklet) ([]domain.Pending, error) {
 				d, err := validated.InsertPriorService(b, w, "p1", prior, date("2026-02-10"))
-				return d.Booklet, err
+				return d.Events(domain.BookletStream(user)), err
 			},
 			code: domain.CodeBookletNotActive,
 		},
@@ -506,7 +508,7 @@ func TestAPaidRefundClosesTheBooklet(t *testing.T) {
 			name: "a closed booklet refuses an ordinary service", given: closedBooklet(deposit(1000)), status: domain.BookletClosed,
 			when: func(b *domain.Booklet) ([]domain.Pending, error) {
 				d, err := b.RecordService(w, "s2", ordinary, date("2026-02-10"))
-				return d.Booklet, err
+				return d.Events(domain.BookletStream(user)), err
 			},
 			code: domain.CodeBookletNotActive,
 		},
@@ -528,7 +530,8 @@ func TestAPaidRefundClosesTheBooklet(t *testing.T) {
 		{
 			name: "an operator still reverses a service on a closed booklet", given: closedBooklet(), status: domain.BookletClosed,
 			when: func(b *domain.Booklet) ([]domain.Pending, error) {
-				bk, _, _, err := b.ReverseService("s1", "never rendered", op)
+				d, err := b.ReverseService("s1", "never rendered", op)
+				bk, _, _ := sides(d)
 				return bk, err
 			},
 			then: []domain.Event{domain.ServiceReversed{ServiceID: "s1", Reason: "never rendered", OperatorCF: op}},
@@ -536,8 +539,8 @@ func TestAPaidRefundClosesTheBooklet(t *testing.T) {
 		{
 			name: "an operator still corrects the date of death of a closed booklet", given: closedBooklet(), status: domain.BookletClosed,
 			when: func(b *domain.Booklet) ([]domain.Pending, error) {
-				bk, _, err := b.CorrectDateOfDeath([]*domain.Claim{validated}, "2026-01-12", "registry says so", op, date("2026-02-10"))
-				return bk, err
+				d, err := b.CorrectDateOfDeath([]*domain.Claim{validated}, "2026-01-12", "registry says so", op, date("2026-02-10"))
+				return d.Events(domain.BookletStream(user)), err
 			},
 			then: []domain.Event{domain.DateOfDeathCorrected{DateOfDeath: "2026-01-12", Previous: "2026-01-15", Reason: "registry says so", OperatorCF: op}},
 		},

@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,6 +54,55 @@ type Upcaster func(raw []byte) (Event, error)
 // that version's bytes to the current struct. None is needed yet.
 var upcasters = map[string]map[int]Upcaster{}
 
+// eventTypes is the registry of payloads: every event type Decode knows,
+// filled by Register (this package's own types in init below; packages of
+// events such as domain/family from their own init, since domain imports
+// none of them).
+var eventTypes = map[string]func([]byte) (Event, error){}
+
+// Register adds T to the event types Decode knows, under the name T's zero
+// value gives (its EventType), so a name and its payload cannot disagree.
+// Packages of events call it from init; a name registered twice panics: a
+// stored type name must mean one payload.
+func Register[T Event]() {
+	var zero T
+	name := zero.EventType()
+	if _, dup := eventTypes[name]; dup {
+		panic("domain: event type " + name + " registered twice")
+	}
+	eventTypes[name] = decodeAs[T]
+}
+
+// Types lists every registered event type, sorted.
+func Types() []string {
+	out := make([]string, 0, len(eventTypes))
+	for name := range eventTypes {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// nulEscape is how encoding/json writes U+0000, which PostgreSQL's jsonb and
+// text refuse.
+var nulEscape = []byte(`\u0000`)
+
+// Encode turns an event into the payload it is stored with, under its
+// EventType and SchemaVersion. Text holding U+0000 is refused
+// (invalid_character): every entry point (API, portal, feeds) appends
+// through here, and an event the read models' jsonb cannot hold would stop a
+// projector for good.
+func Encode(e Event) ([]byte, error) {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("domain: encode %s: %w", e.EventType(), err)
+	}
+	if bytes.Contains(raw, nulEscape) {
+		return nil, RuleError(CodeInvalidCharacter, "", "text may not contain the NUL character")
+	}
+	return raw, nil
+}
+
 // Decode turns a stored event's type, schema version and JSON payload into
 // its current payload struct. Unknown types are an error the caller may
 // ignore (a newer writer's events); older versions go through upcasters.
@@ -79,43 +130,43 @@ func decodeAs[T Event](raw []byte) (Event, error) {
 	return v, err
 }
 
-var eventTypes = map[string]func([]byte) (Event, error){
-	TypeUserRegistered:            decodeAs[UserRegistered],
-	TypeDepositRecorded:           decodeAs[DepositRecorded],
-	TypePendingDepositRecorded:    decodeAs[PendingDepositRecorded],
-	TypeDepositCredited:           decodeAs[DepositCredited],
-	TypeServiceRecorded:           decodeAs[ServiceRecorded],
-	TypeServiceRevoked:            decodeAs[ServiceRevoked],
-	TypeServiceReversed:           decodeAs[ServiceReversed],
-	TypeServicePaid:               decodeAs[ServicePaid],
-	TypeHeirClaimAttached:         decodeAs[HeirClaimAttached],
-	TypeHeirClaimDetached:         decodeAs[HeirClaimDetached],
-	TypeDateOfDeathCorrected:      decodeAs[DateOfDeathCorrected],
-	TypeDateOfDeathWithdrawn:      decodeAs[DateOfDeathWithdrawn],
-	TypeRefundReserved:            decodeAs[RefundReserved],
-	TypeRefundReservationFreed:    decodeAs[RefundReservationReleased],
-	TypeRefundDisbursed:           decodeAs[RefundDisbursed],
-	TypeHeirRegistered:            decodeAs[HeirRegistered],
-	TypeHeirValidated:             decodeAs[HeirValidated],
-	TypeHeirRejected:              decodeAs[HeirRejected],
-	TypeClaimDateOfDeathCorrected: decodeAs[ClaimDateOfDeathCorrected],
-	TypeRefundRequested:           decodeAs[RefundRequested],
-	TypeRefundApproved:            decodeAs[RefundApproved],
-	TypeRefundRejected:            decodeAs[RefundRejected],
-	TypeRefundPaid:                decodeAs[RefundPaid],
-	TypePriorServiceInserted:      decodeAs[PriorServiceInserted],
-	TypePriorServiceReversed:      decodeAs[PriorServiceReversed],
-	TypePriorServicePaid:          decodeAs[PriorServicePaid],
-	TypeWorkerRegistered:          decodeAs[WorkerRegistered],
-	TypeWorkerServiceBooked:       decodeAs[WorkerServiceBooked],
-	TypeWorkerServiceFreed:        decodeAs[WorkerServiceReleased],
-	TypeWorkerPaid:                decodeAs[WorkerPaid],
-	TypePayrollRunCompleted:       decodeAs[PayrollRunCompleted],
-	TypePaymentNoticeIssued:       decodeAs[PaymentNoticeIssued],
-	TypePaymentNoticePaid:         decodeAs[PaymentNoticePaid],
-	TypeServiceLocated:            decodeAs[ServiceLocated],
-	TypeRefundLocated:             decodeAs[RefundLocated],
-	TypeDepositLocated:            decodeAs[DepositLocated],
+func init() {
+	Register[UserRegistered]()
+	Register[DepositRecorded]()
+	Register[PendingDepositRecorded]()
+	Register[DepositCredited]()
+	Register[ServiceRecorded]()
+	Register[ServiceRevoked]()
+	Register[ServiceReversed]()
+	Register[ServicePaid]()
+	Register[HeirClaimAttached]()
+	Register[HeirClaimDetached]()
+	Register[DateOfDeathCorrected]()
+	Register[DateOfDeathWithdrawn]()
+	Register[RefundReserved]()
+	Register[RefundReservationReleased]()
+	Register[RefundDisbursed]()
+	Register[HeirRegistered]()
+	Register[HeirValidated]()
+	Register[HeirRejected]()
+	Register[ClaimDateOfDeathCorrected]()
+	Register[RefundRequested]()
+	Register[RefundApproved]()
+	Register[RefundRejected]()
+	Register[RefundPaid]()
+	Register[PriorServiceInserted]()
+	Register[PriorServiceReversed]()
+	Register[PriorServicePaid]()
+	Register[WorkerRegistered]()
+	Register[WorkerServiceBooked]()
+	Register[WorkerServiceReleased]()
+	Register[WorkerPaid]()
+	Register[PayrollRunCompleted]()
+	Register[PaymentNoticeIssued]()
+	Register[PaymentNoticePaid]()
+	Register[ServiceLocated]()
+	Register[RefundLocated]()
+	Register[DepositLocated]()
 }
 
 // EventType implementations: the stable names of events.go.

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/inps/libretto/domain"
@@ -51,4 +52,37 @@ func TestApplyNeverFailsOnForeignOrUnknownEvents(t *testing.T) {
 	if b.Version() != 4 || !b.Exists() || b.Available() != 0 {
 		t.Fatalf("version %d", b.Version())
 	}
+}
+
+func TestEncodeRefusesTheNULCharacter(t *testing.T) {
+	t.Parallel()
+	_, err := domain.Encode(domain.ServiceReversed{ServiceID: "s", Reason: "a\x00b"})
+	wantCode(t, err, domain.CodeInvalidCharacter)
+	raw, err := domain.Encode(domain.ServiceReversed{ServiceID: "s", Reason: "già"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := domain.Decode(domain.TypeServiceReversed, domain.SchemaVersion, raw)
+	if err != nil || got != (domain.ServiceReversed{ServiceID: "s", Reason: "già"}) {
+		t.Fatalf("round trip %#v %v", got, err)
+	}
+}
+
+func TestTheRegistryListsEveryTypeOnce(t *testing.T) {
+	t.Parallel()
+	types := domain.Types()
+	for _, typ := range []string{domain.TypeUserRegistered, domain.TypeDateOfDeathWithdrawn, domain.TypeDepositLocated, domain.TypePaymentNoticePaid} {
+		if !slices.Contains(types, typ) {
+			t.Errorf("%s is not registered", typ)
+		}
+	}
+	if !slices.IsSorted(types) || len(slices.Compact(slices.Clone(types))) != len(types) {
+		t.Errorf("types %v: want sorted, each once", types)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("registering a type twice must panic")
+		}
+	}()
+	domain.Register[domain.UserRegistered]()
 }

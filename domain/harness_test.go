@@ -122,3 +122,21 @@ func kindOf(err error) domain.Kind {
 	}
 	return de.Kind
 }
+
+// recordOf is the ServiceRecorded a decision appends.
+func recordOf(d domain.Decision) domain.ServiceRecorded {
+	r, _ := domain.First[domain.ServiceRecorded](d)
+	return r
+}
+
+// sides splits a decision into the events of user's booklet, worker's
+// stream and the claim's, the streams the tests' services are on.
+func sides(d domain.Decision) (booklet, workers, claim []domain.Pending) {
+	return d.Events(domain.BookletStream(user)), d.Events(domain.WorkerStream(worker)), d.Events(domain.ClaimStream(claimID))
+}
+
+// summaryOf is the PayrollRunCompleted a run's decision appends.
+func summaryOf(d domain.Decision) domain.PayrollRunCompleted {
+	s, _ := domain.First[domain.PayrollRunCompleted](d)
+	return s
+}

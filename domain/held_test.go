@@ -53,11 +53,11 @@ func TestHeldPriorServices(t *testing.T) {
 			for _, id := range tt.paid {
 				want = append(want, domain.ServicePaid{ServiceID: id, RunID: "run1", PaidOn: "2026-01-31"})
 			}
-			wantEvents(t, d.Booklets[user], want...)
-			if got := len(d.Claims[claimID]) == 1; got != tt.prior {
-				t.Fatalf("claim events %v, want PriorServicePaid: %v", datas(d.Claims[claimID]), tt.prior)
+			wantEvents(t, d.Events(domain.BookletStream(user)), want...)
+			if got := len(d.Events(domain.ClaimStream(claimID))) == 1; got != tt.prior {
+				t.Fatalf("claim events %v, want PriorServicePaid: %v", datas(d.Events(domain.ClaimStream(claimID))), tt.prior)
 			}
-			if _, got := d.Workers[worker2]; got != tt.worker {
+			if got := d.Events(domain.WorkerStream(worker2)) != nil; got != tt.worker {
 				t.Fatalf("worker2 paid: %v, want %v", got, tt.worker)
 			}
 			if tt.worker {
@@ -81,15 +81,15 @@ func TestValidationReleasesHeldPriorServicesToTheNextPayroll(t *testing.T) {
 	workers := map[string]*domain.Worker{worker2: workerOf(worker2, registered(worker2, iban, ""))}
 	c := claimOf(heirRegistered(heir, "2026-01-15", "legittimo"), priorInserted(p1))
 	claims := map[string]*domain.Claim{claimID: c}
-	if d := domain.PlanPayroll("run1", date("2026-01-31"), []*domain.Booklet{b}, workers, claims); len(d.Summary.Payments) != 0 || len(d.Booklets) != 0 {
-		t.Fatalf("a run before validation pays %+v", d.Summary)
+	if d := domain.PlanPayroll("run1", date("2026-01-31"), []*domain.Booklet{b}, workers, claims); len(summaryOf(d).Payments) != 0 || d.Events(domain.BookletStream(user)) != nil {
+		t.Fatalf("a run before validation pays %+v", summaryOf(d))
 	}
 	c.Apply(domain.Recorded{Version: c.Version() + 1, Data: domain.HeirValidated{OperatorCF: op}})
 	d := domain.PlanPayroll("run2", date("2026-02-15"), []*domain.Booklet{b}, workers, claims)
-	wantEvents(t, d.Booklets[user], domain.ServicePaid{ServiceID: "p1", RunID: "run2", PaidOn: "2026-02-15"})
-	wantEvents(t, d.Claims[claimID], domain.PriorServicePaid{ServiceID: "p1", RunID: "run2", PaidOn: "2026-02-15"})
-	if d.Summary.PaidCents != 1600 {
-		t.Fatalf("paid %d, want 1600", d.Summary.PaidCents)
+	wantEvents(t, d.Events(domain.BookletStream(user)), domain.ServicePaid{ServiceID: "p1", RunID: "run2", PaidOn: "2026-02-15"})
+	wantEvents(t, d.Events(domain.ClaimStream(claimID)), domain.PriorServicePaid{ServiceID: "p1", RunID: "run2", PaidOn: "2026-02-15"})
+	if summaryOf(d).PaidCents != 1600 {
+		t.Fatalf("paid %d, want 1600", summaryOf(d).PaidCents)
 	}
 }
 
@@ -122,28 +122,28 @@ func TestRejectingTheHeirReversesItsPriorServices(t *testing.T) {
 			w2 := workerOf(worker2, registered(worker2, iban, ""), domain.WorkerServiceBooked{ServiceID: "p1", UserCF: user, Year: 2026, NetCents: 1600})
 			r, err := claimOf(tt.claim...).RejectHeir(b, rejection, "the owner is alive", op)
 			wantCode(t, err, "")
-			wantEvents(t, r.Claim, domain.HeirRejected{Reason: "the owner is alive", OperatorCF: op},
+			wantEvents(t, r.Events(domain.ClaimStream(claimID)), domain.HeirRejected{Reason: "the owner is alive", OperatorCF: op},
 				domain.PriorServiceReversed{ServiceID: "p1", Reason: "the owner is alive", OperatorCF: op},
 				domain.PriorServiceReversed{ServiceID: "p2", Reason: "the owner is alive", OperatorCF: op})
-			wantEvents(t, r.Booklet, domain.HeirClaimDetached{ClaimID: claimID, Reason: "the owner is alive"},
+			wantEvents(t, r.Events(domain.BookletStream(user)), domain.HeirClaimDetached{ClaimID: claimID, Reason: "the owner is alive"},
 				domain.ServiceReversed{ServiceID: "p1", Reason: "the owner is alive", OperatorCF: op},
 				domain.ServiceReversed{ServiceID: "p2", Reason: "the owner is alive", OperatorCF: op})
-			wantEvents(t, r.Workers[worker2], domain.WorkerServiceReleased{ServiceID: "p1"})
-			wantEvents(t, r.Workers[worker], domain.WorkerServiceReleased{ServiceID: "p2"})
-			if len(r.Workers) != 2 {
-				t.Fatalf("workers %v, want only those of p1 and p2", r.Workers)
+			wantEvents(t, r.Events(domain.WorkerStream(worker2)), domain.WorkerServiceReleased{ServiceID: "p1"})
+			wantEvents(t, r.Events(domain.WorkerStream(worker)), domain.WorkerServiceReleased{ServiceID: "p2"})
+			if len(r.Changes) != 4 || r.Changes[0].Stream != domain.ClaimStream(claimID) {
+				t.Fatalf("streams %v, want the claim's first, the booklet's and only those of the workers of p1 and p2", r.Changes)
 			}
-			if r.Claim[0].ID != rejection {
-				t.Fatalf("the HeirRejected is stored with id %v, want the one chosen %v", r.Claim[0].ID, rejection)
+			if r.Events(domain.ClaimStream(claimID))[0].ID != rejection {
+				t.Fatalf("the HeirRejected is stored with id %v, want the one chosen %v", r.Events(domain.ClaimStream(claimID))[0].ID, rejection)
 			}
-			for _, ps := range [][]domain.Pending{r.Claim[1:], r.Booklet[1:], r.Workers[worker], r.Workers[worker2]} {
+			for _, ps := range [][]domain.Pending{r.Events(domain.ClaimStream(claimID))[1:], r.Events(domain.BookletStream(user))[1:], r.Events(domain.WorkerStream(worker)), r.Events(domain.WorkerStream(worker2))} {
 				for _, p := range ps {
 					if p.Causation != rejection {
 						t.Fatalf("%T caused by %v, want the HeirRejected %v", p.Data, p.Causation, rejection)
 					}
 				}
 			}
-			for i, p := range r.Booklet {
+			for i, p := range r.Events(domain.BookletStream(user)) {
 				b.Apply(domain.Recorded{Version: b.Version() + int64(i) + 1, Data: p.Data})
 			}
 			if got := b.Available(); got != before+3000 {
@@ -154,7 +154,7 @@ func TestRejectingTheHeirReversesItsPriorServices(t *testing.T) {
 					t.Fatalf("%s is %s after the rejection, want %s", id, got, want)
 				}
 			}
-			w2.Apply(domain.Recorded{Version: w2.Version() + 1, Data: r.Workers[worker2][0].Data})
+			w2.Apply(domain.Recorded{Version: w2.Version() + 1, Data: r.Events(domain.WorkerStream(worker2))[0].Data})
 			if got := w2.NetBooked(2026); got != 0 {
 				t.Fatalf("worker2 still counts %d towards the cap", got)
 			}

@@ -19,7 +19,7 @@ func TestNoDateBeforeTheLibretto(t *testing.T) {
 		return err
 	}
 	correct := func(dod string) error {
-		_, _, err := deceased().CorrectDateOfDeath(nil, dod, "registry says so", op, today)
+		_, err := deceased().CorrectDateOfDeath(nil, dod, "registry says so", op, today)
 		return err
 	}
 	recordService := func(start string) error {

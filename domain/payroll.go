@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -17,26 +18,19 @@ func ParseRunDate(s string, today Date) (Date, error) {
 	return d, nil
 }
 
-// PayrollDecision is what one run appends: a ServicePaid per service on its
-// booklet, a PriorServicePaid on the claim of a prior service, one WorkerPaid
-// per worker and the run's summary.
-type PayrollDecision struct {
-	Booklets map[string][]Pending // by user CF
-	Workers  map[string][]Pending // by worker CF
-	Claims   map[string][]Pending // by claim id
-	Run      []Pending
-	Summary  PayrollRunCompleted
-}
-
 // PlanPayroll pays every recorded, unrevoked, unreversed, unpaid service of
 // booklets that ends on or before runDate, one payment per worker, except
 // the prior services of a claim not yet validated, which stay held
 // (Booklet.PayableUntil); a worker without an IBAN is paid by bonifico
 // domiciliato and 260 cents are withheld once per run. workers must hold
 // every worker of the services paid; claims (by id) the claim of every prior
-// service due.
-func PlanPayroll(runID string, runDate Date, booklets []*Booklet, workers map[string]*Worker, claims map[string]*Claim) PayrollDecision {
-	d := PayrollDecision{Booklets: map[string][]Pending{}, Workers: map[string][]Pending{}, Claims: map[string][]Pending{}}
+// service due. The decision appends a ServicePaid per service on its
+// booklet, a PriorServicePaid on the claim of a prior service, one
+// WorkerPaid per worker, then, last, the run's summary PayrollRunCompleted
+// on payroll-<runID> (booklets, workers and claims each in CF or id order).
+func PlanPayroll(runID string, runDate Date, booklets []*Booklet, workers map[string]*Worker, claims map[string]*Claim) Decision {
+	var d Decision
+	paidClaims := map[string][]Pending{}
 	sorted := slices.Clone(booklets)
 	slices.SortFunc(sorted, func(a, b *Booklet) int { return strings.Compare(a.owner.String(), b.owner.String()) })
 	perWorker := map[string]*WorkerPaid{}
@@ -46,9 +40,9 @@ func PlanPayroll(runID string, runDate Date, booklets []*Booklet, workers map[st
 			if _, ok := workers[s.WorkerCF]; !ok {
 				continue // cannot happen: a service needs a registered worker
 			}
-			d.Booklets[s.UserCF] = append(d.Booklets[s.UserCF], Pending{Data: ServicePaid{ServiceID: s.ServiceID, RunID: runID, PaidOn: on}})
+			d.Add(BookletStream(s.UserCF), Pending{Data: ServicePaid{ServiceID: s.ServiceID, RunID: runID, PaidOn: on}})
 			if s.ClaimID != "" {
-				d.Claims[s.ClaimID] = append(d.Claims[s.ClaimID], Pending{Data: PriorServicePaid{ServiceID: s.ServiceID, RunID: runID, PaidOn: on}})
+				paidClaims[s.ClaimID] = append(paidClaims[s.ClaimID], Pending{Data: PriorServicePaid{ServiceID: s.ServiceID, RunID: runID, PaidOn: on}})
 			}
 			wp := perWorker[s.WorkerCF]
 			if wp == nil {
@@ -69,21 +63,25 @@ func PlanPayroll(runID string, runDate Date, booklets []*Booklet, workers map[st
 		cfs = append(cfs, cf)
 	}
 	slices.Sort(cfs)
-	d.Summary = PayrollRunCompleted{RunID: runID, RunDate: on, Payments: []Payment{}}
+	summary := PayrollRunCompleted{RunID: runID, RunDate: on, Payments: []Payment{}}
 	for _, cf := range cfs {
 		wp := perWorker[cf]
 		if wp.IBAN == "" {
 			wp.FeeCents = DomiciledFee
 		}
 		wp.PaidCents = wp.NetCents - wp.FeeCents
-		d.Workers[cf] = pending(*wp)
+		d.Add(WorkerStream(cf), pending(*wp)...)
 		ids := make([]string, len(wp.Services))
 		for i, s := range wp.Services {
 			ids[i] = s.ServiceID
 		}
-		d.Summary.Payments = append(d.Summary.Payments, Payment{WorkerCF: cf, ServiceIDs: ids, NetCents: wp.NetCents, FeeCents: wp.FeeCents, PaidCents: wp.PaidCents})
-		d.Summary.PaidCents += wp.PaidCents
+		summary.Payments = append(summary.Payments, Payment{WorkerCF: cf, ServiceIDs: ids, NetCents: wp.NetCents, FeeCents: wp.FeeCents, PaidCents: wp.PaidCents})
+		summary.PaidCents += wp.PaidCents
 	}
-	d.Run = pending(d.Summary)
+	for _, id := range slices.Sorted(maps.Keys(paidClaims)) {
+		d.Add(ClaimStream(id), paidClaims[id]...)
+	}
+	// The run's stream goes last: its event has the run's highest position.
+	d.Add(PayrollStream(runID), pending(summary)...)
 	return d
 }

@@ -29,34 +29,34 @@ func TestPlanPayroll(t *testing.T) {
 	}
 	claims := map[string]*domain.Claim{claimID: claimOf(heirRegistered(heir, "2026-01-15", "legittimo"), domain.HeirValidated{})}
 	d := domain.PlanPayroll("run1", date("2026-01-31"), []*domain.Booklet{b}, workers, claims)
-	wantEvents(t, d.Booklets[user],
+	wantEvents(t, d.Events(domain.BookletStream(user)),
 		domain.ServicePaid{ServiceID: "s1", RunID: "run1", PaidOn: "2026-01-31"},
 		domain.ServicePaid{ServiceID: "s2", RunID: "run1", PaidOn: "2026-01-31"},
 		domain.ServicePaid{ServiceID: "p1", RunID: "run1", PaidOn: "2026-01-31"},
 		domain.ServicePaid{ServiceID: "s7", RunID: "run1", PaidOn: "2026-01-31"},
 	)
-	wantEvents(t, d.Claims[claimID], domain.PriorServicePaid{ServiceID: "p1", RunID: "run1", PaidOn: "2026-01-31"})
+	wantEvents(t, d.Events(domain.ClaimStream(claimID)), domain.PriorServicePaid{ServiceID: "p1", RunID: "run1", PaidOn: "2026-01-31"})
 	split := func(id, user string, heir bool, v int) domain.PaidService {
 		return domain.PaidService{ServiceID: id, UserCF: user, InsertedByHeir: heir, Hours: float64(v), Vouchers: v,
 			GrossCents: int64(v) * 1000, NetCents: int64(v) * 800, IVSCents: int64(v) * 165, INAILCents: int64(v) * 25, ManagementCents: int64(v) * 10}
 	}
-	wantEvents(t, d.Workers[worker], domain.WorkerPaid{RunID: "run1", RunDate: "2026-01-31",
+	wantEvents(t, d.Events(domain.WorkerStream(worker)), domain.WorkerPaid{RunID: "run1", RunDate: "2026-01-31",
 		Services: []domain.PaidService{split("s1", user, false, 2), split("s2", user, false, 3)},
 		NetCents: 4000, FeeCents: 260, PaidCents: 3740})
-	wantEvents(t, d.Workers[worker2], domain.WorkerPaid{RunID: "run1", RunDate: "2026-01-31", IBAN: iban,
+	wantEvents(t, d.Events(domain.WorkerStream(worker2)), domain.WorkerPaid{RunID: "run1", RunDate: "2026-01-31", IBAN: iban,
 		Services: []domain.PaidService{split("p1", user, true, 1), split("s7", user, false, 1)},
 		NetCents: 1600, FeeCents: 0, PaidCents: 1600})
-	if d.Summary.PaidCents != 3740+1600 || len(d.Summary.Payments) != 2 {
-		t.Fatalf("summary %+v", d.Summary)
+	if summaryOf(d).PaidCents != 3740+1600 || len(summaryOf(d).Payments) != 2 {
+		t.Fatalf("summary %+v", summaryOf(d))
 	}
-	wantEvents(t, d.Run, d.Summary)
+	wantEvents(t, d.Events(domain.PayrollStream("run1")), summaryOf(d))
 }
 
 func TestPaidServicesAreNotPaidTwice(t *testing.T) {
 	t.Parallel()
 	b := bookletOf(user, opened(user), deposit(10000), recordedService("s1", worker, "2026-01-10", 2), domain.ServicePaid{ServiceID: "s1", RunID: "r"})
 	d := domain.PlanPayroll("run2", date("2026-01-31"), []*domain.Booklet{b}, map[string]*domain.Worker{worker: workerOf(worker, registered(worker, "", ""))}, nil)
-	if len(d.Booklets) != 0 || len(d.Workers) != 0 || d.Summary.PaidCents != 0 || len(d.Summary.Payments) != 0 {
+	if d.Events(domain.BookletStream(user)) != nil || d.Events(domain.WorkerStream(worker)) != nil || summaryOf(d).PaidCents != 0 || len(summaryOf(d).Payments) != 0 {
 		t.Fatalf("decision %+v", d)
 	}
 }

@@ -82,46 +82,40 @@ func ParseService(in ServiceInput) (Service, error) {
 // fill the cap of one worker for one user, so more are refused anyway.
 const maxServiceVouchers = 1 << 20
 
-// ServiceDecision is what recording a service appends: the booklet's
-// ServiceRecorded, the worker's WorkerServiceBooked and, for a prior
-// service, the claim's PriorServiceInserted.
-type ServiceDecision struct {
-	Recorded ServiceRecorded
-	Booklet  []Pending
-	Worker   []Pending
-	Claim    []Pending
-}
-
 // RecordService decides a service the booklet's owner records: not in the
 // future, by the 3rd day of the month after its end, with the declaration of
 // no recent employment, with a registered worker who is not the user, on an
 // active booklet, within the balance and the three caps.
-func (b *Booklet) RecordService(w *Worker, id string, s Service, today Date) (ServiceDecision, error) {
+func (b *Booklet) RecordService(w *Worker, id string, s Service, today Date) (Decision, error) {
 	if s.End.After(today) {
-		return ServiceDecision{}, RuleError(CodeFutureDate, "end_date", "a service cannot be recorded before it ends")
+		return Decision{}, RuleError(CodeFutureDate, "end_date", "a service cannot be recorded before it ends")
 	}
 	deadline := RecordingDeadline(s.End)
 	if today.After(deadline) {
-		return ServiceDecision{}, RuleError(CodeDeadlinePassed, "end_date", "a service ending "+s.End.String()+" could be recorded until "+deadline.String()).
+		return Decision{}, RuleError(CodeDeadlinePassed, "end_date", "a service ending "+s.End.String()+" could be recorded until "+deadline.String()).
 			With("deadline", deadline.String())
 	}
 	if !s.Declared {
-		return ServiceDecision{}, RuleError(CodeDeclarationRequired, "declarations.no_recent_employment", "the user declares the worker was not their employee or collaborator in the last 6 months")
+		return Decision{}, RuleError(CodeDeclarationRequired, "declarations.no_recent_employment", "the user declares the worker was not their employee or collaborator in the last 6 months")
 	}
 	if !b.exists {
-		return ServiceDecision{}, RuleError(CodeUserNotRegistered, "", "open the booklet first")
+		return Decision{}, RuleError(CodeUserNotRegistered, "", "open the booklet first")
 	}
 	if b.status == BookletClosed {
-		return ServiceDecision{}, errBookletClosed()
+		return Decision{}, errBookletClosed()
 	}
 	if b.status != BookletActive {
-		return ServiceDecision{}, ConflictError(CodeBookletNotActive, "the booklet's owner is deceased: heirs insert prior services through their claim")
+		return Decision{}, ConflictError(CodeBookletNotActive, "the booklet's owner is deceased: heirs insert prior services through their claim")
 	}
 	if s.Worker == b.owner {
-		return ServiceDecision{}, RuleError(CodeSelfEmployment, "worker_cf", "a user cannot pay themselves")
+		return Decision{}, RuleError(CodeSelfEmployment, "worker_cf", "a user cannot pay themselves")
 	}
-	rec := ServiceRecorded{Deadline: deadline.String()}
-	return b.decideService(w, id, s, rec)
+	d, rec, err := b.decideService(w, id, s, ServiceRecorded{Deadline: deadline.String()})
+	if err != nil {
+		return Decision{}, err
+	}
+	d.Add(ServiceLocator(id), Pending{Data: ServiceLocated{ServiceID: id, UserCF: rec.UserCF}})
+	return d, nil
 }
 
 // errBookletClosed refuses a new service, ordinary or prior, on a closed
@@ -132,14 +126,16 @@ func errBookletClosed() error {
 
 // decideService holds the rules recording and prior insertion share: a
 // registered worker, the balance and the three caps. rec carries what
-// differs (deadline, claim, heir).
-func (b *Booklet) decideService(w *Worker, id string, s Service, rec ServiceRecorded) (ServiceDecision, error) {
+// differs (deadline, claim, heir); it comes back complete. The decision
+// appends the booklet's ServiceRecorded and the worker's WorkerServiceBooked;
+// the caller adds the claim's side of a prior service and the locator.
+func (b *Booklet) decideService(w *Worker, id string, s Service, rec ServiceRecorded) (Decision, ServiceRecorded, error) {
 	if !w.exists {
-		return ServiceDecision{}, RuleError(CodeWorkerNotRegistered, "worker_cf", "the worker is not registered")
+		return Decision{}, ServiceRecorded{}, RuleError(CodeWorkerNotRegistered, "worker_cf", "the worker is not registered")
 	}
 	gross, net, year := s.Gross(), s.Net(), s.Year()
 	if avail := b.Available(); gross > avail {
-		return ServiceDecision{}, RuleError(CodeInsufficientFunds, "vouchers", "the booklet's available balance does not cover the vouchers").
+		return Decision{}, ServiceRecorded{}, RuleError(CodeInsufficientFunds, "vouchers", "the booklet's available balance does not cover the vouchers").
 			With("available", avail).With("required", gross)
 	}
 	userCounted := net
@@ -147,13 +143,13 @@ func (b *Booklet) decideService(w *Worker, id string, s Service, rec ServiceReco
 		userCounted = ReducedShare(net)
 	}
 	if err := capCheck("worker", WorkerCap, w.net[year], net, year); err != nil {
-		return ServiceDecision{}, err
+		return Decision{}, ServiceRecorded{}, err
 	}
 	if err := capCheck("user", UserCap, b.userNet[year], userCounted, year); err != nil {
-		return ServiceDecision{}, err
+		return Decision{}, ServiceRecorded{}, err
 	}
 	if err := capCheck("worker_for_user", WorkerForUserCap, b.perWork[workYear{s.Worker.String(), year}], net, year); err != nil {
-		return ServiceDecision{}, err
+		return Decision{}, ServiceRecorded{}, err
 	}
 	rec.ServiceID = id
 	rec.UserCF = b.owner.String()
@@ -167,11 +163,9 @@ func (b *Booklet) decideService(w *Worker, id string, s Service, rec ServiceReco
 	rec.NetCents = net
 	rec.UserCapCents = userCounted
 	rec.Year = year
-	return ServiceDecision{
-		Recorded: rec,
-		Booklet:  pending(rec),
-		Worker:   pending(WorkerServiceBooked{ServiceID: id, UserCF: rec.UserCF, Year: year, NetCents: net}),
-	}, nil
+	d := Decide(BookletStream(rec.UserCF), pending(rec))
+	d.Add(WorkerStream(rec.WorkerCF), pending(WorkerServiceBooked{ServiceID: id, UserCF: rec.UserCF, Year: year, NetCents: net})...)
+	return d, rec, nil
 }
 
 // capCheck refuses adding add to used when it would cross limit. The

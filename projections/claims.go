@@ -181,30 +181,18 @@ func (claimsProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventstore
 
 // Handles implements Selective: the types claimsFolds folds.
 func (claimsProjector) Handles(eventType string) bool {
-	_, ok := claimsFolds[eventType]
-	return ok
+	return claimsFolds.handles(eventType)
 }
 
 // Fold implements Accumulator.
 func (c *claimsBatch) Fold(events []eventstore.Event) error {
-	for _, e := range events {
-		if fold, ok := claimsFolds[e.Type]; ok {
-			if err := fold(c, e, streamID(e.Stream, "claim")); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return claimsFolds.apply(c, events)
 }
 
 // claimsFolds is how the claims projector folds each event type it knows,
 // keyed by type; Handles answers from it, so the two cannot drift apart.
-var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID string) error{
-	domain.TypeHeirRegistered: func(c *claimsBatch, e eventstore.Event, claimID string) error {
-		var v domain.HeirRegistered
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+var claimsFolds = foldsOf("claim",
+	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.HeirRegistered) error {
 		if v.ClaimID != "" {
 			claimID = v.ClaimID
 		}
@@ -221,75 +209,43 @@ var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID st
 		c.claims = append(c.claims, r)
 		c.newClaim[claimID] = r
 		return c.record(claimID, e, OpHeirRegistered, details)
-	},
-	domain.TypeHeirValidated: func(c *claimsBatch, e eventstore.Event, claimID string) error {
-		var v domain.HeirValidated
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.HeirValidated) error {
 		c.setClaimStatus(claimID, domain.ClaimValidated.String())
 		return c.record(claimID, e, OpHeirValidated, map[string]any{"note": v.Note, "operator_cf": v.OperatorCF})
-	},
-	domain.TypeHeirRejected: func(c *claimsBatch, e eventstore.Event, claimID string) error {
-		var v domain.HeirRejected
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.HeirRejected) error {
 		c.setClaimStatus(claimID, domain.ClaimRejected.String())
 		return c.record(claimID, e, OpHeirRejected, map[string]any{"reason": v.Reason, "operator_cf": v.OperatorCF})
-	},
-	domain.TypeClaimDateOfDeathCorrected: func(c *claimsBatch, e eventstore.Event, claimID string) error {
-		var v domain.ClaimDateOfDeathCorrected
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.ClaimDateOfDeathCorrected) error {
 		if r := c.newClaim[claimID]; r != nil {
 			r.dod = v.DateOfDeath
 		} else {
 			c.claimDoD[claimID] = v.DateOfDeath
 		}
 		return nil
-	},
-	domain.TypeRefundRequested: func(c *claimsBatch, e eventstore.Event, claimID string) error {
-		var v domain.RefundRequested
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.RefundRequested) error {
 		r := &refundRow{id: v.RefundID, claim: claimID, iban: v.IBAN, status: domain.RefundRequestedState.String(), amount: v.AmountCents, at: e.OccurredAt}
 		c.refunds = append(c.refunds, r)
 		c.newRefund[v.RefundID] = r
 		return c.record(claimID, e, OpRefundRequested, map[string]any{"refund_id": v.RefundID, "amount_cents": v.AmountCents, "iban": v.IBAN})
-	},
-	domain.TypeRefundApproved: func(c *claimsBatch, e eventstore.Event, claimID string) error {
-		var v domain.RefundApproved
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.RefundApproved) error {
 		c.setRefundStatus(v.RefundID, domain.RefundApprovedState.String())
 		c.setApprover(v.RefundID, v.OperatorCF)
 		return c.record(claimID, e, OpRefundApproved, map[string]any{"refund_id": v.RefundID, "operator_cf": v.OperatorCF})
-	},
-	domain.TypeRefundRejected: func(c *claimsBatch, e eventstore.Event, claimID string) error {
-		var v domain.RefundRejected
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.RefundRejected) error {
 		c.setRefundStatus(v.RefundID, domain.RefundRejectedState.String())
 		return c.record(claimID, e, OpRefundRejected, map[string]any{"refund_id": v.RefundID, "reason": v.Reason, "operator_cf": v.OperatorCF})
-	},
-	domain.TypeRefundPaid: func(c *claimsBatch, e eventstore.Event, claimID string) error {
-		var v domain.RefundPaid
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.RefundPaid) error {
 		c.setRefundStatus(v.RefundID, domain.RefundPaidState.String())
 		return c.record(claimID, e, OpRefundPaid, map[string]any{"refund_id": v.RefundID, "paid_on": v.PaidOn, "bank_reference": v.BankReference, "operator_cf": v.OperatorCF})
-	},
-	domain.TypePriorServiceInserted: func(c *claimsBatch, e eventstore.Event, claimID string) error {
-		var v domain.PriorServiceInserted
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.PriorServiceInserted) error {
 		r := &priorRow{id: v.ServiceID, claim: claimID, worker: v.WorkerCF, activity: v.Activity, start: v.StartDate, end: v.EndDate,
 			status: StatusRecorded, hours: centiHours(v.Hours), vouchers: int32(v.Vouchers), major: int64(e.Cursor.Major), minor: int64(e.Cursor.Minor)}
 		c.priors = append(c.priors, r)
@@ -297,24 +253,16 @@ var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID st
 		return c.record(claimID, e, OpPriorServiceInserted, map[string]any{
 			"service_id": v.ServiceID, "worker_cf": v.WorkerCF, "activity": v.Activity,
 			"start_date": v.StartDate, "end_date": v.EndDate, "hours": v.Hours, "vouchers": v.Vouchers})
-	},
-	domain.TypePriorServiceReversed: func(c *claimsBatch, e eventstore.Event, claimID string) error {
-		var v domain.PriorServiceReversed
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.PriorServiceReversed) error {
 		c.setPriorStatus(v.ServiceID, StatusReversed)
 		return c.record(claimID, e, OpPriorServiceReversed, map[string]any{"service_id": v.ServiceID, "reason": v.Reason, "operator_cf": v.OperatorCF})
-	},
-	domain.TypePriorServicePaid: func(c *claimsBatch, e eventstore.Event, claimID string) error {
-		var v domain.PriorServicePaid
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.PriorServicePaid) error {
 		c.setPriorStatus(v.ServiceID, StatusPaid)
 		return c.record(claimID, e, OpPriorServicePaid, map[string]any{"service_id": v.ServiceID, "run_id": v.RunID, "paid_on": v.PaidOn})
-	},
-}
+	}),
+)
 
 // updateStatus queues one update of the status column of many rows.
 func updateStatus(b *pgx.Batch, table, key, column string, m map[string]string) {

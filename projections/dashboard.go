@@ -172,74 +172,46 @@ func (a *dashboardBatch) setStatus(serviceID, status string) {
 
 // Handles implements Selective: the types dashboardFolds folds.
 func (dashboardProjector) Handles(eventType string) bool {
-	_, ok := dashboardFolds[eventType]
-	return ok
+	return dashboardFolds.handles(eventType)
 }
 
 // Fold implements Accumulator.
 func (a *dashboardBatch) Fold(events []eventstore.Event) error {
-	for _, e := range events {
-		if fold, ok := dashboardFolds[e.Type]; ok {
-			if err := fold(a, e, streamID(e.Stream, "booklet")); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return dashboardFolds.apply(a, events)
 }
 
 // dashboardFolds is how the dashboard projector folds each event type it
 // knows, keyed by type; Handles answers from it, so the two cannot drift
 // apart. userCF is the booklet stream's id (notice events carry their own).
-var dashboardFolds = map[string]func(a *dashboardBatch, e eventstore.Event, userCF string) error{
-	domain.TypePaymentNoticeIssued: func(a *dashboardBatch, e eventstore.Event, _ string) error {
-		var v domain.PaymentNoticeIssued
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+var dashboardFolds = foldsOf("booklet",
+	on(func(a *dashboardBatch, e eventstore.Event, _ string, v domain.PaymentNoticeIssued) error {
 		a.noticeAt[v.NoticeNumber] = len(a.notices)
 		a.notices = append(a.notices, noticeRow{PaymentNoticeIssued: v, at: e.OccurredAt})
 		return nil
-	},
-	domain.TypePaymentNoticePaid: func(a *dashboardBatch, e eventstore.Event, _ string) error {
-		var v domain.PaymentNoticePaid
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, _ string, v domain.PaymentNoticePaid) error {
 		if i, ok := a.noticeAt[v.NoticeNumber]; ok {
 			a.notices[i].paidOn, a.notices[i].depoID = &v.PaidOn, &v.DepositID
 			return nil
 		}
 		a.noticePaid = append(a.noticePaid, v)
 		return nil
-	},
-	domain.TypeUserRegistered: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, _ domain.UserRegistered) error {
 		a.delta(userCF).registered = true
 		return nil
-	},
-	domain.TypeDepositRecorded: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		var v domain.DepositRecorded
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.DepositRecorded) error {
 		a.delta(userCF).deposited += v.AmountCents
 		a.addDeposit(dashboardDeposit{id: v.DepositID, user: userCF, channel: v.Channel, paidOn: v.PaidOn, status: DepositCredited, amount: v.AmountCents, at: e.OccurredAt})
 		return nil
-	},
-	domain.TypePendingDepositRecorded: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		var v domain.PendingDepositRecorded
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.PendingDepositRecorded) error {
 		a.delta(userCF).pending += v.AmountCents
 		a.addDeposit(dashboardDeposit{id: v.DepositID, user: userCF, channel: v.Channel, paidOn: v.PaidOn, status: DepositPending, amount: v.AmountCents, at: e.OccurredAt})
 		return nil
-	},
-	domain.TypeDepositCredited: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		var v domain.DepositCredited
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.DepositCredited) error {
 		d := a.delta(userCF)
 		d.pending -= v.AmountCents
 		d.deposited += v.AmountCents
@@ -249,50 +221,30 @@ var dashboardFolds = map[string]func(a *dashboardBatch, e eventstore.Event, user
 			a.credited = append(a.credited, v.DepositID)
 		}
 		return nil
-	},
-	domain.TypeServiceRecorded: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		v := &domain.ServiceRecorded{}
-		if err := decode(e, v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.ServiceRecorded) error {
 		if v.UserCF == "" {
 			v.UserCF = userCF
 		}
 		a.addedAt[v.ServiceID] = len(a.added)
-		a.added = append(a.added, v)
+		a.added = append(a.added, &v)
 		a.recordedAt = append(a.recordedAt, e.OccurredAt)
 		a.addedStatus = append(a.addedStatus, StatusRecorded)
 		return nil
-	},
-	domain.TypeServiceRevoked: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		var v domain.ServiceRevoked
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.ServiceRevoked) error {
 		a.setStatus(v.ServiceID, StatusRevoked)
 		return nil
-	},
-	domain.TypeServiceReversed: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		var v domain.ServiceReversed
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.ServiceReversed) error {
 		a.setStatus(v.ServiceID, StatusReversed)
 		return nil
-	},
-	domain.TypeServicePaid: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		var v domain.ServicePaid
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.ServicePaid) error {
 		a.setStatus(v.ServiceID, StatusPaid)
 		return nil
-	},
-	domain.TypeHeirClaimAttached: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		var v domain.HeirClaimAttached
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.HeirClaimAttached) error {
 		d := a.delta(userCF)
 		d.attached++
 		if d.dodForce == nil && d.dodIfUnset == nil {
@@ -300,53 +252,37 @@ var dashboardFolds = map[string]func(a *dashboardBatch, e eventstore.Event, user
 			d.dodIfUnset = &dod
 		}
 		return nil
-	},
-	domain.TypeHeirClaimDetached: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, _ domain.HeirClaimDetached) error {
 		a.delta(userCF).attached--
 		return nil
-	},
-	domain.TypeDateOfDeathWithdrawn: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, _ domain.DateOfDeathWithdrawn) error {
 		d := a.delta(userCF)
 		d.dodClear, d.dodForce, d.dodIfUnset = true, nil, nil
 		return nil
-	},
-	domain.TypeDateOfDeathCorrected: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		var v domain.DateOfDeathCorrected
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.DateOfDeathCorrected) error {
 		dod := v.DateOfDeath
 		a.delta(userCF).dodForce = &dod
 		return nil
-	},
-	domain.TypeRefundReserved: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		var v domain.RefundReserved
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.RefundReserved) error {
 		a.delta(userCF).reserved += v.AmountCents
 		return nil
-	},
-	domain.TypeRefundReservationFreed: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		var v domain.RefundReservationReleased
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.RefundReservationReleased) error {
 		a.delta(userCF).reserved -= v.AmountCents
 		return nil
-	},
-	domain.TypeRefundDisbursed: func(a *dashboardBatch, e eventstore.Event, userCF string) error {
-		var v domain.RefundDisbursed
-		if err := decode(e, &v); err != nil {
-			return err
-		}
+	}),
+	on(func(a *dashboardBatch, e eventstore.Event, userCF string, v domain.RefundDisbursed) error {
 		d := a.delta(userCF)
 		d.reserved -= v.AmountCents
 		d.refunded += v.AmountCents
 		d.closed = true // as the booklet aggregate: a paid refund closes it for good
 		return nil
-	},
-}
+	}),
+)
 
 // Queue implements Accumulator.
 func (a *dashboardBatch) Queue(b *pgx.Batch) error {

@@ -32,7 +32,7 @@ func appendFamily(t *testing.T, store eventstore.Store, events ...domain.Event) 
 		}
 		stored, err := store.Append(context.Background(), eventstore.StreamAppend{
 			Stream: domain.FamilyStream(famCF), Expected: eventstore.Any,
-			Events: []eventstore.EventData{{ID: uuid.New(), Type: e.EventType(), SchemaVersion: family.SchemaVersion, Data: raw,
+			Events: []eventstore.EventData{{ID: uuid.New(), Type: e.EventType(), SchemaVersion: domain.SchemaVersion, Data: raw,
 				OccurredAt: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), Actor: eventstore.Actor{ID: "feed", Role: "system"}, CorrelationID: uuid.New()}},
 		})
 		if err != nil {

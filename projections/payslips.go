@@ -82,38 +82,23 @@ func (payslipsProjector) Apply(ctx context.Context, tx pgx.Tx, events []eventsto
 
 // Handles implements Selective: the types payslipsFolds folds.
 func (payslipsProjector) Handles(eventType string) bool {
-	_, ok := payslipsFolds[eventType]
-	return ok
+	return payslipsFolds.handles(eventType)
 }
 
 // payslipsFolds is how the payslips projector folds each event type it
 // knows; Handles answers from it.
-var payslipsFolds = map[string]func(a *payslipsBatch, e eventstore.Event) error{
-	domain.TypeWorkerPaid: (*payslipsBatch).foldWorkerPaid,
-}
+var payslipsFolds = foldsOf("worker", on((*payslipsBatch).foldWorkerPaid))
 
 // Fold implements Accumulator.
 func (a *payslipsBatch) Fold(events []eventstore.Event) error {
-	for _, e := range events {
-		if fold, ok := payslipsFolds[e.Type]; ok {
-			if err := fold(a, e); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return payslipsFolds.apply(a, events)
 }
 
-func (a *payslipsBatch) foldWorkerPaid(e eventstore.Event) error {
-	var v domain.WorkerPaid
-	if err := decode(e, &v); err != nil {
-		return err
-	}
+func (a *payslipsBatch) foldWorkerPaid(e eventstore.Event, worker string, v domain.WorkerPaid) error {
 	year, month, err := yearMonth(v.RunDate)
 	if err != nil {
 		return fmt.Errorf("WorkerPaid at position %d: %w", e.Position, err)
 	}
-	worker := streamID(e.Stream, "worker")
 	row := func(user string) *payslipRow {
 		k := payslipKey{worker, v.RunID, user}
 		r := a.rows[k]

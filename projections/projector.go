@@ -2,8 +2,6 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"reflect"
 	"strings"
 
@@ -125,14 +123,6 @@ func SchemaOf(name string) string { return "rm_" + name }
 
 func rebuildSchemaOf(name string) string { return SchemaOf(name) + "__rebuild" }
 func retiredSchemaOf(name string) string { return SchemaOf(name) + "__retired" }
-
-// decode unmarshals an event's payload into v, naming the event on failure.
-func decode(e eventstore.Event, v any) error {
-	if err := json.Unmarshal(e.Data, v); err != nil {
-		return fmt.Errorf("decode %s at position %d: %w", e.Type, e.Position, err)
-	}
-	return nil
-}
 
 // streamID returns the id part of a stream named prefix-<id>.
 func streamID(stream, prefix string) string {

@@ -9,26 +9,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/inps/libretto/domain"
-	"github.com/inps/libretto/domain/family"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/eventstore/memory"
 )
 
-// knownTypes is every event type the domain writes.
-var knownTypes = []string{
-	domain.TypeUserRegistered, domain.TypeDepositRecorded, domain.TypePendingDepositRecorded, domain.TypeDepositCredited,
-	domain.TypeDepositLocated, domain.TypeServiceRecorded, domain.TypeServiceRevoked,
-	domain.TypeServiceReversed, domain.TypeServicePaid, domain.TypeHeirClaimAttached, domain.TypeHeirClaimDetached,
-	domain.TypeDateOfDeathCorrected, domain.TypeRefundReserved, domain.TypeRefundReservationFreed, domain.TypeRefundDisbursed,
-	domain.TypeHeirRegistered, domain.TypeHeirValidated, domain.TypeHeirRejected, domain.TypeClaimDateOfDeathCorrected,
-	domain.TypeRefundRequested, domain.TypeRefundApproved, domain.TypeRefundRejected, domain.TypeRefundPaid,
-	domain.TypePriorServiceInserted, domain.TypePriorServiceReversed, domain.TypePriorServicePaid,
-	domain.TypeWorkerRegistered, domain.TypeWorkerServiceBooked, domain.TypeWorkerServiceFreed, domain.TypeWorkerPaid,
-	domain.TypePayrollRunCompleted, domain.TypeServiceLocated, domain.TypeRefundLocated,
-	domain.TypePaymentNoticeIssued, domain.TypePaymentNoticePaid,
-	family.TypeISEERecorded, family.TypeChildRecorded, family.TypeApplicationRecorded,
-	family.TypeApplicationStatusChanged, family.TypeBenefitPaymentRecorded,
-}
+// knownTypes is every event type the domain writes: domain's registry,
+// family's types included (this package imports domain/family).
+var knownTypes = domain.Types()
 
 // recordingTx is a transaction that counts the statements sent through it.
 // Anything else an Apply calls panics (the embedded Tx is nil), which counts

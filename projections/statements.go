@@ -78,43 +78,30 @@ func (statementsProjector) Apply(ctx context.Context, tx pgx.Tx, events []events
 
 // Handles implements Selective: the types statementsFolds folds.
 func (statementsProjector) Handles(eventType string) bool {
-	_, ok := statementsFolds[eventType]
-	return ok
+	return statementsFolds.handles(eventType)
 }
 
 // Fold implements Accumulator.
 func (a *statementsBatch) Fold(events []eventstore.Event) error {
-	for _, e := range events {
-		if fold, ok := statementsFolds[e.Type]; ok {
-			if err := fold(a, e); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return statementsFolds.apply(a, events)
 }
 
 // statementsFolds is how the statements projector folds each event type it
 // knows, keyed by type; Handles answers from it, so the two cannot drift
 // apart.
-var statementsFolds = map[string]func(a *statementsBatch, e eventstore.Event) error{
-	domain.TypeWorkerRegistered: func(a *statementsBatch, e eventstore.Event) error {
-		a.registered = append(a.registered, streamID(e.Stream, "worker"))
+var statementsFolds = foldsOf("worker",
+	on(func(a *statementsBatch, _ eventstore.Event, worker string, _ domain.WorkerRegistered) error {
+		a.registered = append(a.registered, worker)
 		return nil
-	},
-	domain.TypeWorkerPaid: (*statementsBatch).foldWorkerPaid,
-}
+	}),
+	on((*statementsBatch).foldWorkerPaid),
+)
 
-func (a *statementsBatch) foldWorkerPaid(e eventstore.Event) error {
-	var v domain.WorkerPaid
-	if err := decode(e, &v); err != nil {
-		return err
-	}
+func (a *statementsBatch) foldWorkerPaid(e eventstore.Event, worker string, v domain.WorkerPaid) error {
 	year, month, err := yearMonth(v.RunDate)
 	if err != nil {
 		return fmt.Errorf("WorkerPaid at position %d: %w", e.Position, err)
 	}
-	worker := streamID(e.Stream, "worker")
 	for _, s := range v.Services {
 		k := lineKey{worker, year, month, s.UserCF, s.InsertedByHeir}
 		l := a.sums[k]

@@ -1,11 +1,6 @@
 package family
 
-import (
-	"encoding/json"
-	"fmt"
-
-	"github.com/inps/libretto/domain"
-)
+import "github.com/inps/libretto/domain"
 
 // Event type names of the family-<CF> stream. They are stored with every
 // event and never change. Every payload is schema version 1.
@@ -16,15 +11,6 @@ const (
 	TypeApplicationStatusChanged = "ApplicationStatusChanged"
 	TypeBenefitPaymentRecorded   = "BenefitPaymentRecorded"
 )
-
-// SchemaVersion is the version every payload below is written with.
-const SchemaVersion = 1
-
-// Types lists the event types of this package, for subscribers that filter.
-var Types = []string{
-	TypeISEERecorded, TypeChildRecorded, TypeApplicationRecorded,
-	TypeApplicationStatusChanged, TypeBenefitPaymentRecorded,
-}
 
 // ISEERecorded is an ISEE attestation from the ISEE system. The current ISEE
 // of a family is the one with the latest DSU submission date.
@@ -77,38 +63,12 @@ func (ApplicationRecorded) EventType() string      { return TypeApplicationRecor
 func (ApplicationStatusChanged) EventType() string { return TypeApplicationStatusChanged }
 func (BenefitPaymentRecorded) EventType() string   { return TypeBenefitPaymentRecorded }
 
-var decoders = map[string]func([]byte) (domain.Event, error){
-	TypeISEERecorded:             decodeAs[ISEERecorded],
-	TypeChildRecorded:            decodeAs[ChildRecorded],
-	TypeApplicationRecorded:      decodeAs[ApplicationRecorded],
-	TypeApplicationStatusChanged: decodeAs[ApplicationStatusChanged],
-	TypeBenefitPaymentRecorded:   decodeAs[BenefitPaymentRecorded],
-}
-
-func decodeAs[T domain.Event](raw []byte) (domain.Event, error) {
-	var v T
-	err := json.Unmarshal(raw, &v)
-	return v, err
-}
-
-// IsFamilyEvent reports whether eventType is one of this package's.
-func IsFamilyEvent(eventType string) bool {
-	_, ok := decoders[eventType]
-	return ok
-}
-
-// Decode turns a stored family event into its payload struct.
-func Decode(eventType string, schemaVersion int, raw []byte) (domain.Event, error) {
-	if schemaVersion != SchemaVersion && schemaVersion != 0 {
-		return nil, fmt.Errorf("family: no upcaster for %s version %d", eventType, schemaVersion)
-	}
-	decode, ok := decoders[eventType]
-	if !ok {
-		return nil, fmt.Errorf("family: unknown event type %q", eventType)
-	}
-	e, err := decode(raw)
-	if err != nil {
-		return nil, fmt.Errorf("family: decode %s: %w", eventType, err)
-	}
-	return e, nil
+// The family's events decode through domain.Decode: this package registers
+// them in domain's registry (domain cannot import it; it imports domain).
+func init() {
+	domain.Register[ISEERecorded]()
+	domain.Register[ChildRecorded]()
+	domain.Register[ApplicationRecorded]()
+	domain.Register[ApplicationStatusChanged]()
+	domain.Register[BenefitPaymentRecorded]()
 }

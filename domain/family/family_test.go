@@ -3,6 +3,7 @@ package family_test
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -338,16 +339,19 @@ func TestFactsFoldTheEvents(t *testing.T) {
 	}
 }
 
-func TestDecodeRoundTrip(t *testing.T) {
+func TestFamilyEventsDecodeThroughTheDomainRegistry(t *testing.T) {
 	t.Parallel()
-	e, err := family.Decode(family.TypeChildRecorded, 1, []byte(`{"child_cf":"X","birth_date":"2020-01-01","disability":"grave"}`))
+	e, err := domain.Decode(family.TypeChildRecorded, 1, []byte(`{"child_cf":"X","birth_date":"2020-01-01","disability":"grave"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c, ok := e.(family.ChildRecorded); !ok || c.Disability != "grave" {
 		t.Fatalf("decoded %#v", e)
 	}
-	if _, err := family.Decode("UserRegistered", 1, []byte(`{}`)); err == nil {
-		t.Fatal("a booklet event is not a family event")
+	for _, typ := range []string{family.TypeISEERecorded, family.TypeChildRecorded, family.TypeApplicationRecorded,
+		family.TypeApplicationStatusChanged, family.TypeBenefitPaymentRecorded} {
+		if !slices.Contains(domain.Types(), typ) {
+			t.Errorf("%s is not in the registry", typ)
+		}
 	}
 }
