@@ -116,6 +116,9 @@ var eventTypes = map[string]func([]byte) (Event, error){
 	TypeServiceLocated:            decodeAs[ServiceLocated],
 	TypeRefundLocated:             decodeAs[RefundLocated],
 	TypeDepositLocated:            decodeAs[DepositLocated],
+	TypeDelegationGranted:         decodeAs[DelegationGranted],
+	TypeDelegationRevoked:         decodeAs[DelegationRevoked],
+	TypeDelegationReceived:        decodeAs[DelegationReceived],
 }
 
 // EventType implementations: the stable names of events.go.
