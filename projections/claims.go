@@ -82,6 +82,9 @@ const (
 	OpPriorServiceInserted = "prior_service_inserted"
 	OpPriorServiceReversed = "prior_service_reversed"
 	OpPriorServicePaid     = "prior_service_paid"
+	// OpDateOfDeathCorrected is an operator's correction of the deceased's
+	// date of death, on every claim it changed (SPEC §9).
+	OpDateOfDeathCorrected = "date_of_death_corrected"
 )
 
 type claimRow struct {
@@ -248,7 +251,8 @@ var claimsFolds = map[string]func(c *claimsBatch, e eventstore.Event, claimID st
 		} else {
 			c.claimDoD[claimID] = v.DateOfDeath
 		}
-		return nil
+		return c.record(claimID, e, OpDateOfDeathCorrected, map[string]any{
+			"date_of_death": v.DateOfDeath, "previous": v.Previous, "reason": v.Reason, "operator_cf": v.OperatorCF})
 	},
 	domain.TypeRefundRequested: func(c *claimsBatch, e eventstore.Event, claimID string) error {
 		var v domain.RefundRequested

@@ -339,7 +339,7 @@ func TestClaimHistoryAndWorklist(t *testing.T) {
 	for _, e := range h.Entries {
 		ops = append(ops, e.Operation)
 	}
-	wantOps := []string{OpHeirRegistered, OpRefundRequested, OpHeirValidated, OpPriorServiceInserted, OpPriorServiceInserted,
+	wantOps := []string{OpHeirRegistered, OpRefundRequested, OpHeirValidated, OpDateOfDeathCorrected, OpPriorServiceInserted, OpPriorServiceInserted,
 		OpRefundApproved, OpPriorServiceReversed, OpPriorServicePaid, OpRefundPaid}
 	if !reflect.DeepEqual(ops, wantOps) {
 		t.Errorf("history operations = %v\nwant %v", ops, wantOps)
