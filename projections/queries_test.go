@@ -344,7 +344,7 @@ func TestClaimHistoryAndWorklist(t *testing.T) {
 	if !reflect.DeepEqual(ops, wantOps) {
 		t.Errorf("history operations = %v\nwant %v", ops, wantOps)
 	}
-	if h.Entries[0].At != "2026-03-01T10:01:00Z" || h.Entries[6].Details["reason"] != "doppio" {
+	if h.Entries[0].At != "2026-03-01T10:01:00Z" || h.Entries[7].Details["reason"] != "doppio" || h.Entries[3].Details["previous"] != "2026-02-01" {
 		t.Errorf("history entries carry the instant and the outcome: %+v", h.Entries)
 	}
 	mine, err := f.q.ClaimsByHeir(context.Background(), "H2")
