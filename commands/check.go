@@ -59,6 +59,10 @@ func (h *Handler) Check(ctx context.Context, m Meta, c any) error {
 		_, err = h.CorrectDateOfDeath(ctx, m, c)
 	case RunPayroll:
 		_, err = h.RunPayroll(ctx, m, c)
+	case GrantDelegation:
+		_, err = h.GrantDelegation(ctx, m, c)
+	case RevokeDelegation:
+		_, err = h.RevokeDelegation(ctx, m, c)
 	case RecordISEE:
 		_, err = h.RecordISEE(ctx, m, c)
 	case RecordChild:

@@ -37,6 +37,14 @@ type Meta struct {
 	IdempotencyKey string    // optional; see Idempotency
 	RequestHash    string    // SHA-256 of the request body, compared for idempotency
 	dryRun         bool      // set by Check: decide, but append and store nothing
+
+	// OnBehalfOf is the person the actor acts for under a delegation (SPEC
+	// §9), "" when they act for themselves. The command then acts on that
+	// person's data as they would, within Scopes, and its events record
+	// both: the actor and on_behalf_of. Whoever sets it (the API's and the
+	// portal's middleware) has checked the delegation active.
+	OnBehalfOf string
+	Scopes     []string // the delegation's scopes, with OnBehalfOf
 }
 
 // Result is what every command returns: the global position of its last event
@@ -207,6 +215,19 @@ type CorrectDateOfDeath struct {
 	DeceasedCF  string
 	DateOfDeath string
 	Reason      string
+}
+
+// GrantDelegation lets DelegateCF act for the caller within Scope (libretto,
+// eredi) until ExpiresOn, that day included (ID = delegation id).
+type GrantDelegation struct {
+	DelegateCF string
+	Scope      []string
+	ExpiresOn  string
+}
+
+// RevokeDelegation ends one of the caller's delegations.
+type RevokeDelegation struct {
+	DelegationID string
 }
 
 // RunPayroll pays every recorded, unrevoked, unpaid service ending on or

@@ -43,10 +43,17 @@ func (h *Handler) decide(ctx context.Context, m Meta, name string, fn func(ctx c
 		m.Now = time.Now()
 	}
 	m.ActorCF = canonicalActor(m.ActorCF)
-	scope := m.ActorCF + ":" + name
+	who := m.ActorCF
+	if m.OnBehalfOf != "" {
+		// A delegate's key is theirs for that person: the same key sent for
+		// two people is two requests.
+		m.OnBehalfOf = canonicalActor(m.OnBehalfOf)
+		who += ">" + m.OnBehalfOf
+	}
+	scope := who + ":" + name
 	// A key belongs to its caller, across commands: the same key sent with
 	// another command is a reuse (the request hash differs), not a new key.
-	keyScope := m.ActorCF
+	keyScope := who
 	if stored, found, err := h.firstAnswer(ctx, keyScope, m); err != nil || found {
 		if err != nil {
 			return Result{}, err
@@ -260,7 +267,7 @@ func (u *unit) heirClaim(ctx context.Context, a access.Action, id string) (*doma
 // what: the HTTP layers refused the roles the table does not allow before
 // the command ran, so what remains is data that is not the actor's.
 func (u *unit) mayAct(a access.Action, p access.Parties, what string) error {
-	rel := access.RelationOf(u.m.ActorCF, p)
+	rel := access.RelationFor(a, access.Caller{Subject: u.m.ActorCF, OnBehalfOf: u.m.OnBehalfOf, Scopes: u.m.Scopes}, p)
 	if out, _ := access.Decide(a, []access.Role{access.Role(u.m.Role)}, rel); out != access.Allowed {
 		return domain.NotFoundError(what)
 	}
@@ -420,7 +427,7 @@ func (u *unit) encode(data domain.Event, id, causation uuid.UUID) (eventstore.Ev
 		SchemaVersion: domain.SchemaVersion,
 		Data:          raw,
 		OccurredAt:    u.m.Now,
-		Actor:         eventstore.Actor{ID: u.m.ActorCF, Role: string(u.m.Role)},
+		Actor:         eventstore.Actor{ID: u.m.ActorCF, Role: string(u.m.Role), OnBehalfOf: u.m.OnBehalfOf},
 		CorrelationID: u.m.CorrelationID,
 		CausationID:   causation,
 	}, nil
@@ -598,9 +605,15 @@ func firstOf[T domain.Event](stream string, events []eventstore.Event) (T, error
 	return v, nil
 }
 
-// actorCF parses the actor's codice fiscale (invalid_cf on field).
+// actorCF parses the codice fiscale of the person the command acts for
+// (invalid_cf on field): the actor's own, or under a delegation the
+// person's they act for.
 func (u *unit) actorCF(field string) (domain.CF, error) {
-	cf, err := domain.ParseCF(u.m.ActorCF)
+	person := u.m.ActorCF
+	if u.m.OnBehalfOf != "" {
+		person = u.m.OnBehalfOf
+	}
+	cf, err := domain.ParseCF(person)
 	if err != nil {
 		err.(*domain.Error).Field = field
 		return domain.CF{}, err

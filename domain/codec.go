@@ -167,6 +167,9 @@ func init() {
 	Register[ServiceLocated]()
 	Register[RefundLocated]()
 	Register[DepositLocated]()
+	Register[DelegationGranted]()
+	Register[DelegationRevoked]()
+	Register[DelegationReceived]()
 }
 
 // EventType implementations: the stable names of events.go.

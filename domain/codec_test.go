@@ -21,6 +21,8 @@ func TestEveryEventDecodesToItself(t *testing.T) {
 		domain.PriorServiceReversed{}, domain.PriorServicePaid{}, registered(worker, iban, "altro"), booked(2026, 800), domain.WorkerServiceReleased{},
 		domain.WorkerPaid{Services: []domain.PaidService{{ServiceID: "s"}}}, domain.PayrollRunCompleted{Payments: []domain.Payment{{WorkerCF: worker}}},
 		domain.ServiceLocated{ServiceID: "s"}, domain.RefundLocated{RefundID: "r"},
+		domain.DelegationGranted{DelegationID: "g", GrantorCF: user, DelegateCF: worker, Scope: []string{"libretto"}, ExpiresOn: "2026-12-31", GrantedOn: "2026-03-10"},
+		domain.DelegationRevoked{DelegationID: "g", RevokedOn: "2026-03-11"}, domain.DelegationReceived{DelegationID: "g", GrantorCF: user},
 	}
 	seen := map[string]bool{}
 	for _, e := range events {

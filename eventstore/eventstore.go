@@ -74,10 +74,15 @@ func (e ExpectedVersion) String() string {
 	}
 }
 
-// Actor is who caused an event: a codice fiscale (or system name) and a role.
+// Actor is who caused an event: a codice fiscale (or system name) and a role,
+// and, when the actor acted for another person under a delegation (SPEC §9),
+// that person's codice fiscale. OnBehalfOf is omitted when empty, so the
+// canonical bytes of every event written without it are unchanged and the
+// stored hash chains still verify.
 type Actor struct {
-	ID   string `json:"id"`
-	Role string `json:"role"`
+	ID         string `json:"id"`
+	Role       string `json:"role"`
+	OnBehalfOf string `json:"on_behalf_of,omitempty"`
 }
 
 // EventData is an event as a writer proposes it.

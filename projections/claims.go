@@ -82,6 +82,9 @@ const (
 	OpPriorServiceInserted = "prior_service_inserted"
 	OpPriorServiceReversed = "prior_service_reversed"
 	OpPriorServicePaid     = "prior_service_paid"
+	// OpDateOfDeathCorrected is an operator's correction of the deceased's
+	// date of death, on every claim it changed (SPEC §9).
+	OpDateOfDeathCorrected = "date_of_death_corrected"
 )
 
 type claimRow struct {
@@ -224,7 +227,8 @@ var claimsFolds = foldsOf("claim",
 		} else {
 			c.claimDoD[claimID] = v.DateOfDeath
 		}
-		return nil
+		return c.record(claimID, e, OpDateOfDeathCorrected, map[string]any{
+			"date_of_death": v.DateOfDeath, "previous": v.Previous, "reason": v.Reason, "operator_cf": v.OperatorCF})
 	}),
 	on(func(c *claimsBatch, e eventstore.Event, claimID string, v domain.RefundRequested) error {
 		r := &refundRow{id: v.RefundID, claim: claimID, iban: v.IBAN, status: domain.RefundRequestedState.String(), amount: v.AmountCents, at: e.OccurredAt}

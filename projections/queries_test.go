@@ -348,12 +348,12 @@ func TestClaimHistoryAndWorklist(t *testing.T) {
 	for _, e := range h.Entries {
 		ops = append(ops, e.Operation)
 	}
-	wantOps := []string{OpHeirRegistered, OpRefundRequested, OpHeirValidated, OpPriorServiceInserted, OpPriorServiceInserted,
+	wantOps := []string{OpHeirRegistered, OpRefundRequested, OpHeirValidated, OpDateOfDeathCorrected, OpPriorServiceInserted, OpPriorServiceInserted,
 		OpRefundApproved, OpPriorServiceReversed, OpPriorServicePaid, OpRefundPaid}
 	if !reflect.DeepEqual(ops, wantOps) {
 		t.Errorf("history operations = %v\nwant %v", ops, wantOps)
 	}
-	if h.Entries[0].At != "2026-03-01T10:01:00Z" || h.Entries[6].Details["reason"] != "doppio" {
+	if h.Entries[0].At != "2026-03-01T10:01:00Z" || h.Entries[7].Details["reason"] != "doppio" || h.Entries[3].Details["previous"] != "2026-02-01" {
 		t.Errorf("history entries carry the instant and the outcome: %+v", h.Entries)
 	}
 	mine, err := f.q.ClaimsByHeir(context.Background(), "H2")

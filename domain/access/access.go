@@ -46,9 +46,10 @@ const (
 	Heir Relation = "heir"
 	// Worker: the caller is the worker (prestatore) the data is about.
 	Worker Relation = "worker"
-	// Delegate: the caller acts for the data's person with X-On-Behalf-Of
-	// (SPEC §9, a later issue). No rule grants it anything yet, so a
-	// delegate is refused as a stranger is.
+	// Delegate: the caller acts with X-On-Behalf-Of for the person the data
+	// belongs to (in the relation a citizen's rule of the action names),
+	// under a delegation of theirs that is active and covers the action's
+	// scope (SPEC §9). See RelationFor.
 	Delegate Relation = "delegate"
 	// Stranger: none of the above.
 	Stranger Relation = "stranger"
@@ -81,6 +82,8 @@ const (
 	CorrectDateOfDeath Action = "CorrectDateOfDeath"
 	RunPayroll         Action = "RunPayroll"
 	FeedFamily         Action = "FeedFamily" // ISEE, children, applications and their status, benefit payments
+	GrantDelegation    Action = "GrantDelegation"
+	RevokeDelegation   Action = "RevokeDelegation"
 
 	ReadOwnClaims    Action = "ReadOwnClaims" // GET /heir-claims: the caller's claims
 	ReadClaim        Action = "ReadClaim"
@@ -92,6 +95,8 @@ const (
 	ReadOwnNotices   Action = "ReadOwnNotices" // GET /deposits/notices: the caller's open notices
 	ReadNotice       Action = "ReadNotice"
 	ReadDashboard    Action = "ReadDashboard"
+	ReadDelegations  Action = "ReadDelegations" // GET /delegations: those the caller granted and received
+	ReadHeirBooklet  Action = "ReadHeirBooklet" // the deceased's deposits and services, through a claim
 	ReadFamily       Action = "ReadFamily"
 	AuditStream      Action = "AuditStream"
 	AuditReplay      Action = "AuditReplay"
@@ -120,12 +125,12 @@ var table = map[Action]map[Role][]Relation{
 	RegisterWorker:     {Citizen: {Worker}},
 	RecordDeposit:      {System: anyRelation, Operator: anyRelation},
 	CreditDeposit:      {System: anyRelation},
-	IssueNotice:        {Citizen: {Owner}},
-	RecordService:      {Citizen: {Owner}},
-	RevokeService:      {Citizen: {Owner}},
+	IssueNotice:        {Citizen: {Owner, Delegate}},
+	RecordService:      {Citizen: {Owner, Delegate}},
+	RevokeService:      {Citizen: {Owner, Delegate}},
 	RegisterHeir:       {Citizen: anyRelation}, // anyone may claim to be an heir; an operator validates it
-	RequestRefund:      {Citizen: {Heir}},
-	InsertPriorService: {Citizen: {Heir}},
+	RequestRefund:      {Citizen: {Heir, Delegate}},
+	InsertPriorService: {Citizen: {Heir, Delegate}},
 	ValidateHeir:       {Operator: anyRelation},
 	RejectHeir:         {Operator: anyRelation},
 	ApproveRefund:      {Operator: anyRelation},
@@ -135,21 +140,87 @@ var table = map[Action]map[Role][]Relation{
 	CorrectDateOfDeath: {Operator: anyRelation},
 	RunPayroll:         {Operator: anyRelation},
 	FeedFamily:         {System: anyRelation},
+	GrantDelegation:    {Citizen: {Owner}}, // the grantor, for themselves only: a delegate cannot delegate
+	RevokeDelegation:   {Citizen: {Owner}}, // the delegation's grantor
 
-	ReadOwnClaims:    {Citizen: {Heir}},
-	ReadClaim:        {Citizen: {Heir}, Operator: anyRelation, Auditor: anyRelation},
-	ReadClaimHistory: {Citizen: {Heir}, Operator: anyRelation, Auditor: anyRelation},
-	ReadWill:         {Citizen: {Heir}, Operator: anyRelation, Auditor: anyRelation},
+	ReadOwnClaims:    {Citizen: {Heir, Delegate}},
+	ReadClaim:        {Citizen: {Heir, Delegate}, Operator: anyRelation, Auditor: anyRelation},
+	ReadClaimHistory: {Citizen: {Heir, Delegate}, Operator: anyRelation, Auditor: anyRelation},
+	ReadWill:         {Citizen: {Heir, Delegate}, Operator: anyRelation, Auditor: anyRelation},
+	ReadHeirBooklet:  {Citizen: {Heir, Delegate}},
 	ReadWorklist:     {Operator: anyRelation},
 	ReadStatement:    {Citizen: {Worker}, Operator: anyRelation, Auditor: anyRelation},
 	ReadPayslip:      {Citizen: {Worker}, Operator: anyRelation, Auditor: anyRelation},
-	ReadOwnNotices:   {Citizen: {Owner}},
-	ReadNotice:       {Citizen: {Owner}, Operator: anyRelation, Auditor: anyRelation},
-	ReadDashboard:    {Citizen: {Owner}, Operator: anyRelation, Auditor: anyRelation},
+	ReadOwnNotices:   {Citizen: {Owner, Delegate}},
+	ReadNotice:       {Citizen: {Owner, Delegate}, Operator: anyRelation, Auditor: anyRelation},
+	ReadDashboard:    {Citizen: {Owner, Delegate}, Operator: anyRelation, Auditor: anyRelation},
+	ReadDelegations:  {Citizen: {Owner}},
 	ReadFamily:       {Citizen: {Owner}, Operator: anyRelation, Auditor: anyRelation},
 	AuditStream:      {Auditor: anyRelation},
 	AuditReplay:      {Auditor: anyRelation},
 	AuditVerify:      {Auditor: anyRelation},
+}
+
+// scopes say, for each action a delegate may do for someone, the scope of
+// a delegation that lets them (SPEC §9): libretto, the person's booklet;
+// eredi, the person's heir claims. An action absent here is never done
+// for someone else: a request with X-On-Behalf-Of for it is a stranger's.
+var scopes = map[Action]domain.Scope{
+	IssueNotice:    domain.ScopeLibretto,
+	RecordService:  domain.ScopeLibretto,
+	RevokeService:  domain.ScopeLibretto,
+	ReadOwnNotices: domain.ScopeLibretto,
+	ReadNotice:     domain.ScopeLibretto,
+	ReadDashboard:  domain.ScopeLibretto,
+
+	RegisterHeir:       domain.ScopeEredi,
+	RequestRefund:      domain.ScopeEredi,
+	InsertPriorService: domain.ScopeEredi,
+	ReadOwnClaims:      domain.ScopeEredi,
+	ReadClaim:          domain.ScopeEredi,
+	ReadClaimHistory:   domain.ScopeEredi,
+	ReadWill:           domain.ScopeEredi,
+	ReadHeirBooklet:    domain.ScopeEredi,
+}
+
+// ScopeOf is the scope a delegation must hold for its delegate to do a for
+// someone; ok is false when no delegate may do a.
+func ScopeOf(a Action) (s domain.Scope, ok bool) {
+	s, ok = scopes[a]
+	return s, ok
+}
+
+// Caller is who makes a request: the authenticated subject and, when they
+// act for someone under a delegation, that person and the delegation's
+// scopes (already checked active by whoever resolved it).
+type Caller struct {
+	Subject    string
+	OnBehalfOf string   // "" when the subject acts for themselves
+	Scopes     []string // the delegation's scopes
+}
+
+// RelationFor is the caller's relation to data with parties p for action
+// a. Acting for themselves, it is RelationOf. Acting for someone, it is
+// Delegate when the delegation's scopes hold a's scope and the person
+// stands to the data in a relation the citizen's rule of a names (their
+// booklet, their claim) — else Stranger: a delegate sees nothing of the
+// person's that the person could not, and nothing beyond the scope.
+func RelationFor(a Action, c Caller, p Parties) Relation {
+	if c.OnBehalfOf == "" {
+		return RelationOf(c.Subject, p)
+	}
+	s, ok := scopes[a]
+	if !ok || !slices.Contains(c.Scopes, string(s)) {
+		return Stranger
+	}
+	rel := RelationOf(c.OnBehalfOf, p)
+	if rel == Stranger && table[a][Citizen] != nil && slices.Equal(table[a][Citizen], anyRelation) {
+		return Delegate // an action anyone may do for themselves (registering a claim)
+	}
+	if rel == Stranger || !slices.Contains(table[a][Citizen], rel) {
+		return Stranger
+	}
+	return Delegate
 }
 
 // public are the actions anyone may do, without a token or a login.

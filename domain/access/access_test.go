@@ -17,11 +17,11 @@ func TestTheTableIsSpecSection5(t *testing.T) {
 		access.RegisterUser:       "citizen:owner",
 		access.RegisterWorker:     "citizen:worker",
 		access.RecordDeposit:      "operator:* system:*",
-		access.RecordService:      "citizen:owner",
-		access.RevokeService:      "citizen:owner",
+		access.RecordService:      "citizen:owner citizen:delegate",
+		access.RevokeService:      "citizen:owner citizen:delegate",
 		access.RegisterHeir:       "citizen:*",
-		access.RequestRefund:      "citizen:heir",
-		access.InsertPriorService: "citizen:heir",
+		access.RequestRefund:      "citizen:heir citizen:delegate",
+		access.InsertPriorService: "citizen:heir citizen:delegate",
 		access.ValidateHeir:       "operator:*",
 		access.RejectHeir:         "operator:*",
 		access.ApproveRefund:      "operator:*",
@@ -31,19 +31,23 @@ func TestTheTableIsSpecSection5(t *testing.T) {
 		access.CorrectDateOfDeath: "operator:*",
 		access.RunPayroll:         "operator:*",
 		access.FeedFamily:         "system:*",
-		access.ReadOwnClaims:      "citizen:heir",
-		access.ReadClaim:          "operator:* auditor:* citizen:heir",
-		access.ReadClaimHistory:   "operator:* auditor:* citizen:heir",
-		access.ReadWill:           "operator:* auditor:* citizen:heir",
+		access.ReadOwnClaims:      "citizen:heir citizen:delegate",
+		access.ReadClaim:          "operator:* auditor:* citizen:heir citizen:delegate",
+		access.ReadClaimHistory:   "operator:* auditor:* citizen:heir citizen:delegate",
+		access.ReadWill:           "operator:* auditor:* citizen:heir citizen:delegate",
 		access.ReadWorklist:       "operator:*",
 		access.ReadStatement:      "operator:* auditor:* citizen:worker",
 		access.ReadPayslip:        "operator:* auditor:* citizen:worker",
-		access.ReadOwnNotices:     "citizen:owner",
-		access.ReadNotice:         "operator:* auditor:* citizen:owner",
+		access.ReadOwnNotices:     "citizen:owner citizen:delegate",
+		access.ReadNotice:         "operator:* auditor:* citizen:owner citizen:delegate",
 		access.CreditDeposit:      "system:*",
-		access.IssueNotice:        "citizen:owner",
-		access.ReadDashboard:      "operator:* auditor:* citizen:owner",
+		access.IssueNotice:        "citizen:owner citizen:delegate",
+		access.ReadDashboard:      "operator:* auditor:* citizen:owner citizen:delegate",
 		access.ReadFamily:         "operator:* auditor:* citizen:owner",
+		access.GrantDelegation:    "citizen:owner",
+		access.RevokeDelegation:   "citizen:owner",
+		access.ReadDelegations:    "citizen:owner",
+		access.ReadHeirBooklet:    "citizen:heir citizen:delegate",
 		access.AuditStream:        "auditor:*",
 		access.AuditReplay:        "auditor:*",
 		access.AuditVerify:        "auditor:*",
@@ -98,7 +102,8 @@ func TestDecide(t *testing.T) {
 		"a system feed may not read a claim":                    {access.ReadClaim, []access.Role{access.System}, access.Stranger, access.RoleRefused, ""},
 		"an auditor never writes":                               {access.RecordDeposit, []access.Role{access.Auditor}, access.Stranger, access.RoleRefused, ""},
 		"no roles, no access":                                   {access.ReadClaim, nil, access.Heir, access.RoleRefused, ""},
-		"a delegate is a stranger until a rule grants it":       {access.ReadClaim, []access.Role{access.Citizen}, access.Delegate, access.NotYours, ""},
+		"a delegate reads the claim of the person they act for": {access.ReadClaim, []access.Role{access.Citizen}, access.Delegate, access.Allowed, access.Citizen},
+		"a delegate may not read the person's statement":        {access.ReadStatement, []access.Role{access.Citizen}, access.Delegate, access.NotYours, ""},
 		"several roles: allowed if any allows, widest first":    {access.ReadDashboard, both, access.Owner, access.Allowed, access.Operator},
 		"several roles: the one role that may records":          {access.RecordService, both, access.Owner, access.Allowed, access.Citizen},
 		"several roles: an operator reads a stranger's data":    {access.ReadClaim, both, access.Stranger, access.Allowed, access.Operator},
@@ -144,6 +149,33 @@ func TestRelationOfComparesCodiciFiscaliCanonically(t *testing.T) {
 	for name, c := range cases {
 		if got := access.RelationOf(c.subject, c.parties); got != c.want {
 			t.Errorf("%s: RelationOf(%q) = %s, want %s", name, c.subject, got, c.want)
+		}
+	}
+}
+
+func TestRelationForADelegate(t *testing.T) {
+	t.Parallel()
+	mk := func(first string) string { return first + string(domain.CFCheckChar(first)) }
+	person, delegate, other := mk("RSSMRA85T10A562"), mk("BNCLRA80A01H501"), mk("VRDLGU80A01H501")
+	both := []string{"libretto", "eredi"}
+	cases := map[string]struct {
+		action  access.Action
+		caller  access.Caller
+		parties access.Parties
+		want    access.Relation
+	}{
+		"acting for oneself is RelationOf":               {access.ReadDashboard, access.Caller{Subject: person}, access.Parties{Owner: person}, access.Owner},
+		"the person's booklet within libretto":           {access.ReadDashboard, access.Caller{Subject: delegate, OnBehalfOf: person, Scopes: both}, access.Parties{Owner: person}, access.Delegate},
+		"the person's booklet without libretto":          {access.ReadDashboard, access.Caller{Subject: delegate, OnBehalfOf: person, Scopes: []string{"eredi"}}, access.Parties{Owner: person}, access.Stranger},
+		"the person's claim within eredi":                {access.ReadClaim, access.Caller{Subject: delegate, OnBehalfOf: person, Scopes: []string{"eredi"}}, access.Parties{Heir: person}, access.Delegate},
+		"another person's booklet":                       {access.ReadDashboard, access.Caller{Subject: delegate, OnBehalfOf: person, Scopes: both}, access.Parties{Owner: other}, access.Stranger},
+		"the person's booklet is not their claim":        {access.ReadClaim, access.Caller{Subject: delegate, OnBehalfOf: person, Scopes: both}, access.Parties{Owner: person}, access.Stranger},
+		"an action no delegate does (a statement)":       {access.ReadStatement, access.Caller{Subject: delegate, OnBehalfOf: person, Scopes: both}, access.Parties{Worker: person}, access.Stranger},
+		"the delegate's own booklet is not the person's": {access.ReadDashboard, access.Caller{Subject: delegate, OnBehalfOf: person, Scopes: both}, access.Parties{Owner: delegate}, access.Stranger},
+	}
+	for name, c := range cases {
+		if got := access.RelationFor(c.action, c.caller, c.parties); got != c.want {
+			t.Errorf("%s: RelationFor = %s, want %s", name, got, c.want)
 		}
 	}
 }

@@ -31,7 +31,7 @@ func TestTheDocsShowTheTable(t *testing.T) {
 
 // markdown renders the table: one row per action, one column per role; a
 // cell says in which relations the role may act, "any" for every one, and
-// "—" for none (403).
+// "—" for none (403); a delegate's cell names the delegation's scope.
 func markdown() string {
 	roles := []access.Role{access.Citizen, access.Operator, access.Auditor, access.System}
 	var b strings.Builder
@@ -50,6 +50,9 @@ func markdown() string {
 				names := make([]string, len(rels))
 				for i, rel := range rels {
 					names[i] = string(rel)
+					if scope, ok := access.ScopeOf(a); ok && rel == access.Delegate {
+						names[i] += " (" + string(scope) + ")"
+					}
 				}
 				cell = strings.Join(names, ", ")
 			}

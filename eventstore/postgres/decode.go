@@ -26,7 +26,7 @@ type decoder struct {
 // columnFormats are the formats decodeRaw expects per eventColumns column:
 // 1 binary, 0 text; -1 accepts either because both are the same bytes (text
 // and json).
-var columnFormats = [...]int16{1, 1, -1, 1, 1, -1, 1, -1, 1, 1, -1, -1, 1, 1, 1}
+var columnFormats = [...]int16{1, 1, -1, 1, 1, -1, 1, -1, 1, 1, -1, -1, 1, 1, 1, -1}
 
 func newDecoder(rows pgx.Rows) *decoder {
 	d := &decoder{strings: map[string]string{}}
@@ -67,6 +67,7 @@ func (d *decoder) decode(rows pgx.Rows, e *eventstore.Event) error {
 	copy(e.CorrelationID[:], v[12])
 	copy(e.CausationID[:], v[13])
 	e.Hash = d.bytes(v[14])
+	e.Actor.OnBehalfOf = d.intern(v[15])
 	return nil
 }
 

@@ -20,7 +20,7 @@ func scanEvent(row pgx.Row, e *eventstore.Event) error {
 	var xid uint64
 	err := row.Scan(&e.Position, &xid, &e.Stream, &e.Version, (*[16]byte)(&e.ID), &e.Type, &e.SchemaVersion,
 		&e.Data, &e.OccurredAt, &e.RecordedAt, &e.Actor.ID, &e.Actor.Role,
-		(*[16]byte)(&e.CorrelationID), (*[16]byte)(&e.CausationID), &e.Hash)
+		(*[16]byte)(&e.CorrelationID), (*[16]byte)(&e.CausationID), &e.Hash, &e.Actor.OnBehalfOf)
 	if err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ func New(pool *pgxpool.Pool, opts ...Option) *Store {
 
 // eventColumns is the column list every read scans with scanEvent.
 const eventColumns = `position, xid, stream, version, event_id, type, schema_version, data,
-	occurred_at, recorded_at, actor_id, actor_role, correlation_id, causation_id, hash`
+	occurred_at, recorded_at, actor_id, actor_role, correlation_id, causation_id, hash, on_behalf_of`
 
 var (
 	// lockStreams takes the streams' locks in the order of the (sorted) array.
@@ -121,13 +121,13 @@ var (
 // prepared statement per group size, and its thirteen boxed parameters per
 // event were a third of the server's allocations under make bench.
 const insertEvents = `INSERT INTO events (stream, version, event_id, type, schema_version, data, occurred_at,
-		recorded_at, actor_id, actor_role, correlation_id, causation_id, hash)
+		recorded_at, actor_id, actor_role, correlation_id, causation_id, hash, on_behalf_of)
 	SELECT stream, version, event_id, type, schema_version, data, occurred_at,
-		recorded_at, actor_id, actor_role, correlation_id, causation_id, hash
+		recorded_at, actor_id, actor_role, correlation_id, causation_id, hash, on_behalf_of
 	FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::integer[], $6::json[], $7::timestamptz[],
-		$8::timestamptz[], $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::bytea[])
+		$8::timestamptz[], $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::bytea[], $14::text[])
 		WITH ORDINALITY AS e(stream, version, event_id, type, schema_version, data, occurred_at,
-			recorded_at, actor_id, actor_role, correlation_id, causation_id, hash, n)
+			recorded_at, actor_id, actor_role, correlation_id, causation_id, hash, on_behalf_of, n)
 	ORDER BY n
 	RETURNING position, xid`
 
@@ -136,6 +136,7 @@ func insertArgs(events []*eventstore.Event) []any {
 	n := len(events)
 	var (
 		streams, types, actors, roles = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		onBehalfOf                    = make([]string, n)
 		versions                      = make([]int64, n)
 		ids, correlations, causations = make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n)
 		schemas                       = make([]int32, n)
@@ -146,8 +147,9 @@ func insertArgs(events []*eventstore.Event) []any {
 		streams[i], versions[i], ids[i], types[i], schemas[i] = e.Stream, e.Version, pgUUID(e.ID), e.Type, int32(e.SchemaVersion)
 		data[i], occurred[i], recorded[i] = e.Data, e.OccurredAt, e.RecordedAt
 		actors[i], roles[i], correlations[i], causations[i], hashes[i] = e.Actor.ID, e.Actor.Role, pgUUID(e.CorrelationID), pgUUID(e.CausationID), e.Hash
+		onBehalfOf[i] = e.Actor.OnBehalfOf
 	}
-	return []any{streams, versions, ids, types, schemas, data, occurred, recorded, actors, roles, correlations, causations, hashes}
+	return []any{streams, versions, ids, types, schemas, data, occurred, recorded, actors, roles, correlations, causations, hashes, onBehalfOf}
 }
 
 // rollback ends a failed append's transaction so that the connection goes

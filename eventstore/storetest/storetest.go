@@ -66,15 +66,21 @@ func ctxT(t *testing.T) context.Context {
 
 var occurred = time.Date(2026, 3, 14, 9, 26, 53, 589793238, time.FixedZone("CET", 3600))
 
-// Event returns a new event of type typ whose data is {"n": n}.
+// Event returns a new event of type typ whose data is {"n": n}. An odd n's
+// actor acted for another person (a delegation), so every read's round trip
+// of the envelope covers on_behalf_of.
 func Event(typ string, n int) eventstore.EventData {
+	actor := eventstore.Actor{ID: "RSSMRA80A01H501U", Role: "citizen"}
+	if n%2 == 1 {
+		actor.OnBehalfOf = "VRDLGU80A01H501U"
+	}
 	return eventstore.EventData{
 		ID:            uuid.New(),
 		Type:          typ,
 		SchemaVersion: 1,
 		Data:          fmt.Appendf(nil, `{"n": %d, "s": "caffè"}`, n),
 		OccurredAt:    occurred.Add(time.Duration(n) * time.Second),
-		Actor:         eventstore.Actor{ID: "RSSMRA80A01H501U", Role: "citizen"},
+		Actor:         actor,
 		CorrelationID: uuid.New(),
 		CausationID:   uuid.New(),
 	}

@@ -267,13 +267,33 @@ func TestAMismatchedDateOfDeathIsCorrectedThenTheSecondClaimSucceeds(t *testing.
 		problem(http.StatusUnprocessableEntity, "reason_required")
 	fixed := s.post("/backoffice/heir-claims/"+d.claimID+"/date-of-death", s.operator(), correction).want(http.StatusOK)
 
-	s.post("/heir-claims", second, claim).want(http.StatusCreated)
+	secondID := s.post("/heir-claims", second, claim).want(http.StatusCreated).str("claim_id")
 	if got := s.get("/heir-claims/"+d.claimID+"?"+fixed.pos(), d.heirTok).want(http.StatusOK).str("date_of_death"); got != "2026-03-05" {
 		t.Fatalf("the first claim shows %s", got)
 	}
 	// The route by the deceased's CF corrects the same way.
-	s.post("/backoffice/deceased/"+d.user+"/date-of-death", s.operator(), map[string]any{"date_of_death": "2026-03-04", "reason": "rettifica"}).
+	again := s.post("/backoffice/deceased/"+d.user+"/date-of-death", s.operator(), map[string]any{"date_of_death": "2026-03-04", "reason": "rettifica"}).
 		want(http.StatusOK)
+
+	// Every claim the corrections changed says so in its history (SPEC §9):
+	// the first claim twice, the second once; the heir reads no operator.
+	corrections := func(claimID, tok string) []map[string]any {
+		var out []map[string]any
+		for _, e := range s.get("/heir-claims/"+claimID+"/history?"+again.pos(), tok).want(http.StatusOK).list("entries") {
+			if entry := e.(map[string]any); entry["operation"] == "date_of_death_corrected" {
+				out = append(out, entry["details"].(map[string]any))
+			}
+		}
+		return out
+	}
+	first := corrections(d.claimID, d.heirTok)
+	if len(first) != 2 || first[0]["previous"] != "2026-03-06" || first[0]["date_of_death"] != "2026-03-05" ||
+		first[1]["date_of_death"] != "2026-03-04" || first[1]["reason"] != "rettifica" || first[1]["operator_cf"] != nil {
+		t.Fatalf("the first claim's corrections: %v", first)
+	}
+	if got := corrections(secondID, s.operator()); len(got) != 1 || got[0]["previous"] != "2026-03-05" || got[0]["operator_cf"] != "OPERATORE-1" {
+		t.Fatalf("the second claim's corrections: %v", got)
+	}
 }
 
 func TestHoursOutOfRangeSayWhy(t *testing.T) {

@@ -74,6 +74,8 @@ func (s *Server) meta(r *http.Request, key, hash string) commands.Meta {
 	return commands.Meta{
 		ActorCF:        p.Subject,
 		Role:           role,
+		OnBehalfOf:     st.onBehalfOf,
+		Scopes:         st.scopes,
 		Now:            s.cfg.Now(),
 		CorrelationID:  id,
 		IdempotencyKey: key,

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/inps/libretto/commands"
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/http/auth"
 )
@@ -34,9 +36,13 @@ type reqState struct {
 	id        uuid.UUID
 	principal *auth.Principal
 	role      commands.Role
-	action    access.Action // the access table's rule of the route
-	command   string        // set by a command handler
-	outcome   string        // "ok" or the problem code
+	// onBehalfOf is the person a delegate acts for (X-On-Behalf-Of) under
+	// an active delegation whose scopes are scopes; "" otherwise.
+	onBehalfOf string
+	scopes     []string
+	action     access.Action // the access table's rule of the route
+	command    string        // set by a command handler
+	outcome    string        // "ok" or the problem code
 }
 
 func stateOf(ctx context.Context) *reqState {
@@ -158,9 +164,64 @@ func (s *Server) Allow(a access.Action) func(http.Handler) http.Handler {
 				return
 			}
 			st.role = commands.Role(role)
+			if h := r.Header.Get(OnBehalfOfHeader); h != "" {
+				if err := s.actFor(r, st, h); err != nil {
+					s.Problem(w, r, err)
+					return
+				}
+			}
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// OnBehalfOfHeader names the person a delegate acts for (SPEC §9).
+const OnBehalfOfHeader = "X-On-Behalf-Of"
+
+// actFor resolves X-On-Behalf-Of: the caller acts for person only as a
+// citizen, for an action a delegate may do, under a delegation of person's
+// that is active today and covers the action's scope. Anything else is a
+// stranger's request (404 before any data is read), so a delegation's
+// existence is not revealed either. The request then acts as the person:
+// the commands' Meta and the reads of "own" data take the person's CF,
+// and Decide asks the table with the Delegate relation.
+func (s *Server) actFor(r *http.Request, st *reqState, header string) error {
+	person, err := domain.ParseCF(strings.TrimSpace(header))
+	if err != nil {
+		return badRequest("invalid_on_behalf_of", OnBehalfOfHeader, "X-On-Behalf-Of is the codice fiscale of the person you act for")
+	}
+	if self, err := domain.ParseCF(st.principal.Subject); err == nil && self == person {
+		return nil // acting for oneself is no delegation
+	}
+	if _, ok := access.Gate(st.action, []access.Role{access.Citizen}); !ok || !slices.Contains(rolesOf(*st.principal), access.Citizen) {
+		return notFound("no such resource")
+	}
+	scope, ok := access.ScopeOf(st.action)
+	if !ok {
+		return notFound("no such resource")
+	}
+	d, ok, err := s.cmd.ActiveDelegation(r.Context(), person.String(), st.principal.Subject, s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if !ok || !slices.Contains(d.Scope, string(scope)) {
+		return notFound("no such resource")
+	}
+	st.onBehalfOf, st.scopes, st.role = person.String(), d.Scope, commands.RoleCitizen
+	return nil
+}
+
+// Person is the codice fiscale of the person the request acts for: the
+// caller's own, or under a delegation the person's they act for.
+func (s *Server) Person(r *http.Request) string {
+	st := stateOf(r.Context())
+	if st.onBehalfOf != "" {
+		return st.onBehalfOf
+	}
+	if st.principal == nil {
+		return ""
+	}
+	return st.principal.Subject
 }
 
 // Decide asks the access table whether the caller may do the request's
@@ -172,8 +233,12 @@ func (s *Server) Decide(r *http.Request, parties access.Parties, what string) er
 	if st.principal == nil {
 		return notFound(what)
 	}
-	rel := access.RelationOf(st.principal.Subject, parties)
-	switch out, role := access.Decide(st.action, rolesOf(*st.principal), rel); out {
+	rel := access.RelationFor(st.action, access.Caller{Subject: st.principal.Subject, OnBehalfOf: st.onBehalfOf, Scopes: st.scopes}, parties)
+	roles := rolesOf(*st.principal)
+	if st.onBehalfOf != "" {
+		roles = []access.Role{access.Citizen} // a delegate acts as the citizen they act for
+	}
+	switch out, role := access.Decide(st.action, roles, rel); out {
 	case access.Allowed:
 		st.role = commands.Role(role)
 		return nil

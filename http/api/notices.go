@@ -74,8 +74,7 @@ func (s *Server) getNotices(w http.ResponseWriter, r *http.Request) {
 		s.Problem(w, r, err)
 		return
 	}
-	p, _, _ := s.Principal(r)
-	cf, err := domain.ParseCF(p.Subject)
+	cf, err := domain.ParseCF(s.Person(r))
 	if err != nil {
 		s.JSON(w, http.StatusOK, noticeList{Notices: []noticeView{}})
 		return

@@ -90,6 +90,8 @@ func problemFor(err error, othersFacts bool) Problem {
 		return newProblem(http.StatusConflict, domain.CodeConcurrency, "", "another change to the same records won the race; retry the request")
 	case errors.Is(err, projections.ErrNotFound), errors.Is(err, eventstore.ErrStreamNotFound):
 		return newProblem(http.StatusNotFound, domain.CodeNotFound, "", "no such resource")
+	case errors.Is(err, auth.ErrInsufficientAssurance):
+		return newProblem(http.StatusUnauthorized, "insufficient_assurance", "", "sign in with SPID level 2 or higher, CIE or CNS")
 	case errors.Is(err, auth.ErrInvalidToken):
 		return newProblem(http.StatusUnauthorized, "invalid_token", "", "the bearer token is missing, malformed, expired or not ours")
 	case errors.Is(err, context.DeadlineExceeded):

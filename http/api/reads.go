@@ -118,8 +118,7 @@ func (s *Server) getHeirClaims(w http.ResponseWriter, r *http.Request) {
 	if !s.WaitForPosition(w, r) {
 		return
 	}
-	p, _, _ := s.Principal(r)
-	claims, err := s.q.ClaimsByHeir(r.Context(), p.Subject)
+	claims, err := s.q.ClaimsByHeir(r.Context(), s.Person(r))
 	if err != nil && !errors.Is(err, projections.ErrNotFound) {
 		s.Problem(w, r, err)
 		return

@@ -64,6 +64,13 @@ type Commands interface {
 	ReverseService(context.Context, commands.Meta, commands.ReverseService) (commands.Result, error)
 	CorrectDateOfDeath(context.Context, commands.Meta, commands.CorrectDateOfDeath) (commands.Result, error)
 	RunPayroll(context.Context, commands.Meta, commands.RunPayroll) (commands.Result, error)
+	GrantDelegation(context.Context, commands.Meta, commands.GrantDelegation) (commands.Result, error)
+	RevokeDelegation(context.Context, commands.Meta, commands.RevokeDelegation) (commands.Result, error)
+	// ActiveDelegation is the delegation from grantor to delegate active at
+	// now; Delegations those cf granted and received (SPEC §9). Both read
+	// the event store, so a revocation counts at once.
+	ActiveDelegation(ctx context.Context, grantorCF, delegateCF string, now time.Time) (domain.Delegation, bool, error)
+	Delegations(ctx context.Context, cf string) (granted, received []domain.Delegation, err error)
 	// ReplayClaim folds a claim's events recorded up to asOf.
 	ReplayClaim(ctx context.Context, claimID string, asOf time.Time) (domain.ClaimSnapshot, []eventstore.Event, error)
 }
@@ -270,6 +277,7 @@ func (s *Server) routes() chi.Router {
 		get("/heir-claims/{id}", access.ReadClaim, s.getHeirClaim)
 		get("/heir-claims/{id}/history", access.ReadClaimHistory, s.getHistory)
 		get("/heir-claims/{id}/will", access.ReadWill, s.getWill)
+		get("/heir-claims/{id}/booklet", access.ReadHeirBooklet, s.getHeirBooklet)
 		post("/heir-claims/{id}/refund", access.RequestRefund, s.postRefund)
 		post("/heir-claims/{id}/prior-services", access.InsertPriorService, s.postPriorService)
 
@@ -287,6 +295,10 @@ func (s *Server) routes() chi.Router {
 		get("/workers/{cf}/statements/{year}", access.ReadStatement, s.getStatement)
 		get("/workers/{cf}/payslips/{month}", access.ReadPayslip, s.getPayslip)
 		get("/families/{cf}/dashboard", access.ReadDashboard, s.getDashboard)
+
+		post("/delegations", access.GrantDelegation, s.postDelegation)
+		get("/delegations", access.ReadDelegations, s.getDelegations)
+		s.Handle(r, http.MethodDelete, "/delegations/{id}", access.RevokeDelegation, s.deleteDelegation)
 
 		get("/audit/streams/{stream_id}", access.AuditStream, s.getAuditStream)
 		get("/audit/heir-claims/{id}/replay", access.AuditReplay, s.getReplay)

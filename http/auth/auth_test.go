@@ -154,6 +154,7 @@ func TestOIDCVerifiesAgainstTheProvidersJWKS(t *testing.T) {
 			"iss": p.srv.URL, "aud": "libretto-api", "sub": "TINIT-RSSMRA85T10A562S",
 			"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
 			"realm_access": map[string]any{"roles": []string{"citizen", "uma_authorization"}},
+			"acr":          auth.ACRSpidL2,
 		}
 	}
 	otherKey, _ := rsa.GenerateKey(rand.Reader, 2048)
@@ -187,6 +188,28 @@ func TestOIDCVerifiesAgainstTheProvidersJWKS(t *testing.T) {
 			c["realm_access"] = map[string]any{"roles": []string{"admin"}}
 		}, nil},
 	}
+	for _, acr := range []string{auth.ACRSpidL2, auth.ACRSpidL3, auth.ACRCIE, auth.ACRCNS} {
+		t.Run("an identity of level "+acr+" is accepted", func(t *testing.T) {
+			c := base()
+			c["acr"] = acr
+			if _, err := o.Authenticate(ctx, p.sign(t, c, p.key)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	for name, change := range map[string]func(jwt.MapClaims){
+		"SPID level 1 is refused":        func(c jwt.MapClaims) { c["acr"] = auth.ACRSpidL1 },
+		"a token without acr is refused": func(c jwt.MapClaims) { delete(c, "acr") },
+		"an unknown acr is refused":      func(c jwt.MapClaims) { c["acr"] = "urn:example:weak" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := base()
+			change(c)
+			if _, err := o.Authenticate(ctx, p.sign(t, c, p.key)); !errors.Is(err, auth.ErrInsufficientAssurance) {
+				t.Fatalf("err %v, want ErrInsufficientAssurance", err)
+			}
+		})
+	}
 	for _, tc := range refused {
 		t.Run(tc.name, func(t *testing.T) {
 			c := base()
@@ -199,6 +222,18 @@ func TestOIDCVerifiesAgainstTheProvidersJWKS(t *testing.T) {
 				t.Fatalf("err %v, want ErrInvalidToken", err)
 			}
 		})
+	}
+}
+
+// TestOIDCAllowedACRIsConfigurable: a deployment that accepts SPID level 1
+// (say, for reading only) lists it.
+func TestOIDCAllowedACRIsConfigurable(t *testing.T) {
+	t.Parallel()
+	if err := auth.CheckACR(auth.ACRSpidL1, []string{auth.ACRSpidL1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := auth.CheckACR(auth.ACRSpidL2, []string{auth.ACRSpidL1}); !errors.Is(err, auth.ErrInsufficientAssurance) {
+		t.Fatalf("err %v", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,10 @@ type OIDCConfig struct {
 	// ClockSkew is how long after "exp" a token is still accepted (and how
 	// early before "nbf"). Default 1 minute.
 	ClockSkew time.Duration
+	// AllowedACR are the authentication context classes ("acr") a token
+	// must carry (SPEC §9, assurance level); DefaultAllowedACR when nil.
+	// A token without "acr", or with another, is ErrInsufficientAssurance.
+	AllowedACR []string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -43,6 +48,49 @@ func (c *OIDCConfig) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.AllowedACR == nil {
+		c.AllowedACR = DefaultAllowedACR
+	}
+}
+
+// The acr values of the identities Libretto accepts by default.
+const (
+	// SPID levels 2 and 3 (AgID, "Regole tecniche OpenID Connect in SPID";
+	// also what the CIE OpenID Provider asserts for CIE level 2 and 3).
+	ACRSpidL2 = "https://www.spid.gov.it/SpidL2"
+	ACRSpidL3 = "https://www.spid.gov.it/SpidL3"
+	// ACRSpidL1 is SPID level 1 (user name and password): refused by
+	// default, as money moves on the caller's word.
+	ACRSpidL1 = "https://www.spid.gov.it/SpidL1"
+	// eIDAS levels substantial and high (CIE through the eIDAS node, and
+	// other EU identities).
+	ACREidasSubstantial = "http://eidas.europa.eu/LoA/substantial"
+	ACREidasHigh        = "http://eidas.europa.eu/LoA/high"
+	// ACRCIE and ACRCNS are what INPS's identity gateway asserts for a CIE
+	// read by its own reader and for a Carta Nazionale dei Servizi (a
+	// smart card with a certificate): neither has an acr URI of its own in
+	// a public specification, so these are the gateway's, configurable.
+	ACRCIE = "urn:it:inps:acr:cie"
+	ACRCNS = "urn:it:inps:acr:cns"
+)
+
+// DefaultAllowedACR is SPID level 2 and above, CIE and CNS (SPEC §9).
+var DefaultAllowedACR = []string{ACRSpidL2, ACRSpidL3, ACREidasSubstantial, ACREidasHigh, ACRCIE, ACRCNS}
+
+// ErrInsufficientAssurance means a valid identity whose authentication
+// level ("acr") is not among the allowed ones: 401 insufficient_assurance.
+var ErrInsufficientAssurance = errors.New("auth: insufficient assurance level")
+
+// CheckACR refuses an acr that is not in allowed (nil allowed is
+// DefaultAllowedACR) with ErrInsufficientAssurance.
+func CheckACR(acr string, allowed []string) error {
+	if allowed == nil {
+		allowed = DefaultAllowedACR
+	}
+	if acr == "" || !slices.Contains(allowed, acr) {
+		return fmt.Errorf("%w: acr %q", ErrInsufficientAssurance, acr)
+	}
+	return nil
 }
 
 // Validate reports every missing setting.
@@ -107,6 +155,10 @@ func (o *OIDC) Authenticate(ctx context.Context, token string) (Principal, error
 	}
 	if len(roles) == 0 {
 		return Principal{}, fmt.Errorf("%w: no known role in %q", ErrInvalidToken, o.cfg.RolesClaim)
+	}
+	acr, _ := claims["acr"].(string)
+	if err := CheckACR(acr, o.cfg.AllowedACR); err != nil {
+		return Principal{}, err
 	}
 	// Expires is the token's own expiry, without the verifier's skew: past
 	// it, Cached asks the verifier again, which may still accept it.

@@ -14,6 +14,7 @@ import (
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/commands/seed"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/http/auth"
 )
 
 // DefaultDemoIdentities are the people of the demo data (commands/seed), so
@@ -214,6 +215,16 @@ func (p *Portal) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {
 		p.loginUnavailable(w, r, err)
+		return
+	}
+	acr, _ := claims["acr"].(string)
+	if err := auth.CheckACR(acr, p.cfg.OIDC.AllowedACR); err != nil {
+		p.cfg.Logger.Warn("portal: oidc login refused", "err", err)
+		p.renderStatus(w, r, http.StatusUnauthorized, "error", errorPage{
+			Title: "Livello di sicurezza insufficiente",
+			Message: "Per il Libretto Famiglia serve un'identità digitale di livello significativo o alto: " +
+				"SPID di livello 2 o 3, CIE o CNS. Accedi di nuovo con una di queste.",
+		})
 		return
 	}
 	cf, role, err := identityFromClaims(claims, p.cfg.OIDC)

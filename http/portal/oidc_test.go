@@ -19,6 +19,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/commands/seed"
+	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/http/portal/sessions"
 )
 
@@ -67,7 +68,7 @@ func newFakeIdP(t *testing.T, clientID string) *fakeIdP {
 			return
 		}
 		claims := jwt.MapClaims{"iss": idp.srv.URL, "aud": idp.clientID, "sub": "spid-user",
-			"iat": time.Now().Unix(), "exp": time.Now().Add(5 * time.Minute).Unix(), "nonce": idp.nonce}
+			"iat": time.Now().Unix(), "exp": time.Now().Add(5 * time.Minute).Unix(), "nonce": idp.nonce, "acr": auth.ACRSpidL2}
 		for k, v := range idp.claims {
 			claims[k] = v
 		}
@@ -99,6 +100,10 @@ func TestSPIDLogin(t *testing.T) {
 	}{
 		{name: "a citizen signs in with SPID", claims: jwt.MapClaims{"fiscal_number": "TINIT-" + seed.HeirLauraCF},
 			code: "good-code", wantRole: commands.RoleCitizen, wantCF: seed.HeirLauraCF, status: http.StatusSeeOther},
+		{name: "SPID level 1 is refused as insufficient assurance", claims: jwt.MapClaims{"fiscal_number": seed.HeirLauraCF, "acr": auth.ACRSpidL1},
+			code: "good-code", status: http.StatusUnauthorized},
+		{name: "a login without acr is refused", claims: jwt.MapClaims{"fiscal_number": seed.HeirLauraCF, "acr": ""},
+			code: "good-code", status: http.StatusUnauthorized},
 		{name: "an operator's role comes from the roles claim", claims: jwt.MapClaims{"fiscal_number": seed.OperatorCF, "roles": []string{"operator"}},
 			code: "good-code", wantRole: commands.RoleOperator, wantCF: seed.OperatorCF, status: http.StatusSeeOther},
 		{name: "a wrong state is refused", claims: jwt.MapClaims{"fiscal_number": seed.HeirLauraCF},

@@ -119,6 +119,10 @@ type OIDCConfig struct {
 	// RolesClaim names the claim listing roles; "roles" when empty. A person
 	// without it is a citizen.
 	RolesClaim string
+	// AllowedACR are the authentication levels ("acr") a login must carry
+	// (SPEC §9): auth.DefaultAllowedACR (SPID level 2 and above, CIE, CNS)
+	// when nil; any other is refused with 401.
+	AllowedACR []string
 }
 
 // DemoIdentity is an identity the dev login offers.

@@ -217,7 +217,7 @@ func (a *App) portal(login *ratelimit.Limiter) (http.Handler, error) {
 	if c.OIDCClientID != "" {
 		oidcCfg = portal.OIDCConfig{
 			Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCClientSecret,
-			RedirectURL: c.OIDCRedirectURL, RolesClaim: c.OIDCRolesClaim,
+			RedirectURL: c.OIDCRedirectURL, RolesClaim: c.OIDCRolesClaim, AllowedACR: c.OIDCAllowedACR,
 		}
 	}
 	h, err := portalNew(portal.Config{
@@ -305,6 +305,7 @@ func (a *App) authenticator(ctx context.Context) (auth.Authenticator, error) {
 		IssuerURL:  a.Config.OIDCIssuer,
 		Audience:   a.Config.OIDCAudience,
 		RolesClaim: a.Config.OIDCRolesClaim,
+		AllowedACR: a.Config.OIDCAllowedACR,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("oidc: %w", err)

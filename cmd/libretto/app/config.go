@@ -40,6 +40,10 @@ type Config struct {
 	OIDCIssuer     string
 	OIDCAudience   string
 	OIDCRolesClaim string
+	// OIDCAllowedACR are the authentication levels ("acr") the API and the
+	// portal accept in production (OIDC_ALLOWED_ACR, comma-separated);
+	// auth.DefaultAllowedACR — SPID level 2 and 3, CIE, CNS — when empty.
+	OIDCAllowedACR []string
 	// OIDCClientID, OIDCClientSecret and OIDCRedirectURL are the portal's
 	// login client (authorization code flow); without a client id a
 	// production node serves the API only.
@@ -135,6 +139,7 @@ func FromEnv() Config {
 		OIDCIssuer:       os.Getenv("OIDC_ISSUER"),
 		OIDCAudience:     os.Getenv("OIDC_AUDIENCE"),
 		OIDCRolesClaim:   os.Getenv("OIDC_ROLES_CLAIM"),
+		OIDCAllowedACR:   splitList(os.Getenv("OIDC_ALLOWED_ACR")),
 		OIDCClientID:     os.Getenv("OIDC_CLIENT_ID"),
 		OIDCClientSecret: os.Getenv("OIDC_CLIENT_SECRET"),
 		OIDCRedirectURL:  os.Getenv("OIDC_REDIRECT_URL"),
@@ -304,4 +309,16 @@ func parseLevel(s string) (slog.Level, bool) {
 		return slog.LevelError, true
 	}
 	return slog.LevelInfo, false
+}
+
+// splitList splits a comma-separated setting, dropping empty items; nil
+// when there is none.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
