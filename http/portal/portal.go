@@ -205,17 +205,9 @@ type pageRule struct {
 	a  access.Action
 }
 
-// New returns the portal, to be mounted at "/" (the API lives under /api/v1).
-// It panics on an invalid Config, which is a wiring mistake.
-func New(cfg Config) http.Handler {
-	p, err := newPortal(cfg)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
-func newPortal(cfg Config) (*Portal, error) {
+// New returns the portal, to be mounted at "/" (the API lives under /api/v1),
+// or every problem of cfg at once.
+func New(cfg Config) (*Portal, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
