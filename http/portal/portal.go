@@ -187,8 +187,8 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Portal serves the pages. Files of this package add pages to it through
-// addPages (see extend.go).
+// Portal serves the pages. Each section's file registers its pages from
+// routes (see extend.go).
 type Portal struct {
 	cfg       Config
 	mux       *http.ServeMux
@@ -243,11 +243,7 @@ func (p *Portal) routes() {
 	p.workerRoutes()
 	p.backofficeRoutes()
 	p.auditRoutes()
-	for _, add := range extensions {
-		if add.routes != nil {
-			add.routes(p)
-		}
-	}
+	p.familyRoutes()
 	p.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		p.notFound(w, r)
 	})
