@@ -11,6 +11,10 @@ TEST_TIMEOUT ?= 30m
 BENCHTIME ?= 1s
 # How long make test fuzzes each fuzz target (go test -fuzz runs one at a time).
 FUZZTIME ?= 3s
+# make lint's golangci-lint, installed from the Go module proxy into bin/
+# when missing (a binary on PATH of another version is not used).
+GOLANGCI_LINT_VERSION ?= v2.15.0
+GOLANGCI_LINT := bin/tools/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
 
 # The portal engineer's target that installs Bootstrap Italia for go:embed.
 -include http/portal/assets.mk
@@ -34,14 +38,12 @@ run: build
 	@PORT=$(PORT) LIBRETTO_MODE=$${LIBRETTO_MODE:-dev} LIBRETTO_SEED=$${LIBRETTO_SEED:-true} \
 	$(WITH_DB) ./$(BIN) serve --migrate
 
-## test: vet, gofmt, and every test against a real PostgreSQL
-test: build chromium
+## test: the lint (vet, gofmt, golangci-lint), and every test against a real PostgreSQL
+test: build chromium lint
 	@$(WITH_DB) $(MAKE) --no-print-directory test-with-db
 
-# test-with-db expects DATABASE_URL.
+# test-with-db expects DATABASE_URL; make test has run the lint before it.
 test-with-db:
-	@echo "make: go vet ./..." && $(GO) vet ./...
-	@$(MAKE) --no-print-directory fmt-check
 	@echo "make: go test -race -count=1 $(RACE_PKGS)"
 	@LIBRETTO_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
 	@echo "make: fuzz each target for $(FUZZTIME)"
@@ -50,7 +52,7 @@ test-with-db:
 	@$(GO) test -run '^$$' -fuzz '^FuzzDecodeBody$$' -fuzztime $(FUZZTIME) ./http/api
 
 vet:
-	$(GO) vet ./...
+	@echo "make: go vet ./..." && $(GO) vet ./...
 
 fmt-check:
 	@files=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); \
@@ -71,9 +73,14 @@ soak: build
 	@LIBRETTO_SOAK_SECONDS=$(SOAK_SECONDS) LIBRETTO_PROPERTY_REQUESTS=10000 LIBRETTO_BIN=$(CURDIR)/$(BIN) \
 	$(WITH_DB) $(GO) test -run 'Kill9|TestRandomRequestsNeverFailTheServer' -count=1 -v -timeout 60m ./cmd/libretto-bench ./http/api
 
-## lint: go vet, plus staticcheck when installed
-lint: vet fmt-check
-	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "make: staticcheck not installed, skipped"; fi
+## lint: go vet, gofmt, and golangci-lint (.golangci.yml: the standard linters and depguard's import rules)
+lint: vet fmt-check $(GOLANGCI_LINT)
+	@echo "make: golangci-lint run ./..."
+	@./$(GOLANGCI_LINT) run ./...
+
+$(GOLANGCI_LINT):
+	@echo "make: installing golangci-lint $(GOLANGCI_LINT_VERSION) into $(@D)" >&2
+	@GOBIN=$(CURDIR)/$(@D) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 # The browser tests drive Debian's chromium; install it when missing and we are root.
 chromium:

@@ -79,14 +79,25 @@ type Handler struct {
 	idempotency Idempotency
 	documents   Documents
 	maxRetries  int
-	unpaid      UnpaidBooklets // optional; see SetUnpaidBooklets
+	unpaid      UnpaidBooklets // optional; see WithUnpaidBooklets
 	states      *stateCache    // folded aggregates by stream, checked by version
 }
 
 // NewHandler returns a Handler over store, idempotency and document stores.
-func NewHandler(store eventstore.Store, idem Idempotency, docs Documents) *Handler {
-	return &Handler{store: store, idempotency: idem, documents: docs, maxRetries: 20, states: newStateCache(defaultCacheEntries)}
+func NewHandler(store eventstore.Store, idem Idempotency, docs Documents, opts ...Option) *Handler {
+	h := &Handler{store: store, idempotency: idem, documents: docs, maxRetries: 20, states: newStateCache(defaultCacheEntries)}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
+
+// Option configures a Handler at construction.
+type Option func(*Handler)
+
+// WithUnpaidBooklets lets RunPayroll find the booklets to pay from a read
+// model instead of scanning the event log.
+func WithUnpaidBooklets(u UnpaidBooklets) Option { return func(h *Handler) { h.unpaid = u } }
 
 // The commands. Each has its own file with its handler method:
 //

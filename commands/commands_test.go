@@ -294,7 +294,7 @@ func TestRunPayroll(t *testing.T) {
 		f.must(f.h.RecordService(ctx(), citizen(giulia), service(laura, 1)))
 		f.must(f.h.RecordService(ctx(), citizen(giulia), service(paolo, 3)))
 		if readModel {
-			f.h.SetUnpaidBooklets(unpaidList{mario, giulia})
+			f.h = commands.NewHandler(f.store, f.idem, f.docs, commands.WithUnpaidBooklets(unpaidList{mario, giulia}))
 		}
 		res := f.must(f.h.RunPayroll(ctx(), operator(), commands.RunPayroll{RunDate: "2026-03-01"}))
 		if res.Payments != 2 || res.PaidCents != (3*800-260)+3*800 || res.ID == "" {

@@ -31,10 +31,6 @@ var rome = func() *time.Location {
 // treats their re-append as a no-op.
 var idNamespace = uuid.MustParse("6f1d2b52-3c1e-5b8e-9a40-5e1b7a6c2d10")
 
-// SetUnpaidBooklets lets RunPayroll find the booklets to pay from a read
-// model instead of scanning the event log.
-func (h *Handler) SetUnpaidBooklets(u UnpaidBooklets) { h.unpaid = u }
-
 // decide runs one command: the idempotency check, then attempts of fn until
 // it succeeds, fails with something other than a concurrency conflict or
 // runs out of retries, then the idempotency record.

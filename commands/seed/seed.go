@@ -59,7 +59,7 @@ type Option func(*seeder)
 
 // WaitFor makes Seed wait for the read models to reach a command's position
 // before each payroll run. Pass it when the handler finds the booklets to
-// pay through a read model (SetUnpaidBooklets), which would otherwise miss
+// pay through a read model (commands.WithUnpaidBooklets), which would otherwise miss
 // the services recorded an instant before the run.
 func WaitFor(wait func(ctx context.Context, position int64) error) Option {
 	return func(s *seeder) { s.wait = wait }

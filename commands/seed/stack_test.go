@@ -2,19 +2,12 @@ package seed_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/inps/libretto/commands"
+	backend "github.com/inps/libretto/cmd/libretto/app/stack"
 	"github.com/inps/libretto/commands/seed"
-	"github.com/inps/libretto/eventstore/postgres"
-	"github.com/inps/libretto/eventstore/postgres/pgtest"
-	"github.com/inps/libretto/projections"
 )
 
 // TestDemoOnTheRealStack seeds PostgreSQL with the read models live, as
@@ -22,22 +15,8 @@ import (
 func TestDemoOnTheRealStack(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	url := pgtest.NewDatabase(t)
-	if err := postgres.Migrate(ctx, url); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	store := postgres.New(pool)
-	runner := projections.NewRunner(pool, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := runner.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	h := commands.NewHandler(store, postgres.NewIdempotency(pool), postgres.NewDocuments(pool))
-	h.SetUnpaidBooklets(runner.PGQueries())
+	b := backend.ForTest(t, nil)
+	store, h, runner := b.Store, b.Commands, b.Runner
 	q := runner.Queries()
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	if err := seed.Seed(ctx, h, now, seed.WaitFor(q.WaitFor)); err != nil {

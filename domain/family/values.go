@@ -106,12 +106,3 @@ func Day(d domain.Date) time.Time {
 	t, _ := time.Parse(time.DateOnly, d.String())
 	return t
 }
-
-// parseDay parses "YYYY-MM-DD" into a day; the error is invalid_date on field.
-func parseDay(s, field string) (time.Time, error) {
-	d, err := domain.ParseDate(s, field)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return Day(d), nil
-}

@@ -25,8 +25,9 @@ type FamilyCommands interface {
 	RecordBenefitPayment(context.Context, commands.Meta, commands.RecordBenefitPayment) (commands.Result, error)
 }
 
-// Family is the Extension serving SPEC §6: the system feeds of family facts,
-// the family's own read, the simulators and the assistant.
+// familyRoutes serves SPEC §6: the system feeds of family facts, the
+// family's own read, the simulators and the assistant. The feeds are served
+// when Config.Commands has the family commands (a *commands.Handler does).
 //
 //	POST /families/{cf}/isee                       system
 //	POST /families/{cf}/children                   system
@@ -37,24 +38,9 @@ type FamilyCommands interface {
 //	POST /simulators/auu, /simulators/bonus-nido   none
 //	GET  /simulators/parameters                    none
 //	POST /assistant                                none
-type Family struct {
-	// Commands runs the family commands; when nil, Config.Commands is used
-	// if it has them (a *commands.Handler does), else the routes are absent.
-	Commands FamilyCommands
-	// Assistant answers POST /assistant; assistant.Default() when nil.
-	Assistant *assistant.Assistant
-}
-
-// Routes implements Extension.
-func (f Family) Routes(r chi.Router, s *Server) {
-	if f.Assistant == nil {
-		f.Assistant = assistant.Default()
-	}
-	cmd := f.Commands
-	if cmd == nil {
-		cmd, _ = s.cmd.(FamilyCommands)
-	}
-	h := familyHandlers{s: s, cmd: cmd, assistant: f.Assistant}
+func (s *Server) familyRoutes(r chi.Router) {
+	cmd, _ := s.cmd.(FamilyCommands)
+	h := familyHandlers{s: s, cmd: cmd, assistant: assistant.Default()}
 	if cmd != nil {
 		s.Handle(r, http.MethodPost, "/families/{cf}/isee", access.FeedFamily, h.postISEE)
 		s.Handle(r, http.MethodPost, "/families/{cf}/children", access.FeedFamily, h.postChild)
@@ -68,17 +54,6 @@ func (f Family) Routes(r chi.Router, s *Server) {
 	s.Handle(anon, http.MethodPost, "/simulators/bonus-nido", access.Simulate, h.postNido)
 	s.Handle(r, http.MethodGet, "/simulators/parameters", access.Simulate, h.getParameters)
 	s.Handle(anon, http.MethodPost, "/assistant", access.AskAssistant, h.postAssistant)
-}
-
-// withFamily adds the Family extension unless exts already has one, so the
-// SPEC §6 routes are served without wiring.
-func withFamily(exts []Extension) []Extension {
-	for _, e := range exts {
-		if _, ok := e.(Family); ok {
-			return exts
-		}
-	}
-	return append(exts, Family{})
 }
 
 type familyHandlers struct {

@@ -75,14 +75,6 @@ type Commands interface {
 	ReplayClaim(ctx context.Context, claimID string, asOf time.Time) (domain.ClaimSnapshot, []eventstore.Event, error)
 }
 
-// Extension adds routes to the /api/v1 router (the Portale delle Famiglie
-// routes of SPEC §6 are one). Routes are registered once, when the server is
-// built, through Server.Handle with their rule in the access table; they
-// use the Server's helpers for decoding and problems.
-type Extension interface {
-	Routes(r chi.Router, s *Server)
-}
-
 // Config is what the API needs. Commands, Queries and Store are required.
 type Config struct {
 	Commands  Commands
@@ -120,8 +112,6 @@ type Config struct {
 	MaxLogRate int64
 	// RequestTimeout bounds every request; default 30 s.
 	RequestTimeout time.Duration
-
-	Extensions []Extension
 }
 
 // Limits are the rate limits of the routes anyone may call.
@@ -135,7 +125,6 @@ type Limits struct {
 }
 
 func (c *Config) setDefaults() {
-	c.Extensions = withFamily(c.Extensions) // SPEC §6 routes are part of the API
 	if c.Auth == nil {
 		c.Auth = auth.NewDev(auth.DevConfig{Now: c.Now})
 	}
@@ -181,7 +170,7 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Server is the API handler. Extensions use its exported helpers.
+// Server is the API handler.
 type Server struct {
 	cfg     Config
 	cmd     Commands
@@ -304,15 +293,13 @@ func (s *Server) routes() chi.Router {
 		get("/audit/heir-claims/{id}/replay", access.AuditReplay, s.getReplay)
 		get("/audit/verify", access.AuditVerify, s.getVerify)
 
-		for _, e := range s.cfg.Extensions {
-			e.Routes(r, s)
-		}
+		s.familyRoutes(r) // SPEC §6: the family feeds and read, the simulators, the assistant
 	})
 	return r
 }
 
-// Handle registers h for method and pattern on r, the router of Prefix
-// (the one Extension.Routes receives), under the rule of action a in the
+// Handle registers h for method and pattern on r, the router of Prefix,
+// under the rule of action a in the
 // access table: a public action is served to anyone; any other is behind
 // Allow(a). Every route of the API is registered through it, so none is
 // without a rule (ActionOf lists them; a test walks the router).

@@ -17,13 +17,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/inps/libretto/commands"
+	backend "github.com/inps/libretto/cmd/libretto/app/stack"
 	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
-	"github.com/inps/libretto/eventstore/postgres"
-	"github.com/inps/libretto/eventstore/postgres/pgtest"
 	"github.com/inps/libretto/http/api"
-	"github.com/inps/libretto/projections"
 )
 
 // testNow is the instant the stack's clock shows: services of March 2026
@@ -31,8 +28,9 @@ import (
 var testNow = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 
 // stack is the whole back end on a private PostgreSQL database, served by a
-// real HTTP server: migrations, the PostgreSQL event store, the command
-// handler, the live projectors and the API.
+// real HTTP server: the back end app serves (backend.ForTest: migrations,
+// the PostgreSQL event store, the command handler, the live projectors)
+// and the API.
 type stack struct {
 	t      testing.TB
 	srv    *httptest.Server
@@ -57,42 +55,24 @@ func newStack(t testing.TB) *stack {
 // newStackWith builds a stack with the API configuration changed by edit.
 func newStackWith(t testing.TB, edit func(*api.Config)) *stack {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	url := pgtest.NewDatabase(t)
-	if err := postgres.Migrate(ctx, url); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	store := postgres.New(pool)
-	docs := postgres.NewDocuments(pool)
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
-	runner := projections.NewRunner(pool, store, logger)
-	if err := runner.Start(ctx); err != nil {
-		t.Fatalf("projections: %v", err)
-	}
-	h := commands.NewHandler(store, postgres.NewIdempotency(pool), docs)
-	h.SetUnpaidBooklets(runner.PGQueries())
+	st := backend.ForTest(t, logger)
 	cfg := api.Config{
-		Commands:  h,
-		Queries:   runner.Queries(),
-		Documents: docs,
-		Store:     store,
+		Commands:  st.Commands,
+		Queries:   st.Runner.Queries(),
+		Documents: st.Documents,
+		Store:     st.Store,
 		Logger:    logger,
 		Now:       func() time.Time { return testNow },
-		Ready:     func(context.Context) error { return runner.Ready() },
+		Ready:     func(context.Context) error { return st.Runner.Ready() },
 	}
 	edit(&cfg)
 	srv, err := api.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{t: t, pool: pool, logs: logs, seen: &recorder{}, api: srv, store: store}
+	s := &stack{t: t, pool: st.Pool, logs: logs, seen: &recorder{}, api: srv, store: st.Store}
 	s.srv = httptest.NewServer(srv)
 	t.Cleanup(s.srv.Close)
 	t.Cleanup(func() { s.seen.check(t) })

@@ -6,20 +6,10 @@ import (
 	"github.com/inps/libretto/commands"
 )
 
-// Pages beyond the portal core (the Portale delle Famiglie pages and the
-// simulators in family*.go, with templates named family_*.html) plug in from
-// an init function of their own file, without editing the core:
-//
-//	func init() {
-//		addPages(extension{
-//			routes: func(p *Portal) {
-//				p.page("GET /famiglia", commands.RoleCitizen, access.ReadFamily, p.familyHome)
-//				p.handle("GET /simulatori/auu", anyone, p.auuSimulator)
-//			},
-//			cards: func(u *User) []Card { ... },
-//			nav:   func(u *User) []NavItem { ... },
-//		})
-//	}
+// The main menu and the home page's activities of every section. A section
+// whose pages live in files of their own (the Portale delle Famiglie pages
+// and the simulators in family*.go, with templates named family_*.html)
+// registers its routes from Portal.routes and adds its entries here.
 //
 // A handler reads the person with currentUser(r), builds a form with
 // newForm() / formFrom(r), runs commands with p.meta(r, f), puts command
@@ -45,17 +35,6 @@ type NavItem struct {
 	Href   string
 	Active bool
 }
-
-type extension struct {
-	routes func(p *Portal)
-	cards  func(u *User) []Card
-	nav    func(u *User) []NavItem
-}
-
-var extensions []extension
-
-// addPages registers an extension; call it from init.
-func addPages(e extension) { extensions = append(extensions, e) }
 
 // navFor is the main menu of a person, the current section marked.
 func navFor(u *User, path string) []NavItem {
@@ -83,11 +62,7 @@ func navFor(u *User, path string) []NavItem {
 			NavItem{Label: "Verifica integrità", Href: "/audit/verifica"},
 		)
 	}
-	for _, e := range extensions {
-		if e.nav != nil {
-			items = append(items, e.nav(u)...)
-		}
-	}
+	items = append(items, familyNav(u)...)
 	best := -1
 	for i, it := range items {
 		if it.Href == "/" {
@@ -150,10 +125,5 @@ func cardsFor(u *User) []Card {
 				Href: "/audit/verifica", Action: "Verifica la catena"},
 		)
 	}
-	for _, e := range extensions {
-		if e.cards != nil {
-			cards = append(cards, e.cards(u)...)
-		}
-	}
-	return cards
+	return append(cards, familyCards(u)...)
 }

@@ -14,45 +14,50 @@ import (
 	"github.com/inps/libretto/projections"
 )
 
-// The Portale delle Famiglie pages: the family section of the dashboard
-// (/famiglia), the two simulators and the virtual assistant. The simulators
-// and the assistant are open to anyone and read their input from the query
-// string (GET forms: they change nothing, so they need no CSRF token).
+// familyRoutes registers the Portale delle Famiglie pages: the family
+// section of the dashboard (/famiglia), the two simulators and the virtual
+// assistant. The simulators and the assistant are open to anyone and read
+// their input from the query string (GET forms: they change nothing, so they
+// need no CSRF token).
+func (p *Portal) familyRoutes() {
+	p.page("GET /famiglia", commands.RoleCitizen, access.ReadFamily, p.familyHome)
+	p.handle("GET /simulatori", anyone, p.simulatorsHome)
+	p.handle("GET "+family.LinkAUUSimulator, anyone, p.auuSimulator)
+	p.handle("GET "+family.LinkNidoSimulator, anyone, p.nidoSimulator)
+	p.handle("GET "+family.LinkAssistant, anyone, p.assistantPage)
+}
+
+// familyCards are the family section's activities on a citizen's home page.
+func familyCards(u *User) []Card {
+	if !u.Is(commands.RoleCitizen) {
+		return nil
+	}
+	return []Card{
+		{Title: "Portale delle Famiglie", Icon: "it-user",
+			Text: "ISEE e data di presentazione della DSU, figli, domande e pagamenti delle prestazioni per la famiglia, con i suggerimenti per te.",
+			Href: "/famiglia", Action: "Apri il Portale delle Famiglie"},
+		{Title: "Simulatore Assegno Unico", Icon: "it-chart-line",
+			Text: "Stima l'importo mensile dell'Assegno Unico Universale in base all'ISEE e ai figli, con tutte le maggiorazioni.",
+			Href: family.LinkAUUSimulator, Action: "Simula l'Assegno Unico"},
+		{Title: "Simulatore bonus asilo nido", Icon: "it-calendar",
+			Text: "Stima il bonus asilo nido annuo e le sue 11 mensilità in base all'ISEE e alla data di nascita.",
+			Href: family.LinkNidoSimulator, Action: "Simula il bonus nido"},
+		{Title: "Assistente virtuale", Icon: "it-help-circle",
+			Text: "Fai una domanda su Libretto Famiglia, eredi, Assegno Unico, bonus nido e ISEE.",
+			Href: family.LinkAssistant, Action: "Chiedi all'assistente"},
+	}
+}
+
+// familyNav are the family section's entries of a citizen's main menu.
+func familyNav(u *User) []NavItem {
+	if !u.Is(commands.RoleCitizen) {
+		return nil
+	}
+	return []NavItem{{Label: "Famiglia", Href: "/famiglia"}, {Label: "Simulatori", Href: "/simulatori"}, {Label: "Assistente", Href: family.LinkAssistant}}
+}
+
+// The family section's labels and messages, beside the core's in render.go.
 func init() {
-	addPages(extension{
-		routes: func(p *Portal) {
-			p.page("GET /famiglia", commands.RoleCitizen, access.ReadFamily, p.familyHome)
-			p.handle("GET /simulatori", anyone, p.simulatorsHome)
-			p.handle("GET "+family.LinkAUUSimulator, anyone, p.auuSimulator)
-			p.handle("GET "+family.LinkNidoSimulator, anyone, p.nidoSimulator)
-			p.handle("GET "+family.LinkAssistant, anyone, p.assistantPage)
-		},
-		cards: func(u *User) []Card {
-			if !u.Is(commands.RoleCitizen) {
-				return nil
-			}
-			return []Card{
-				{Title: "Portale delle Famiglie", Icon: "it-user",
-					Text: "ISEE e data di presentazione della DSU, figli, domande e pagamenti delle prestazioni per la famiglia, con i suggerimenti per te.",
-					Href: "/famiglia", Action: "Apri il Portale delle Famiglie"},
-				Card{Title: "Simulatore Assegno Unico", Icon: "it-chart-line",
-					Text: "Stima l'importo mensile dell'Assegno Unico Universale in base all'ISEE e ai figli, con tutte le maggiorazioni.",
-					Href: family.LinkAUUSimulator, Action: "Simula l'Assegno Unico"},
-				Card{Title: "Simulatore bonus asilo nido", Icon: "it-calendar",
-					Text: "Stima il bonus asilo nido annuo e le sue 11 mensilità in base all'ISEE e alla data di nascita.",
-					Href: family.LinkNidoSimulator, Action: "Simula il bonus nido"},
-				Card{Title: "Assistente virtuale", Icon: "it-help-circle",
-					Text: "Fai una domanda su Libretto Famiglia, eredi, Assegno Unico, bonus nido e ISEE.",
-					Href: family.LinkAssistant, Action: "Chiedi all'assistente"},
-			}
-		},
-		nav: func(u *User) []NavItem {
-			if !u.Is(commands.RoleCitizen) {
-				return nil
-			}
-			return []NavItem{{Label: "Famiglia", Href: "/famiglia"}, {Label: "Simulatori", Href: "/simulatori"}, {Label: "Assistente", Href: family.LinkAssistant}}
-		},
-	})
 	labels["disability"] = map[string]string{
 		"none":                "Nessuna",
 		"media":               "Disabilità media",

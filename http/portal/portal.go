@@ -191,8 +191,8 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Portal serves the pages. Files of this package add pages to it through
-// addPages (see extend.go).
+// Portal serves the pages. Each section's file registers its pages from
+// routes (see extend.go).
 type Portal struct {
 	cfg       Config
 	mux       *http.ServeMux
@@ -209,17 +209,9 @@ type pageRule struct {
 	a  access.Action
 }
 
-// New returns the portal, to be mounted at "/" (the API lives under /api/v1).
-// It panics on an invalid Config, which is a wiring mistake.
-func New(cfg Config) http.Handler {
-	p, err := newPortal(cfg)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
-func newPortal(cfg Config) (*Portal, error) {
+// New returns the portal, to be mounted at "/" (the API lives under /api/v1),
+// or every problem of cfg at once.
+func New(cfg Config) (*Portal, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -255,11 +247,7 @@ func (p *Portal) routes() {
 	p.workerRoutes()
 	p.backofficeRoutes()
 	p.auditRoutes()
-	for _, add := range extensions {
-		if add.routes != nil {
-			add.routes(p)
-		}
-	}
+	p.familyRoutes()
 	p.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		p.notFound(w, r)
 	})

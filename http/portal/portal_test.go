@@ -91,10 +91,14 @@ func newTestPortal(t *testing.T, q projections.Queries) *httptest.Server {
 	if q == nil {
 		q = &fakeQueries{}
 	}
-	srv := httptest.NewServer(New(Config{
+	p, err := New(Config{
 		Commands: h, Queries: q, Store: store, Dev: true, SessionKey: testKey, Sessions: sessions.NewMemory(),
 		Now: func() time.Time { return time.Date(2026, 3, 10, 10, 0, 0, 0, rome) },
-	}))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -241,7 +245,7 @@ func TestCrossOriginPostIsRefused(t *testing.T) {
 func TestForgedSessionCookieIsIgnored(t *testing.T) {
 	t.Parallel()
 	srv := newTestPortal(t, nil)
-	p, _ := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: []byte("another key, 32 bytes long......"), Sessions: sessions.NewMemory()})
+	p, _ := New(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: []byte("another key, 32 bytes long......"), Sessions: sessions.NewMemory()})
 	forged := p.encodeSession(&session{CF: seed.OperatorCF, Role: commands.RoleOperator, CSRF: "x", expires: time.Now().Add(time.Hour).Unix()})
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: forged})
@@ -462,7 +466,7 @@ func TestIdentityFromOIDCClaims(t *testing.T) {
 
 func TestDevLoginDoesNotExistInProduction(t *testing.T) {
 	t.Parallel()
-	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, SessionKey: testKey, Sessions: sessions.NewMemory(),
+	p, err := New(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, SessionKey: testKey, Sessions: sessions.NewMemory(),
 		OIDC: OIDCConfig{Issuer: "https://idp.invalid", ClientID: "portal", RedirectURL: "https://portal.invalid/accedi/callback"}})
 	if err != nil {
 		t.Fatal(err)
@@ -493,7 +497,7 @@ func TestDevLoginDoesNotExistInProduction(t *testing.T) {
 
 func TestPagesWorkWithoutTheVendorFiles(t *testing.T) {
 	t.Parallel()
-	p, err := newPortal(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: testKey, Sessions: sessions.NewMemory()})
+	p, err := New(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: testKey, Sessions: sessions.NewMemory()})
 	if err != nil {
 		t.Fatal(err)
 	}

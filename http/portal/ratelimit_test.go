@@ -21,11 +21,14 @@ import (
 func TestTheLoginIsRateLimitedPerAddress(t *testing.T) {
 	t.Parallel()
 	store := memory.New()
-	p := New(Config{
+	p, err := New(Config{
 		Commands: commands.NewHandler(store, memory.NewIdempotency(), memory.NewDocuments()), Queries: &fakeQueries{},
 		Store: store, Dev: true, SessionKey: testKey, Sessions: sessions.NewMemory(),
 		LoginLimit: ratelimit.New(ratelimit.Rate{Requests: 2, Per: time.Minute}, ratelimit.Clients{}),
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// login fetches the login page and posts it from addr, as a browser would.
 	login := func(addr string) *httptest.ResponseRecorder {
 		t.Helper()

@@ -9,20 +9,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
+	backend "github.com/inps/libretto/cmd/libretto/app/stack"
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
-	"github.com/inps/libretto/eventstore/postgres"
-	"github.com/inps/libretto/eventstore/postgres/pgtest"
 	pgsessions "github.com/inps/libretto/http/portal/sessions/postgres"
 	"github.com/inps/libretto/projections"
 )
 
 // stack is the real back end on a private PostgreSQL database with the
-// portal in front: migrations, the PostgreSQL event store, the command
-// handler, the live projectors. The clock is the real one, because the
+// portal in front: the back end app serves (backend.ForTest: migrations,
+// the PostgreSQL event store, the command handler, the live projectors). The clock is the real one, because the
 // store stamps events with it.
 type stack struct {
 	srv      *httptest.Server
@@ -34,39 +31,18 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	url := pgtest.NewDatabase(t)
-	if err := postgres.Migrate(ctx, url); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	if err := pgsessions.Migrate(ctx, url); err != nil {
-		t.Fatalf("migrate sessions: %v", err)
-	}
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	store := postgres.New(pool)
-	docs := postgres.NewDocuments(pool)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	runner := projections.NewRunner(pool, store, logger)
-	if err := runner.Start(ctx); err != nil {
-		t.Fatalf("projections: %v", err)
-	}
-	h := commands.NewHandler(store, postgres.NewIdempotency(pool), docs)
-	h.SetUnpaidBooklets(runner.PGQueries())
-	p, err := newPortal(Config{
-		Commands: h, Queries: runner.Queries(), Documents: docs, Store: store,
-		Logger: logger, Dev: true, SessionKey: testKey, Sessions: pgsessions.New(pool), StatementPDF: fakePDF, PayslipPDF: fakePayslipPDF, NoticePDF: fakeNoticePDF,
+	st := backend.ForTest(t, logger)
+	p, err := New(Config{
+		Commands: st.Commands, Queries: st.Runner.Queries(), Documents: st.Documents, Store: st.Store,
+		Logger: logger, Dev: true, SessionKey: testKey, Sessions: pgsessions.New(st.Pool), StatementPDF: fakePDF, PayslipPDF: fakePayslipPDF, NoticePDF: fakeNoticePDF,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
-	return &stack{srv: srv, commands: h, queries: runner.Queries(), store: store, portal: p}
+	return &stack{srv: srv, commands: st.Commands, queries: st.Runner.Queries(), store: st.Store, portal: p}
 }
 
 // run executes a setup command and waits for the read models.

@@ -20,12 +20,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/inps/libretto/cmd/libretto/app/stack"
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/commands/familyfeed"
 	"github.com/inps/libretto/commands/seed"
 	"github.com/inps/libretto/eventstore"
-	"github.com/inps/libretto/eventstore/esdb"
-	pgstore "github.com/inps/libretto/eventstore/postgres"
 	"github.com/inps/libretto/http/api"
 	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/http/portal"
@@ -59,12 +58,12 @@ type App struct {
 	// BaseURL is set by StartForTest: http://127.0.0.1:<port>.
 	BaseURL string
 
-	log     *slog.Logger
-	ctx     context.Context // background work's; Close cancels it
-	cancel  context.CancelFunc
-	closers []func()
-	wg      sync.WaitGroup // background goroutines Close waits for
-	closed  bool
+	stack  *stack.Stack
+	log    *slog.Logger
+	ctx    context.Context // background work's; Close cancels it
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // background goroutines Close waits for
+	closed bool
 }
 
 // New assembles Libretto from cfg and starts its projectors. ctx bounds the
@@ -87,9 +86,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// Open connects the pool, the event store, the command handler and the
-// projection runner without starting projectors or building the HTTP
-// handler: what the operator tools (projections, audit, seed) need. Close it.
+// Open builds the back end (stack.Open: the pool, the event store, the
+// command handler and the projection runner) without starting projectors or
+// building the HTTP handler: what the operator tools (projections, audit,
+// seed) need. Close it.
 func Open(ctx context.Context, cfg Config) (*App, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -98,21 +98,19 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	cfg.Logger = redact.Logger(cfg.Logger) // the one place every component's logger comes from
 	a := &App{Config: cfg, log: cfg.Logger}
 	a.ctx, a.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	pool, err := openPool(ctx, cfg.DatabaseURL)
+	st, err := stack.Open(ctx, stack.Config{
+		DatabaseURL:   cfg.DatabaseURL,
+		EventStoreURL: cfg.EventStoreURL,
+		GroupCommit:   cfg.GroupCommit,
+		ReadPace:      cfg.ReadPace,
+		Logger:        a.log,
+	})
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.Pool = pool
-	a.Store, err = openStore(ctx, cfg, pool, a.onClose)
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
-	a.Documents = pgstore.NewDocuments(pool)
-	a.Commands = commands.NewHandler(a.Store, pgstore.NewIdempotency(pool), a.Documents)
-	a.Runner = projections.NewRunner(pool, a.Store, a.log)
-	a.Commands.SetUnpaidBooklets(a.Runner.PGQueries())
+	a.stack = st
+	a.Pool, a.Store, a.Documents, a.Commands, a.Runner = st.Pool, st.Store, st.Documents, st.Commands, st.Runner
 	return a, nil
 }
 
@@ -220,7 +218,7 @@ func (a *App) portal(login *ratelimit.Limiter) (http.Handler, error) {
 			RedirectURL: c.OIDCRedirectURL, RolesClaim: c.OIDCRolesClaim, AllowedACR: c.OIDCAllowedACR,
 		}
 	}
-	h, err := portalNew(portal.Config{
+	h, err := portal.New(portal.Config{
 		Commands:        a.Commands,
 		Queries:         a.Runner.Queries(),
 		Documents:       a.Documents,
@@ -242,58 +240,6 @@ func (a *App) portal(login *ratelimit.Limiter) (http.Handler, error) {
 		return nil, fmt.Errorf("portal: %w", err)
 	}
 	return h, nil
-}
-
-// portalNew turns portal.New's panic on a wiring mistake into an error.
-func portalNew(cfg portal.Config) (h http.Handler, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
-	return portal.New(cfg), nil
-}
-
-func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pcfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("database: %w", err)
-	}
-	if pcfg.MaxConns < 16 {
-		// Appends, projectors (one connection each while live), LISTEN and
-		// concurrent reads share the pool; pgx's default of max(4, CPUs) is
-		// too small on a 2-core machine.
-		pcfg.MaxConns = 16
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
-	if err != nil {
-		return nil, fmt.Errorf("database: %w", err)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("database: %w", err)
-	}
-	return pool, nil
-}
-
-// openStore is the PostgreSQL event store, or EventStoreDB when
-// EVENTSTORE_URL names one.
-func openStore(ctx context.Context, cfg Config, pool *pgxpool.Pool, onClose func(func())) (eventstore.Store, error) {
-	if cfg.EventStoreURL != "" {
-		s, err := esdb.Open(ctx, cfg.EventStoreURL)
-		if err != nil {
-			return nil, err
-		}
-		onClose(func() { _ = s.Close() })
-		return s, nil
-	}
-	opts := []pgstore.Option{pgstore.WithReadPace(cfg.ReadPace)}
-	if cfg.GroupCommit > 0 {
-		opts = append(opts, pgstore.WithGroupCommit(cfg.GroupCommit))
-	}
-	return pgstore.New(pool, opts...), nil
 }
 
 func (a *App) authenticator(ctx context.Context) (auth.Authenticator, error) {
@@ -378,8 +324,6 @@ func (a *App) recoverSagas(ctx context.Context, es *esdb.Store) {
 	}
 }
 
-func (a *App) onClose(f func()) { a.closers = append(a.closers, f) }
-
 // ListenAndServe listens on Config.Addr and serves until ctx ends.
 func (a *App) ListenAndServe(ctx context.Context) error {
 	l, err := net.Listen("tcp", a.Config.Addr)
@@ -438,22 +382,11 @@ func (a *App) Close() {
 	a.closed = true
 	a.cancel()
 	a.wg.Wait()
-	if a.Runner != nil {
-		a.Runner.Wait() // the projectors write the checkpoints of batches they skipped before the pool goes
-	}
-	for i := len(a.closers) - 1; i >= 0; i-- {
-		a.closers[i]()
-	}
-	if a.Pool != nil {
-		a.Pool.Close()
+	if a.stack != nil {
+		a.stack.Close() // the projectors write the checkpoints of batches they skipped before the pool goes
 	}
 }
 
 // Migrate brings the database at url to the schema this binary needs: the
-// event store's and the portal sessions'.
-func Migrate(ctx context.Context, url string) error {
-	if err := pgstore.Migrate(ctx, url); err != nil {
-		return err
-	}
-	return pgsessions.Migrate(ctx, url)
-}
+// event store's and the portal sessions' (stack.Migrate).
+func Migrate(ctx context.Context, url string) error { return stack.Migrate(ctx, url) }
