@@ -25,6 +25,7 @@ import (
 	"github.com/inps/libretto/commands/familyfeed"
 	"github.com/inps/libretto/commands/seed"
 	"github.com/inps/libretto/eventstore"
+	"github.com/inps/libretto/eventstore/esdb"
 	"github.com/inps/libretto/http/api"
 	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/http/portal"
