@@ -11,10 +11,12 @@ TEST_TIMEOUT ?= 30m
 BENCHTIME ?= 1s
 # How long make test fuzzes each fuzz target (go test -fuzz runs one at a time).
 FUZZTIME ?= 3s
-# make lint's golangci-lint, installed from the Go module proxy into bin/
-# when missing (a binary on PATH of another version is not used).
+# make lint's golangci-lint, installed from the Go module proxy when missing
+# into a versioned folder of GOPATH, shared by every clone of this machine
+# (a fresh clone in CI does not build it again; a binary on PATH of another
+# version is not used).
 GOLANGCI_LINT_VERSION ?= v2.15.0
-GOLANGCI_LINT := bin/tools/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
+GOLANGCI_LINT := $(shell $(GO) env GOPATH)/libretto-tools/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
 
 # The portal engineer's target that installs Bootstrap Italia for go:embed.
 -include http/portal/assets.mk
@@ -76,11 +78,11 @@ soak: build
 ## lint: go vet, gofmt, and golangci-lint (.golangci.yml: the standard linters and depguard's import rules)
 lint: vet fmt-check $(GOLANGCI_LINT)
 	@echo "make: golangci-lint run ./..."
-	@./$(GOLANGCI_LINT) run ./...
+	@$(GOLANGCI_LINT) run ./...
 
 $(GOLANGCI_LINT):
 	@echo "make: installing golangci-lint $(GOLANGCI_LINT_VERSION) into $(@D)" >&2
-	@GOBIN=$(CURDIR)/$(@D) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	@GOBIN=$(@D) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 # The browser tests drive Debian's chromium; install it when missing and we are root.
 chromium:
