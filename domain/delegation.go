@@ -99,12 +99,30 @@ func (d Delegation) Covers(s Scope, today Date) bool {
 }
 
 // Active reports whether d is neither revoked nor expired on today.
-func (d Delegation) Active(today Date) bool {
+func (d Delegation) Active(today Date) bool { return d.Status(today) == DelegationActiveState }
+
+// DelegationStatus is where a delegation stands on a day.
+type DelegationStatus struct{ s string }
+
+// The delegation statuses.
+var (
+	DelegationActiveState  = DelegationStatus{"active"}
+	DelegationExpiredState = DelegationStatus{"expired"}
+	DelegationRevokedState = DelegationStatus{"revoked"}
+)
+
+func (s DelegationStatus) String() string { return s.s }
+
+// Status is d's status on today: revoked, else expired after its expiry
+// day, else active.
+func (d Delegation) Status(today Date) DelegationStatus {
 	if d.Revoked {
-		return false
+		return DelegationRevokedState
 	}
-	exp, err := ParseDate(d.ExpiresOn, "")
-	return err == nil && !today.After(exp)
+	if exp, err := ParseDate(d.ExpiresOn, ""); err != nil || today.After(exp) {
+		return DelegationExpiredState
+	}
+	return DelegationActiveState
 }
 
 // Delegations are the delegations one person granted, stream

@@ -69,24 +69,12 @@ func (s *Server) getDelegations(w http.ResponseWriter, r *http.Request) {
 	s.JSON(w, http.StatusOK, out)
 }
 
-// DelegationStatus is a delegation's status on today: revoked, expired or
-// active.
-func DelegationStatus(d domain.Delegation, today domain.Date) string {
-	switch {
-	case d.Revoked:
-		return "revoked"
-	case !d.Active(today):
-		return "expired"
-	}
-	return "active"
-}
-
 func views(ds []domain.Delegation, today domain.Date) []delegationView {
 	out := make([]delegationView, 0, len(ds))
 	for _, d := range ds {
 		out = append(out, delegationView{
 			DelegationID: d.DelegationID, GrantorCF: d.GrantorCF, DelegateCF: d.DelegateCF, Scope: d.Scope,
-			GrantedOn: d.GrantedOn, ExpiresOn: d.ExpiresOn, RevokedOn: d.RevokedOn, Status: DelegationStatus(d, today),
+			GrantedOn: d.GrantedOn, ExpiresOn: d.ExpiresOn, RevokedOn: d.RevokedOn, Status: d.Status(today).String(),
 		})
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/projections"
 )
 
@@ -34,7 +35,7 @@ func (s *Server) getHeirBooklet(w http.ResponseWriter, r *http.Request) {
 		s.Problem(w, r, err)
 		return
 	}
-	if c.Status != "registered" && c.Status != "validated" {
+	if st, ok := domain.ClaimStatusOf(c.Status); !ok || !domain.ClaimActs(st) { // a rejected heir sees nothing of it
 		s.Problem(w, r, notFound("no such claim"))
 		return
 	}
