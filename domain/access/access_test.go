@@ -42,6 +42,8 @@ func TestTheTableIsSpecSection5(t *testing.T) {
 		access.ReadNotice:         "operator:* auditor:* citizen:owner",
 		access.CreditDeposit:      "system:*",
 		access.IssueNotice:        "citizen:owner",
+		access.ManageContacts:     "citizen:owner",
+		access.ReadNotifications:  "citizen:owner",
 		access.ReadDashboard:      "operator:* auditor:* citizen:owner",
 		access.ReadFamily:         "operator:* auditor:* citizen:owner",
 		access.AuditStream:        "auditor:*",
