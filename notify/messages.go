@@ -174,7 +174,9 @@ func period(start, end string) string {
 	return "dal " + civil(start) + " al " + civil(end)
 }
 
-func hours(h float64) string { return strings.Replace(strconv.FormatFloat(h, 'f', -1, 64), ".", ",", 1) }
+func hours(h float64) string {
+	return strings.Replace(strconv.FormatFloat(h, 'f', -1, 64), ".", ",", 1)
+}
 
 func activity(a string) string {
 	switch a {

@@ -378,4 +378,3 @@ func queueMessage(b *pgx.Batch, m Message, channel, address string) {
 const insertOutbox = `INSERT INTO notify.outbox (id, event_id, person_cf, channel, kind, address, title, body, ref, at, status, sent_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $11 = 'sent' THEN now() END)
 ON CONFLICT DO NOTHING`
-

@@ -35,7 +35,9 @@ type Reminder struct {
 var reminderNamespace = uuid.MustParse("5d0f3a8e-62a1-5b7e-8c3f-7e2a9b1c4d60")
 
 // ReminderID is the outbox event id of month's (YYYY-MM) reminders.
-func ReminderID(month string) uuid.UUID { return uuid.NewSHA1(reminderNamespace, []byte("reminder:"+month)) }
+func ReminderID(month string) uuid.UUID {
+	return uuid.NewSHA1(reminderNamespace, []byte("reminder:"+month))
+}
 
 // Run checks the date every Every until ctx ends.
 func (r *Reminder) Run(ctx context.Context, now func() time.Time) {

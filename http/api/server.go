@@ -26,6 +26,7 @@ import (
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/http/ratelimit"
+	"github.com/inps/libretto/notify"
 	"github.com/inps/libretto/projections"
 	"github.com/inps/libretto/redact"
 )
@@ -82,6 +83,7 @@ type Config struct {
 	Queries   projections.Queries
 	Documents commands.Documents // wills, for GET /heir-claims/{id}/will; optional
 	Store     eventstore.Store   // audit reads and hash-chain verification
+	Inbox     *notify.Inbox      // the notifications of GET /notifications; nil answers none
 
 	// Auth verifies bearer tokens. Nil means development mode with a random
 	// per-process key. POST /api/v1/dev/token exists only when Auth is an
@@ -291,6 +293,8 @@ func (s *Server) routes() chi.Router {
 		get("/audit/streams/{stream_id}", access.AuditStream, s.getAuditStream)
 		get("/audit/heir-claims/{id}/replay", access.AuditReplay, s.getReplay)
 		get("/audit/verify", access.AuditVerify, s.getVerify)
+
+		s.notificationRoutes(r)
 
 		for _, e := range s.cfg.Extensions {
 			e.Routes(r, s)

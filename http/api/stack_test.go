@@ -23,6 +23,7 @@ import (
 	"github.com/inps/libretto/eventstore/postgres"
 	"github.com/inps/libretto/eventstore/postgres/pgtest"
 	"github.com/inps/libretto/http/api"
+	"github.com/inps/libretto/notify"
 	"github.com/inps/libretto/projections"
 )
 
@@ -72,7 +73,7 @@ func newStackWith(t testing.TB, edit func(*api.Config)) *stack {
 	docs := postgres.NewDocuments(pool)
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
-	runner := projections.NewRunner(pool, store, logger)
+	runner := projections.NewRunner(pool, store, logger, notify.NewProjector(notify.ProjectorConfig{Now: func() time.Time { return testNow }}))
 	if err := runner.Start(ctx); err != nil {
 		t.Fatalf("projections: %v", err)
 	}
@@ -83,6 +84,7 @@ func newStackWith(t testing.TB, edit func(*api.Config)) *stack {
 		Queries:   runner.Queries(),
 		Documents: docs,
 		Store:     store,
+		Inbox:     notify.NewInbox(pool),
 		Logger:    logger,
 		Now:       func() time.Time { return testNow },
 		Ready:     func(context.Context) error { return runner.Ready() },
