@@ -103,7 +103,7 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 	return err
 }
 
-const emailFooter = "Questo messaggio è inviato automaticamente dall'INPS (Libretto Famiglia) all'indirizzo che hai verificato nella pagina \"I miei recapiti\". Non rispondere a questo indirizzo."
+const emailFooter = "Questo messaggio è inviato automaticamente dall'INPS (Libretto Famiglia) all'indirizzo indicato nella pagina \"I miei recapiti\". Non rispondere a questo indirizzo."
 
 func emailText(m Message) string {
 	return m.Title + "\n\n" + m.Body + "\n\n--\n" + emailFooter + "\n"

@@ -31,6 +31,7 @@ import (
 	"github.com/inps/libretto/http/portal"
 	pgsessions "github.com/inps/libretto/http/portal/sessions/postgres"
 	"github.com/inps/libretto/http/ratelimit"
+	"github.com/inps/libretto/notify"
 	"github.com/inps/libretto/projections"
 	"github.com/inps/libretto/redact"
 )
@@ -50,6 +51,10 @@ type App struct {
 	Documents commands.Documents
 	// Runner runs the projectors and answers read-model queries.
 	Runner *projections.Runner
+	// Dispatcher drains the notifications' outbox; Inbox reads the portal
+	// inbox. Both are set by New.
+	Dispatcher *notify.Dispatcher
+	Inbox      *notify.Inbox
 	// Dev issues development tokens; nil in production mode.
 	Dev *auth.Dev
 	// Registry holds the Prometheus metrics /metrics serves.
@@ -111,7 +116,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Documents = pgstore.NewDocuments(pool)
 	a.Commands = commands.NewHandler(a.Store, pgstore.NewIdempotency(pool), a.Documents)
-	a.Runner = projections.NewRunner(pool, a.Store, a.log)
+	a.Runner = projections.NewRunner(pool, a.Store, a.log, cfg.notifier())
 	a.Commands.SetUnpaidBooklets(a.Runner.PGQueries())
 	return a, nil
 }
@@ -165,11 +170,15 @@ func (a *App) start(ctx context.Context) error {
 	}
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := a.startNotify(); err != nil {
+		return err
+	}
 	apiServer, err := api.New(api.Config{
 		Commands:     a.Commands,
 		Queries:      a.Runner.Queries(),
 		Documents:    a.Documents,
 		Store:        a.Store,
+		Inbox:        a.Inbox,
 		Auth:         authn,
 		Logger:       a.log.With("component", "api"),
 		Registry:     a.Registry,
@@ -375,6 +384,14 @@ func (a *App) recoverSagas(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// now is the background jobs' clock.
+func (a *App) now() time.Time {
+	if a.Config.Now != nil {
+		return a.Config.Now()
+	}
+	return time.Now()
 }
 
 func (a *App) onClose(f func()) { a.closers = append(a.closers, f) }
