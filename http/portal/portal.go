@@ -60,6 +60,8 @@ type Config struct {
 	Queries projections.Queries
 	// Documents serves uploaded wills to operators.
 	Documents commands.Documents
+	// Inbox reads the citizen's notifications (notify.Inbox); nil shows none.
+	Inbox Inbox
 	// Store is read for the auditor's hash-chain check; nil hides it.
 	Store eventstore.Store
 	// StatementPDF renders a worker's annual statement as PDF: api.StatementPDF,

@@ -17,6 +17,7 @@ import (
 	"github.com/inps/libretto/eventstore/postgres"
 	"github.com/inps/libretto/eventstore/postgres/pgtest"
 	pgsessions "github.com/inps/libretto/http/portal/sessions/postgres"
+	"github.com/inps/libretto/notify"
 	"github.com/inps/libretto/projections"
 )
 
@@ -30,6 +31,7 @@ type stack struct {
 	queries  projections.Queries
 	store    eventstore.Store
 	portal   *Portal // its page rules, for walking them
+	pool     *pgxpool.Pool
 }
 
 func newStack(t *testing.T) *stack {
@@ -51,14 +53,14 @@ func newStack(t *testing.T) *stack {
 	store := postgres.New(pool)
 	docs := postgres.NewDocuments(pool)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	runner := projections.NewRunner(pool, store, logger)
+	runner := projections.NewRunner(pool, store, logger, notify.NewProjector(notify.ProjectorConfig{}))
 	if err := runner.Start(ctx); err != nil {
 		t.Fatalf("projections: %v", err)
 	}
 	h := commands.NewHandler(store, postgres.NewIdempotency(pool), docs)
 	h.SetUnpaidBooklets(runner.PGQueries())
 	p, err := newPortal(Config{
-		Commands: h, Queries: runner.Queries(), Documents: docs, Store: store,
+		Commands: h, Queries: runner.Queries(), Documents: docs, Store: store, Inbox: notify.NewInbox(pool),
 		Logger: logger, Dev: true, SessionKey: testKey, Sessions: pgsessions.New(pool), StatementPDF: fakePDF, PayslipPDF: fakePayslipPDF, NoticePDF: fakeNoticePDF,
 	})
 	if err != nil {
@@ -66,7 +68,7 @@ func newStack(t *testing.T) *stack {
 	}
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
-	return &stack{srv: srv, commands: h, queries: runner.Queries(), store: store, portal: p}
+	return &stack{srv: srv, commands: h, queries: runner.Queries(), store: store, portal: p, pool: pool}
 }
 
 // run executes a setup command and waits for the read models.

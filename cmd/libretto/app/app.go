@@ -237,6 +237,7 @@ func (a *App) portal(login *ratelimit.Limiter) (http.Handler, error) {
 		StatementPDF:    api.StatementPDF, // the same document as the API's
 		PayslipPDF:      api.PayslipPDF,
 		NoticePDF:       api.NoticePDF,
+		Inbox:           a.Inbox,
 		Logger:          a.log.With("component", "portal"),
 		Dev:             dev,
 		Sessions:        pgsessions.New(a.Pool),
