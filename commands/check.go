@@ -63,6 +63,10 @@ func (h *Handler) Check(ctx context.Context, m Meta, c any) error {
 		_, err = h.GrantDelegation(ctx, m, c)
 	case RevokeDelegation:
 		_, err = h.RevokeDelegation(ctx, m, c)
+	case ChangeContacts:
+		_, err = h.ChangeContacts(ctx, m, c)
+	case VerifyContacts:
+		_, err = h.VerifyContacts(ctx, m, c)
 	case RecordISEE:
 		_, err = h.RecordISEE(ctx, m, c)
 	case RecordChild:

@@ -81,6 +81,7 @@ type Handler struct {
 	maxRetries  int
 	unpaid      UnpaidBooklets // optional; see WithUnpaidBooklets
 	states      *stateCache    // folded aggregates by stream, checked by version
+	codes       CodeSender     // optional; see SetCodeSender
 }
 
 // NewHandler returns a Handler over store, idempotency and document stores.

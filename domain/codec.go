@@ -170,6 +170,9 @@ func init() {
 	Register[DelegationGranted]()
 	Register[DelegationRevoked]()
 	Register[DelegationReceived]()
+	Register[ContactsChanged]()
+	Register[ContactCodeRejected]()
+	Register[ContactsVerified]()
 }
 
 // EventType implementations: the stable names of events.go.

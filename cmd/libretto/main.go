@@ -30,6 +30,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(), newMigrate(), newDevDB(), newProjections(), newAudit(), newSeed())
+	root.AddCommand(newServe(), newMigrate(), newDevDB(), newProjections(), newAudit(), newSeed(), newNotifications())
 	return root
 }

@@ -102,6 +102,10 @@ const (
 	AuditReplay      Action = "AuditReplay"
 	AuditVerify      Action = "AuditVerify"
 
+	// The person's own contact data and notification inbox (SPEC §9).
+	ManageContacts    Action = "ManageContacts"    // GET, PUT /me/contacts and its verification
+	ReadNotifications Action = "ReadNotifications" // GET /notifications, marking one read
+
 	// Open to anyone, without a token.
 	Simulate      Action = "Simulate"      // the AUU and bonus nido simulators and their parameters
 	AskAssistant  Action = "AskAssistant"  // the virtual assistant
@@ -159,6 +163,9 @@ var table = map[Action]map[Role][]Relation{
 	AuditStream:      {Auditor: anyRelation},
 	AuditReplay:      {Auditor: anyRelation},
 	AuditVerify:      {Auditor: anyRelation},
+
+	ManageContacts:    {Citizen: {Owner}},
+	ReadNotifications: {Citizen: {Owner}},
 }
 
 // scopes say, for each action a delegate may do for someone, the scope of

@@ -43,6 +43,8 @@ func TestTheTableIsSpecSection5(t *testing.T) {
 		access.CreditDeposit:      "system:*",
 		access.IssueNotice:        "citizen:owner citizen:delegate",
 		access.ReadDashboard:      "operator:* auditor:* citizen:owner citizen:delegate",
+		access.ManageContacts:     "citizen:owner",
+		access.ReadNotifications:  "citizen:owner",
 		access.ReadFamily:         "operator:* auditor:* citizen:owner",
 		access.GrantDelegation:    "citizen:owner",
 		access.RevokeDelegation:   "citizen:owner",

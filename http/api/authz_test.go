@@ -92,6 +92,13 @@ func TestTheAccessTableWalked(t *testing.T) {
 	notice := s.post("/deposits/notices", a.userTok, map[string]any{"amount_cents": 3000}).want(http.StatusCreated)
 	deleg := s.post("/delegations", a.userTok, map[string]any{"delegate_cf": s.cf(), "scope": []string{"libretto"}, "expires_on": "2026-12-31"}).want(http.StatusCreated)
 	sync := "?" + deleg.pos()
+	// The worker's inbox holds the service recorded on them.
+	inbox := s.get("/notifications"+sync, s.token(w)).want(http.StatusOK)
+	notes := inbox.list("notifications")
+	if len(notes) == 0 {
+		t.Fatalf("the worker has no notification\n%s", inbox.raw)
+	}
+	noteID, _ := notes[0].(map[string]any)["id"].(string)
 
 	prior := service(w, 1, 1)
 	prior["declarations"] = map[string]any{"no_known_employment": true}
@@ -133,6 +140,11 @@ func TestTheAccessTableWalked(t *testing.T) {
 		{action: access.ReadPayslip, method: "GET", path: "/workers/" + w + "/payslips/2026-03" + sync, parties: ofW},
 		{action: access.ReadDashboard, method: "GET", path: "/families/" + a.user + "/dashboard" + sync, parties: ofA},
 		{action: access.ReadFamily, method: "GET", path: "/families/" + a.user + sync, parties: ofA},
+		{action: access.ManageContacts, method: "GET", path: "/me/contacts"},
+		{action: access.ManageContacts, method: "PUT", path: "/me/contacts", body: map[string]any{"email": "persona@example.it"}},
+		{action: access.ManageContacts, method: "POST", path: "/me/contacts/verify", body: map[string]any{"code": "123456"}},
+		{action: access.ReadNotifications, method: "GET", path: "/notifications" + sync, self: w},
+		{action: access.ReadNotifications, method: "POST", path: "/notifications/" + noteID + "/read", self: w},
 		{action: access.AuditStream, method: "GET", path: "/audit/streams/booklet-" + a.user, parties: ofA},
 		{action: access.AuditReplay, method: "GET", path: "/audit/heir-claims/" + claimID + "/replay", parties: ofH},
 		{action: access.AuditVerify, method: "GET", path: "/audit/verify"},

@@ -26,6 +26,7 @@ import (
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/http/ratelimit"
+	"github.com/inps/libretto/notify"
 	"github.com/inps/libretto/projections"
 	"github.com/inps/libretto/redact"
 )
@@ -81,6 +82,7 @@ type Config struct {
 	Queries   projections.Queries
 	Documents commands.Documents // wills, for GET /heir-claims/{id}/will; optional
 	Store     eventstore.Store   // audit reads and hash-chain verification
+	Inbox     *notify.Inbox      // the notifications of GET /notifications; nil answers none
 
 	// Auth verifies bearer tokens. Nil means development mode with a random
 	// per-process key. POST /api/v1/dev/token exists only when Auth is an
@@ -294,6 +296,7 @@ func (s *Server) routes() chi.Router {
 		get("/audit/verify", access.AuditVerify, s.getVerify)
 
 		s.familyRoutes(r) // SPEC §6: the family feeds and read, the simulators, the assistant
+		s.notificationRoutes(r)
 	})
 	return r
 }

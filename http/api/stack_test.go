@@ -21,6 +21,7 @@ import (
 	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
 	"github.com/inps/libretto/http/api"
+	"github.com/inps/libretto/notify"
 )
 
 // testNow is the instant the stack's clock shows: services of March 2026
@@ -57,12 +58,13 @@ func newStackWith(t testing.TB, edit func(*api.Config)) *stack {
 	t.Helper()
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
-	st := backend.ForTest(t, logger)
+	st := backend.ForTest(t, logger, notify.NewProjector(notify.ProjectorConfig{Now: func() time.Time { return testNow }}))
 	cfg := api.Config{
 		Commands:  st.Commands,
 		Queries:   st.Runner.Queries(),
 		Documents: st.Documents,
 		Store:     st.Store,
+		Inbox:     notify.NewInbox(st.Pool),
 		Logger:    logger,
 		Now:       func() time.Time { return testNow },
 		Ready:     func(context.Context) error { return st.Runner.Ready() },

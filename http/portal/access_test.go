@@ -13,6 +13,7 @@ import (
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/commands/seed"
 	"github.com/inps/libretto/domain/access"
+	"github.com/inps/libretto/notify"
 )
 
 // portalCell is one page of the walk: the pattern it is registered under,
@@ -107,6 +108,11 @@ func TestTheAccessTableWalkedInThePortal(t *testing.T) {
 		return st.commands.IssueNotice(ctx, as(user, commands.RoleCitizen), commands.IssueNotice{AmountCents: 2000})
 	}).ID
 
+	// Maria, the service's worker, has its notification in her inbox.
+	notes, err := notify.NewInbox(st.pool).List(ctx, seed.WorkerMariaCF)
+	if err != nil || len(notes) == 0 {
+		t.Fatalf("the worker's inbox: %v %v", notes, err)
+	}
 	ofH, ofU := access.Parties{Heir: heirCF}, access.Parties{Owner: user}
 	c := "/erede/pratiche/" + claim
 	bc := "/backoffice/pratiche/" + claim
@@ -141,6 +147,11 @@ func TestTheAccessTableWalkedInThePortal(t *testing.T) {
 		{pattern: "GET /prestatore/prospetti-paga/{month}/pdf", path: "/prestatore/prospetti-paga/" + time.Now().Format("2006-01") + "/pdf", self: seed.WorkerMariaCF},
 		{pattern: "POST /prestatore/registrazione", path: "/prestatore/registrazione", self: stranger},
 		{pattern: "GET /famiglia", path: "/famiglia", self: user},
+		{pattern: "GET /recapiti", path: "/recapiti", self: user},
+		{pattern: "POST /recapiti", path: "/recapiti", self: user, form: url.Values{"email": {"utente@example.it"}}},
+		{pattern: "POST /recapiti/verifica", path: "/recapiti/verifica", self: user, form: url.Values{"code": {"123456"}}},
+		{pattern: "GET /notifiche", path: "/notifiche", self: seed.WorkerMariaCF},
+		{pattern: "POST /notifiche/{id}/letta", path: "/notifiche/" + notes[0].ID + "/letta", self: seed.WorkerMariaCF},
 
 		{pattern: "GET /backoffice", path: "/backoffice"},
 		{pattern: "GET /backoffice/pratiche/{id}", path: bc, parties: ofH},

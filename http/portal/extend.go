@@ -125,5 +125,6 @@ func cardsFor(u *User) []Card {
 				Href: "/audit/verifica", Action: "Verifica la catena"},
 		)
 	}
-	return append(cards, familyCards(u)...)
+	cards = append(cards, familyCards(u)...)
+	return append(cards, contactsCards(u)...)
 }

@@ -60,6 +60,8 @@ type Config struct {
 	Queries projections.Queries
 	// Documents serves uploaded wills to operators.
 	Documents commands.Documents
+	// Inbox reads the citizen's notifications (notify.Inbox); nil shows none.
+	Inbox Inbox
 	// Store is read for the auditor's hash-chain check; nil hides it.
 	Store eventstore.Store
 	// StatementPDF renders a worker's annual statement as PDF: api.StatementPDF,
@@ -248,6 +250,7 @@ func (p *Portal) routes() {
 	p.backofficeRoutes()
 	p.auditRoutes()
 	p.familyRoutes()
+	p.contactsRoutes()
 	p.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		p.notFound(w, r)
 	})

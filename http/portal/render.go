@@ -61,6 +61,7 @@ type View struct {
 	Dev    bool
 	Path   string
 	Nav    []NavItem
+	Unread int // the citizen's unread notifications: the bell
 	Data   any
 }
 
@@ -89,6 +90,7 @@ func (p *Portal) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		Dev:    p.cfg.Dev,
 		Path:   r.URL.Path,
 		Nav:    navFor(currentUser(r), r.URL.Path),
+		Unread: p.unread(r),
 		Data:   data,
 	}
 	var buf bytes.Buffer

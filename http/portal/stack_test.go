@@ -9,11 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	backend "github.com/inps/libretto/cmd/libretto/app/stack"
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
 	pgsessions "github.com/inps/libretto/http/portal/sessions/postgres"
+	"github.com/inps/libretto/notify"
 	"github.com/inps/libretto/projections"
 )
 
@@ -27,14 +30,15 @@ type stack struct {
 	queries  projections.Queries
 	store    eventstore.Store
 	portal   *Portal // its page rules, for walking them
+	pool     *pgxpool.Pool
 }
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st := backend.ForTest(t, logger)
+	st := backend.ForTest(t, logger, notify.NewProjector(notify.ProjectorConfig{}))
 	p, err := New(Config{
-		Commands: st.Commands, Queries: st.Runner.Queries(), Documents: st.Documents, Store: st.Store,
+		Commands: st.Commands, Queries: st.Runner.Queries(), Documents: st.Documents, Store: st.Store, Inbox: notify.NewInbox(st.Pool),
 		Logger: logger, Dev: true, SessionKey: testKey, Sessions: pgsessions.New(st.Pool), StatementPDF: fakePDF, PayslipPDF: fakePayslipPDF, NoticePDF: fakeNoticePDF,
 	})
 	if err != nil {
@@ -42,7 +46,7 @@ func newStack(t *testing.T) *stack {
 	}
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
-	return &stack{srv: srv, commands: st.Commands, queries: st.Runner.Queries(), store: st.Store, portal: p}
+	return &stack{srv: srv, commands: st.Commands, queries: st.Runner.Queries(), store: st.Store, portal: p, pool: st.Pool}
 }
 
 // run executes a setup command and waits for the read models.

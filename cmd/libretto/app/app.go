@@ -31,6 +31,7 @@ import (
 	"github.com/inps/libretto/http/portal"
 	pgsessions "github.com/inps/libretto/http/portal/sessions/postgres"
 	"github.com/inps/libretto/http/ratelimit"
+	"github.com/inps/libretto/notify"
 	"github.com/inps/libretto/projections"
 	"github.com/inps/libretto/redact"
 )
@@ -50,6 +51,10 @@ type App struct {
 	Documents commands.Documents
 	// Runner runs the projectors and answers read-model queries.
 	Runner *projections.Runner
+	// Dispatcher drains the notifications' outbox; Inbox reads the portal
+	// inbox. Both are set by New.
+	Dispatcher *notify.Dispatcher
+	Inbox      *notify.Inbox
 	// Dev issues development tokens; nil in production mode.
 	Dev *auth.Dev
 	// Registry holds the Prometheus metrics /metrics serves.
@@ -105,6 +110,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		GroupCommit:   cfg.GroupCommit,
 		ReadPace:      cfg.ReadPace,
 		Logger:        a.log,
+		Projectors:    []projections.Projector{cfg.notifier()},
 	})
 	if err != nil {
 		a.Close()
@@ -164,11 +170,15 @@ func (a *App) start(ctx context.Context) error {
 	}
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := a.startNotify(); err != nil {
+		return err
+	}
 	apiServer, err := api.New(api.Config{
 		Commands:     a.Commands,
 		Queries:      a.Runner.Queries(),
 		Documents:    a.Documents,
 		Store:        a.Store,
+		Inbox:        a.Inbox,
 		Auth:         authn,
 		Logger:       a.log.With("component", "api"),
 		Registry:     a.Registry,
@@ -227,6 +237,7 @@ func (a *App) portal(login *ratelimit.Limiter) (http.Handler, error) {
 		StatementPDF:    api.StatementPDF, // the same document as the API's
 		PayslipPDF:      api.PayslipPDF,
 		NoticePDF:       api.NoticePDF,
+		Inbox:           a.Inbox,
 		Logger:          a.log.With("component", "portal"),
 		Dev:             dev,
 		Sessions:        pgsessions.New(a.Pool),
@@ -323,6 +334,14 @@ func (a *App) recoverSagas(ctx context.Context, es *esdb.Store) {
 		case <-t.C:
 		}
 	}
+}
+
+// now is the background jobs' clock.
+func (a *App) now() time.Time {
+	if a.Config.Now != nil {
+		return a.Config.Now()
+	}
+	return time.Now()
 }
 
 // ListenAndServe listens on Config.Addr and serves until ctx ends.

@@ -102,6 +102,16 @@ type Config struct {
 	// counts (LIBRETTO_TRUSTED_PROXIES). Empty, the default: the
 	// connection's address is the client, whatever headers say.
 	TrustedProxies string
+	// SMTPURL, when set, sends notifications and contact-data codes by
+	// e-mail through that relay (SMTP_URL, smtp://user:pass@host:port,
+	// STARTTLS when offered); SMTPFrom is their sender (SMTP_FROM).
+	SMTPURL, SMTPFrom string
+	// IOAPIURL and IOAPIKey, when both set, send notifications through App
+	// IO (IO_API_URL, IO_API_KEY).
+	IOAPIURL, IOAPIKey string
+	// Now is the clock of the background jobs (the monthly reminder);
+	// time.Now when nil.
+	Now func() time.Time
 }
 
 // FromEnv reads the configuration table of the README from the environment.
@@ -157,6 +167,10 @@ func FromEnv() Config {
 		RateAnonymous:    os.Getenv("LIBRETTO_RATE_ANONYMOUS"),
 		RateLogin:        os.Getenv("LIBRETTO_RATE_LOGIN"),
 		TrustedProxies:   os.Getenv("LIBRETTO_TRUSTED_PROXIES"),
+		SMTPURL:          os.Getenv("SMTP_URL"),
+		SMTPFrom:         os.Getenv("SMTP_FROM"),
+		IOAPIURL:         os.Getenv("IO_API_URL"),
+		IOAPIKey:         os.Getenv("IO_API_KEY"),
 	}
 }
 
@@ -218,6 +232,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL %q is not debug, info, warn or error", c.LogLevel))
 	}
 	if _, _, err := c.limiters(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.validateNotify(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -44,6 +44,9 @@ type Config struct {
 	ReadPace time.Duration
 	// Logger is the projectors'; default: discard.
 	Logger *slog.Logger
+	// Projectors are run beside the read models' (the notifier), under the
+	// same runner: checkpoints, rebuilds, min_position waits.
+	Projectors []projections.Projector
 }
 
 // Stack is the back end below HTTP. Its projectors are not running: start
@@ -88,7 +91,7 @@ func Open(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	s.Documents = pgstore.NewDocuments(pool)
 	s.Idempotency = pgstore.NewIdempotency(pool)
-	s.Runner = projections.NewRunner(pool, s.Store, cfg.Logger)
+	s.Runner = projections.NewRunner(pool, s.Store, cfg.Logger, cfg.Projectors...)
 	s.Commands = commands.NewHandler(s.Store, s.Idempotency, s.Documents,
 		commands.WithUnpaidBooklets(s.Runner.PGQueries()))
 	return s, nil

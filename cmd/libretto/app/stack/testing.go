@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/inps/libretto/eventstore/postgres/pgtest"
+	"github.com/inps/libretto/projections"
 )
 
 // ForTest opens a Stack on a fresh, migrated pgtest database with its
-// projectors running, logging to logger (nil: discard), and stops and
-// closes it when the test ends. It skips under -short, as every database
-// test does.
-func ForTest(tb testing.TB, logger *slog.Logger) *Stack {
+// projectors (and extra beside them, such as the notifier) running, logging
+// to logger (nil: discard), and stops and closes it when the test ends. It
+// skips under -short, as every database test does.
+func ForTest(tb testing.TB, logger *slog.Logger, extra ...projections.Projector) *Stack {
 	tb.Helper()
 	url := pgtest.NewDatabase(tb)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -20,7 +21,7 @@ func ForTest(tb testing.TB, logger *slog.Logger) *Stack {
 		cancel()
 		tb.Fatalf("stack: migrate: %v", err)
 	}
-	s, err := Open(ctx, Config{DatabaseURL: url, Logger: logger})
+	s, err := Open(ctx, Config{DatabaseURL: url, Logger: logger, Projectors: extra})
 	if err != nil {
 		cancel()
 		tb.Fatalf("stack: open: %v", err)
