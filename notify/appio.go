@@ -98,7 +98,7 @@ func (a *AppIO) Send(ctx context.Context, m Message) error {
 	}
 	defer resp.Body.Close()
 	detail, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	err = fmt.Errorf("App IO answered %d: %s", resp.StatusCode, strings.TrimSpace(string(detail)))
+	err = fmt.Errorf("notify: App IO answered %d: %s", resp.StatusCode, strings.TrimSpace(string(detail)))
 	switch {
 	case resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusOK:
 		return nil

@@ -22,21 +22,21 @@ func serviceRecorded(s domain.ServiceRecorded) *Message {
 	return &Message{Kind: KindServiceRecorded, Ref: s.ServiceID,
 		Title: "Nuova prestazione comunicata",
 		Body: fmt.Sprintf("%s una prestazione svolta da te: %s, %s, %s ore, %d titoli per un compenso netto di %s.\n\nRiferimento della prestazione: %s.",
-			who, activity(s.Activity), period(s.StartDate, s.EndDate), hours(s.Hours), s.Vouchers, Euro(s.NetCents), s.ServiceID)}
+			who, activity(s.Activity), period(s.StartDate, s.EndDate), hours(s.Hours), s.Vouchers, domain.Euro(s.NetCents), s.ServiceID)}
 }
 
 func serviceRevoked(s domain.ServiceRecorded) *Message {
 	return &Message{Kind: KindServiceRevoked, Ref: s.ServiceID,
 		Title: "Prestazione revocata",
 		Body: fmt.Sprintf("L'utilizzatore ha revocato la prestazione %s (%s, %s) di %s netti: non sarà pagata.\n\nRiferimento della prestazione: %s.",
-			activity(s.Activity), period(s.StartDate, s.EndDate), hours(s.Hours)+" ore", Euro(s.NetCents), s.ServiceID)}
+			activity(s.Activity), period(s.StartDate, s.EndDate), hours(s.Hours)+" ore", domain.Euro(s.NetCents), s.ServiceID)}
 }
 
 func serviceReversed(s domain.ServiceRecorded, reason string) *Message {
 	return &Message{Kind: KindServiceReversed, Ref: s.ServiceID,
 		Title: "Prestazione stornata dall'INPS",
 		Body: fmt.Sprintf("Un operatore INPS ha stornato la prestazione %s (%s) di %s netti: non sarà pagata. Motivo: %s.\n\nRiferimento della prestazione: %s.",
-			activity(s.Activity), period(s.StartDate, s.EndDate), Euro(s.NetCents), reason, s.ServiceID)}
+			activity(s.Activity), period(s.StartDate, s.EndDate), domain.Euro(s.NetCents), reason, s.ServiceID)}
 }
 
 func workerPaid(v domain.WorkerPaid) *Message {
@@ -45,12 +45,12 @@ func workerPaid(v domain.WorkerPaid) *Message {
 		how = "con bonifico domiciliato presso gli uffici postali"
 	}
 	body := fmt.Sprintf("L'INPS ha disposto il pagamento di %s %s per %d %s (compenso netto %s",
-		Euro(v.PaidCents), how, len(v.Services), plural(len(v.Services), "prestazione", "prestazioni"), Euro(v.NetCents))
+		domain.Euro(v.PaidCents), how, len(v.Services), plural(len(v.Services), "prestazione", "prestazioni"), domain.Euro(v.NetCents))
 	if v.FeeCents > 0 {
-		body += fmt.Sprintf(", commissione del bonifico domiciliato %s", Euro(v.FeeCents))
+		body += fmt.Sprintf(", commissione del bonifico domiciliato %s", domain.Euro(v.FeeCents))
 	}
-	body += fmt.Sprintf("), elaborazione del %s.\n\nRiferimento del pagamento: %s.", civil(v.RunDate), v.RunID)
-	return &Message{Kind: KindWorkerPaid, Ref: v.RunID, Title: "Pagamento disposto: " + Euro(v.PaidCents), Body: body}
+	body += fmt.Sprintf("), elaborazione del %s.\n\nRiferimento del pagamento: %s.", domain.ItalianDate(v.RunDate), v.RunID)
+	return &Message{Kind: KindWorkerPaid, Ref: v.RunID, Title: "Pagamento disposto: " + domain.Euro(v.PaidCents), Body: body}
 }
 
 func depositCredited(id string, cents int64, channel, on string) *Message {
@@ -62,9 +62,9 @@ func depositCredited(id string, cents int64, channel, on string) *Message {
 		via = " con pagoPA"
 	}
 	return &Message{Kind: KindDepositCredited, Ref: id,
-		Title: "Versamento accreditato: " + Euro(cents),
+		Title: "Versamento accreditato: " + domain.Euro(cents),
 		Body: fmt.Sprintf("Il versamento di %s%s è stato accreditato sul tuo Libretto Famiglia il %s ed è disponibile per comunicare prestazioni.\n\nRiferimento del versamento: %s.",
-			Euro(cents), via, civil(on), id)}
+			domain.Euro(cents), via, domain.ItalianDate(on), id)}
 }
 
 func heirValidated(claim string) *Message {
@@ -83,23 +83,23 @@ func heirRejected(claim, reason string) *Message {
 
 func refundApproved(refund string, cents int64) *Message {
 	return &Message{Kind: KindRefundApproved, Ref: refund,
-		Title: "Rimborso approvato: " + Euro(cents),
+		Title: "Rimborso approvato: " + domain.Euro(cents),
 		Body: fmt.Sprintf("Un operatore INPS ha approvato il rimborso di %s delle somme non utilizzate del Libretto Famiglia. Il bonifico sarà disposto sull'IBAN che hai indicato.\n\nRiferimento del rimborso: %s.",
-			Euro(cents), refund)}
+			domain.Euro(cents), refund)}
 }
 
 func refundRejected(refund string, cents int64, reason string) *Message {
 	return &Message{Kind: KindRefundRejected, Ref: refund,
 		Title: "Rimborso respinto",
 		Body: fmt.Sprintf("Un operatore INPS ha respinto il rimborso di %s. Motivo: %s. La somma torna disponibile sul libretto.\n\nRiferimento del rimborso: %s.",
-			Euro(cents), reason, refund)}
+			domain.Euro(cents), reason, refund)}
 }
 
 func refundPaid(refund string, cents int64, on string) *Message {
 	return &Message{Kind: KindRefundPaid, Ref: refund,
-		Title: "Rimborso pagato: " + Euro(cents),
+		Title: "Rimborso pagato: " + domain.Euro(cents),
 		Body: fmt.Sprintf("L'INPS ha pagato il rimborso di %s con bonifico del %s sull'IBAN che hai indicato.\n\nRiferimento del rimborso: %s.",
-			Euro(cents), civil(on), refund)}
+			domain.Euro(cents), domain.ItalianDate(on), refund)}
 }
 
 func priorServicePaid(s domain.ServiceRecorded, on string, toWorker bool) *Message {
@@ -110,7 +110,7 @@ func priorServicePaid(s domain.ServiceRecorded, on string, toWorker bool) *Messa
 	return &Message{Kind: KindPriorServicePaid, Ref: s.ServiceID,
 		Title: "Prestazione pregressa pagata",
 		Body: fmt.Sprintf("%s (%s, %s, %d titoli) è stata pagata il %s: compenso netto %s.\n\nRiferimento della prestazione: %s.",
-			lead, activity(s.Activity), period(s.StartDate, s.EndDate), s.Vouchers, civil(on), Euro(s.NetCents), s.ServiceID)}
+			lead, activity(s.Activity), period(s.StartDate, s.EndDate), s.Vouchers, domain.ItalianDate(on), domain.Euro(s.NetCents), s.ServiceID)}
 }
 
 // monthlyReminder is the reminder of the 1st: the services of month (YYYY-MM)
@@ -138,40 +138,11 @@ var rome = func() *time.Location {
 	return loc
 }()
 
-// Euro formats cents the Italian way: 1.234,56 €.
-func Euro(cents int64) string {
-	neg := cents < 0
-	if neg {
-		cents = -cents
-	}
-	whole := strconv.FormatInt(cents/100, 10)
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	s := fmt.Sprintf("%s,%02d €", b.String(), cents%100)
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
-
-func civil(date string) string {
-	t, err := time.Parse(time.DateOnly, date)
-	if err != nil {
-		return date
-	}
-	return t.Format("02/01/2006")
-}
-
 func period(start, end string) string {
 	if start == end {
-		return "il " + civil(start)
+		return "il " + domain.ItalianDate(start)
 	}
-	return "dal " + civil(start) + " al " + civil(end)
+	return "dal " + domain.ItalianDate(start) + " al " + domain.ItalianDate(end)
 }
 
 func hours(h float64) string {

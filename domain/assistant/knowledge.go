@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/domain/simulators"
 )
 
@@ -235,20 +236,13 @@ func benefitPassages() []Passage {
 					"a %s e %s con ISEE superiore o senza ISEE. Per i bambini nati dal %s con ISEE fino a %s vale %s. È pagato in %d mensilità "+
 					"(per %s: dieci da %s e l'ultima da %s), per la retta dell'asilo nido o per il supporto domiciliare ai bambini con gravi patologie.",
 					y, euro(n.LowBand.V), euro(n.LowBandMaxISEE.V), euro(n.MiddleBand.V), euro(n.MiddleBandMaxISEE.V), euro(n.HighBand.V),
-					italianDate(n.EnhancedBornFrom.V), euro(n.EnhancedMaxISEE.V), euro(n.Enhanced.V), n.Instalments.V,
+					domain.ItalianDate(n.EnhancedBornFrom.V), euro(n.EnhancedMaxISEE.V), euro(n.Enhanced.V), n.Instalments.V,
 					euro(n.Enhanced.V), euro(n.Enhanced.V/n.Instalments.V), euro(n.Enhanced.V-n.Enhanced.V/n.Instalments.V*(n.Instalments.V-1))),
 				Source: n.LowBand.Source + "; " + n.Enhanced.Source, Links: []Link{linkNido},
 			},
 		)
 	}
 	return ps
-}
-
-func italianDate(s string) string {
-	if len(s) != 10 {
-		return s
-	}
-	return s[8:10] + "/" + s[5:7] + "/" + s[0:4]
 }
 
 // euro writes cents as "1.234,56 euro".

@@ -82,7 +82,7 @@ func Suggest(f Facts, today domain.Date) []Suggestion {
 		out = append(out, Suggestion{
 			Code:   SuggestISEEExpired,
 			Title:  "Rinnova l'ISEE",
-			Reason: fmt.Sprintf("L'ISEE (protocollo %s) è scaduto il %s: presenta una nuova DSU per non ricevere le prestazioni nella misura minima.", cur.Protocol, italianDate(cur.ValidUntil)),
+			Reason: fmt.Sprintf("L'ISEE (protocollo %s) è scaduto il %s: presenta una nuova DSU per non ricevere le prestazioni nella misura minima.", cur.Protocol, domain.ItalianDate(cur.ValidUntil)),
 			Link:   AssistantLink("Come rinnovo l'ISEE?"),
 		})
 	default:
@@ -93,7 +93,7 @@ func Suggest(f Facts, today domain.Date) []Suggestion {
 			out = append(out, Suggestion{
 				Code:   SuggestISEEExpiring,
 				Title:  "L'ISEE sta per scadere",
-				Reason: fmt.Sprintf("L'ISEE (protocollo %s) scade il %s, tra %d giorni: presenta per tempo una nuova DSU.", cur.Protocol, italianDate(cur.ValidUntil), days),
+				Reason: fmt.Sprintf("L'ISEE (protocollo %s) scade il %s, tra %d giorni: presenta per tempo una nuova DSU.", cur.Protocol, domain.ItalianDate(cur.ValidUntil), days),
 				Link:   AssistantLink("Come rinnovo l'ISEE?"),
 			})
 		}
@@ -131,7 +131,7 @@ func Suggest(f Facts, today domain.Date) []Suggestion {
 		if year, ok := tableYear(today.Year()); ok {
 			if r, err := simulators.SimulateAUU(simulators.AUURequest{Year: year, ISEECents: iseeCents, OnDate: today.String(), Children: auuChildren}); err == nil {
 				s.EstimateCents = r.MonthlyTotalCents
-				s.Reason += fmt.Sprintf(" Con i dati noti il simulatore stima %s al mese.", Euro(r.MonthlyTotalCents))
+				s.Reason += fmt.Sprintf(" Con i dati noti il simulatore stima %s al mese.", domain.Euro(r.MonthlyTotalCents))
 			}
 		}
 		out = append(out, s)
@@ -144,7 +144,7 @@ func Suggest(f Facts, today domain.Date) []Suggestion {
 			out = append(out, Suggestion{
 				Code:    SuggestBonusBebeMissing,
 				Title:   "Chiedi il bonus nuovi nati",
-				Reason:  fmt.Sprintf("Per il figlio nato il %s spetta il bonus nuovi nati di 1.000 € (ISEE fino a 40.000 €): la domanda va presentata entro 120 giorni dalla nascita, cioè entro il %s.", italianDate(k.BirthDate), italianDate(deadline.Format(time.DateOnly))),
+				Reason:  fmt.Sprintf("Per il figlio nato il %s spetta il bonus nuovi nati di 1.000 € (ISEE fino a 40.000 €): la domanda va presentata entro 120 giorni dalla nascita, cioè entro il %s.", domain.ItalianDate(k.BirthDate), domain.ItalianDate(deadline.Format(time.DateOnly))),
 				Link:    AssistantLink("Cos'è il bonus nuovi nati?"),
 				ChildCF: k.CF,
 
@@ -160,14 +160,14 @@ func Suggest(f Facts, today domain.Date) []Suggestion {
 		s := Suggestion{
 			Code:    SuggestBonusNidoMissing,
 			Title:   "Chiedi il bonus asilo nido",
-			Reason:  fmt.Sprintf("Il figlio nato il %s ha meno di 3 anni e non risulta una domanda di bonus asilo nido per il %d.", italianDate(k.BirthDate), today.Year()),
+			Reason:  fmt.Sprintf("Il figlio nato il %s ha meno di 3 anni e non risulta una domanda di bonus asilo nido per il %d.", domain.ItalianDate(k.BirthDate), today.Year()),
 			Link:    LinkNidoSimulator,
 			ChildCF: k.CF,
 		}
 		if year, ok := tableYear(today.Year()); ok {
 			if r, err := simulators.SimulateNido(simulators.NidoRequest{Year: year, ISEECents: iseeCents, BirthDate: k.BirthDate}); err == nil {
 				s.EstimateCents = r.YearlyCents
-				s.Reason += fmt.Sprintf(" Il simulatore stima %s all'anno.", Euro(r.YearlyCents))
+				s.Reason += fmt.Sprintf(" Il simulatore stima %s all'anno.", domain.Euro(r.YearlyCents))
 			}
 		}
 		out = append(out, s)
@@ -211,27 +211,4 @@ func childrenPhrase(n int) string {
 		return "un figlio"
 	}
 	return fmt.Sprintf("%d figli", n)
-}
-
-// italianDate writes "2025-03-07" as "07/03/2025".
-func italianDate(s string) string {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return s
-	}
-	return t.Format("02/01/2006")
-}
-
-// Euro writes cents the Italian way: 1.234,56 €.
-func Euro(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	units, rest := cents/100, cents%100
-	s := fmt.Sprint(units)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "." + s[i:]
-	}
-	return fmt.Sprintf("%s%s,%02d €", sign, s, rest)
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/domain/family"
 )
 
@@ -178,7 +179,7 @@ func TestSuggestionEstimatesUseTheSimulators(t *testing.T) {
 func TestEuro(t *testing.T) {
 	t.Parallel()
 	for cents, want := range map[int64]string{0: "0,00 €", 5: "0,05 €", 20100: "201,00 €", 123456789: "1.234.567,89 €", -2875: "-28,75 €"} {
-		if got := family.Euro(cents); got != want {
+		if got := domain.Euro(cents); got != want {
 			t.Errorf("Euro(%d) = %q, want %q", cents, got, want)
 		}
 	}

@@ -76,7 +76,7 @@ func NoticePDF(n projections.Notice, now time.Time) ([]byte, error) {
 	field("Codice fiscale ente", domain.PayeeCF, false)
 	field("Destinatario", n.UserCF, false)
 	field("Oggetto", "Versamento sul Libretto Famiglia", false)
-	field("Importo", euro(n.AmountCents), true)
+	field("Importo", domain.Euro(n.AmountCents), true)
 	field("Da pagare entro il", dateIT(n.ExpiresOn), true)
 	field("Codice avviso", number.Grouped(), true)
 	field("Codice IUV", number.IUV(), false)

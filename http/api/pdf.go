@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/projections"
 )
 
@@ -169,7 +170,7 @@ func PayslipPDF(p projections.Payslip, now time.Time) ([]byte, error) {
 	payments := append([]column{{"Data", 22, "L"}, {"Pagamento (lotto)", 66, "L"}, {"Committente", 39, "L"}}, figures...)
 	d.header(payments)
 	for _, r := range p.Payments {
-		d.row(payments, append([]string{italianDate(r.PaidOn), r.RunID, r.UserCF}, payslipCells(r.PayslipFigures)...), false)
+		d.row(payments, append([]string{domain.ItalianDate(r.PaidOn), r.RunID, r.UserCF}, payslipCells(r.PayslipFigures)...), false)
 	}
 	if len(p.Payments) == 0 {
 		d.line("Nessun compenso pagato nel mese.")
@@ -185,14 +186,14 @@ func figureCells(f projections.StatementFigures) []string {
 		strconv.Itoa(f.Services),
 		strings.Replace(strconv.FormatFloat(f.Hours, 'f', -1, 64), ".", ",", 1),
 		strconv.Itoa(f.Vouchers),
-		euro(f.GrossCents), euro(f.NetCents), euro(f.IVSCents), euro(f.INAILCents), euro(f.FeesCents), euro(f.PaidCents),
+		domain.Euro(f.GrossCents), domain.Euro(f.NetCents), domain.Euro(f.IVSCents), domain.Euro(f.INAILCents), domain.Euro(f.FeesCents), domain.Euro(f.PaidCents),
 	}
 }
 
 func payslipCells(f projections.PayslipFigures) []string {
 	return []string{
 		strconv.Itoa(f.Services), strconv.Itoa(f.Vouchers),
-		euro(f.NetCents), euro(f.IVSCents), euro(f.INAILCents), euro(f.FeeCents), euro(f.PaidCents),
+		domain.Euro(f.NetCents), domain.Euro(f.IVSCents), domain.Euro(f.INAILCents), domain.Euro(f.FeeCents), domain.Euro(f.PaidCents),
 	}
 }
 
@@ -202,29 +203,4 @@ func monthName(month string) string {
 		return mesi[t.Month()] + " " + strconv.Itoa(t.Year())
 	}
 	return month
-}
-
-// italianDate is "05/03/2026" for "2026-03-05".
-func italianDate(date string) string {
-	if t, err := time.Parse(time.DateOnly, date); err == nil {
-		return t.Format("02/01/2006")
-	}
-	return date
-}
-
-// euro formats cents the Italian way: 1.234,56 €.
-func euro(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	units := strconv.FormatInt(cents/100, 10)
-	var b strings.Builder
-	for i, ch := range units {
-		if i > 0 && (len(units)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(ch)
-	}
-	return fmt.Sprintf("%s%s,%02d €", sign, b.String(), cents%100)
 }

@@ -504,7 +504,7 @@ func (p *Portal) boPayroll(w http.ResponseWriter, r *http.Request) {
 				if res.Payments == 1 {
 					who = "1 prestatore"
 				}
-				setFlash(r, "success", "Pagamenti eseguiti: "+who+", "+euro(res.PaidCents)+" in totale (al netto delle commissioni del bonifico domiciliato).")
+				setFlash(r, "success", "Pagamenti eseguiti: "+who+", "+domain.Euro(res.PaidCents)+" in totale (al netto delle commissioni del bonifico domiciliato).")
 			}
 			p.redirect(w, r, "/backoffice/pagamenti")
 			return
@@ -541,7 +541,7 @@ func (p *Portal) boDeposit(w http.ResponseWriter, r *http.Request) {
 		res, err = p.cfg.Commands.RecordDeposit(r.Context(), p.meta(r, f), cmd)
 		if err == nil {
 			p.waitFor(r, res)
-			setFlash(r, "success", "Versamento di "+euro(cmd.AmountCents)+" registrato sul libretto di "+cmd.UserCF+".")
+			setFlash(r, "success", "Versamento di "+domain.Euro(cmd.AmountCents)+" registrato sul libretto di "+cmd.UserCF+".")
 			p.redirect(w, r, "/backoffice/versamenti")
 			return
 		}

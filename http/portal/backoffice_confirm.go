@@ -83,7 +83,7 @@ func ofAmount(cents int64) string {
 	if cents == 0 {
 		return ""
 	}
-	return " di " + euro(cents)
+	return " di " + domain.Euro(cents)
 }
 
 // boApproveRefundReview shows the refund about to be approved: only a

@@ -11,6 +11,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/commands/seed"
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore"
 )
 
@@ -186,7 +187,7 @@ func TestOperatorMarksARefundPaidAfterConfirming(t *testing.T) {
 	on, ref := daysAgo(1), "TRN 0123456789"
 	confirmFlow(t, st, op, page, paid+"/riepilogo", paid, "conferma-pagamento",
 		url.Values{"paid_on": {on}, "bank_reference": {"  " + ref + " "}},
-		[]string{"200,00 €", heirCF, deceasedCF, refundIBAN, civilDate(on), ref}, "/backoffice")
+		[]string{"200,00 €", heirCF, deceasedCF, refundIBAN, domain.ItalianDate(on), ref}, "/backoffice")
 	if got := refundStatus(t, st, claim); got != "paid" {
 		t.Fatalf("refund %s, want paid", got)
 	}
@@ -327,7 +328,7 @@ func TestOperatorReversesAServiceAfterConfirming(t *testing.T) {
 	reason := `Comunicata due volte, "doppione"`
 	confirmFlow(t, st, op, form, "/backoffice/storno/riepilogo", "/backoffice/storno", "conferma-storno",
 		url.Values{"user_cf": {user}, "service_id": {svc}, "reason": {reason}},
-		[]string{user, worker, "20,00 €", civilDate(daysAgo(0)), "Lavori domestici", html.EscapeString(reason)}, "/backoffice/storno")
+		[]string{user, worker, "20,00 €", domain.ItalianDate(daysAgo(0)), "Lavori domestici", html.EscapeString(reason)}, "/backoffice/storno")
 	if got := serviceStatus(t, st, user, svc); got != "reversed" {
 		t.Fatalf("service %s, want reversed", got)
 	}
@@ -399,7 +400,7 @@ func TestOperatorRecordsADepositAfterConfirming(t *testing.T) {
 	on := daysAgo(2)
 	confirmFlow(t, st, op, form, form+"/riepilogo", form, "conferma-versamento",
 		url.Values{"user_cf": {strings.ToLower(user)}, "amount": {"1.500,00"}, "channel": {"F24"}, "paid_on": {on}},
-		[]string{user, "1.500,00 €", "Modello F24", civilDate(on), "100,00 €", "1.600,00 €"}, form)
+		[]string{user, "1.500,00 €", "Modello F24", domain.ItalianDate(on), "100,00 €", "1.600,00 €"}, form)
 	if got := depositedCents(t, st, user); got != 160000 {
 		t.Fatalf("deposited %d cents, want 160000 (100 € and one deposit of 1.500 €)", got)
 	}
@@ -465,7 +466,7 @@ func TestOperatorRunsThePayrollAfterConfirming(t *testing.T) {
 		t.Fatalf("the payroll form does not post to its riepilogo:\n%s", page)
 	}
 	confirmFlow(t, st, op, form, form+"/riepilogo", form, "conferma-pagamenti",
-		url.Values{"run_date": {daysAgo(0)}}, []string{civilDate(daysAgo(0)), "2,60 €"}, form)
+		url.Values{"run_date": {daysAgo(0)}}, []string{domain.ItalianDate(daysAgo(0)), "2,60 €"}, form)
 	if got := serviceStatus(t, st, user, svc); got != "paid" {
 		t.Fatalf("service %s, want paid", got)
 	}
@@ -554,7 +555,7 @@ func TestOperatorRejectsAnHeirAfterConfirming(t *testing.T) {
 	}
 	reason := "Il testamento non nomina il dichiarante"
 	confirmFlow(t, st, op, page, reject+"/riepilogo", reject, "conferma-rifiuto-erede", url.Values{"reason": {reason}},
-		[]string{heirCF, deceasedCF, civilDate(daysAgo(5)), "Erede testamentario", "200,00 €", reason}, "/backoffice")
+		[]string{heirCF, deceasedCF, domain.ItalianDate(daysAgo(5)), "Erede testamentario", "200,00 €", reason}, "/backoffice")
 	if got := claimStatus(t, st, claim); got != "rejected" {
 		t.Fatalf("claim %s, want rejected", got)
 	}

@@ -125,11 +125,11 @@ func (p *Portal) boDeathCorrect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.waitFor(r, res)
-	from := "dal " + civilDate(c.DateOfDeath) + " "
+	from := "dal " + domain.ItalianDate(c.DateOfDeath) + " "
 	if c.DateOfDeath == f.Get("date_of_death") { // a repeated Conferma, answered by the first
 		from = ""
 	}
-	setFlash(r, "success", "Data del decesso rettificata "+from+"al "+civilDate(f.Get("date_of_death"))+
+	setFlash(r, "success", "Data del decesso rettificata "+from+"al "+domain.ItalianDate(f.Get("date_of_death"))+
 		" sul libretto di "+c.DeceasedCF+" e su tutte le pratiche dei suoi eredi.")
 	p.redirect(w, r, "/backoffice/pratiche/"+c.ClaimID)
 }

@@ -65,7 +65,7 @@ func TestOperatorCorrectsTheDateOfDeathAfterConfirming(t *testing.T) {
 		t.Fatal("the worklist does not link the correction")
 	}
 	resp, page := op.get(form)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `id="data-registrata">`+civilDate(was)+`<`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `id="data-registrata">`+domain.ItalianDate(was)+`<`) {
 		t.Fatalf("the form does not show the recorded date %s: %d\n%s", was, resp.StatusCode, page)
 	}
 
@@ -74,7 +74,7 @@ func TestOperatorCorrectsTheDateOfDeathAfterConfirming(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(confirm, `id="conferma-rettifica"`) {
 		t.Fatalf("riepilogo: %d\n%s", resp.StatusCode, confirm)
 	}
-	for _, want := range []string{civilDate(was), civilDate(corrected), html.EscapeString(reason)} {
+	for _, want := range []string{domain.ItalianDate(was), domain.ItalianDate(corrected), html.EscapeString(reason)} {
 		if !strings.Contains(confirm, want) {
 			t.Fatalf("the riepilogo lacks %q", want)
 		}
@@ -92,10 +92,10 @@ func TestOperatorCorrectsTheDateOfDeathAfterConfirming(t *testing.T) {
 		t.Fatalf("confirm: %d to %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 	_, page = op.get(claimPage)
-	if !strings.Contains(page, "Data del decesso rettificata dal "+civilDate(was)+" al "+civilDate(corrected)) {
+	if !strings.Contains(page, "Data del decesso rettificata dal "+domain.ItalianDate(was)+" al "+domain.ItalianDate(corrected)) {
 		t.Fatalf("no success flash:\n%s", page)
 	}
-	if !strings.Contains(page, `<dd class="col-sm-8">`+civilDate(corrected)+`</dd>`) {
+	if !strings.Contains(page, `<dd class="col-sm-8">`+domain.ItalianDate(corrected)+`</dd>`) {
 		t.Fatalf("the claim does not show the corrected date %s:\n%s", corrected, page)
 	}
 	if got := recordedDeath(t, st, claim); got != corrected {
@@ -122,7 +122,7 @@ func TestOperatorCorrectsTheDateOfDeathAfterConfirming(t *testing.T) {
 
 	heir := newBrowser(t, st.srv)
 	heir.login(heirCF, commands.RoleCitizen)
-	if _, page := heir.get("/erede/pratiche/" + claim); !strings.Contains(page, civilDate(corrected)) {
+	if _, page := heir.get("/erede/pratiche/" + claim); !strings.Contains(page, domain.ItalianDate(corrected)) {
 		t.Fatal("the heir does not see the corrected date")
 	}
 }

@@ -514,12 +514,12 @@ func errorMessage(e *domain.Error) string {
 	}
 	facts := e.CallerFacts()
 	if earliest, ok := facts["earliest"].(string); ok && e.Code == domain.CodeInvalidDate {
-		msg = "La data non può essere anteriore al " + civilDate(earliest) + ", avvio del Libretto Famiglia."
+		msg = "La data non può essere anteriore al " + domain.ItalianDate(earliest) + ", avvio del Libretto Famiglia."
 	}
 	if left, ok := centsFact(facts, "remaining_cents"); ok {
-		msg += " Margine residuo: " + euro(left) + "."
+		msg += " Margine residuo: " + domain.Euro(left) + "."
 	} else if avail, ok := centsFact(facts, "available"); ok {
-		msg += " Disponibile: " + euro(avail) + "."
+		msg += " Disponibile: " + domain.Euro(avail) + "."
 	}
 	return msg
 }

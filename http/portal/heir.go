@@ -358,7 +358,7 @@ func (p *Portal) refundCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.waitFor(r, res)
-	setFlash(r, "success", "Rimborso di "+euro(res.AmountCents)+" richiesto. Sarà pagato sull'IBAN indicato dopo la convalida della tua dichiarazione di erede e l'approvazione di un operatore INPS.")
+	setFlash(r, "success", "Rimborso di "+domain.Euro(res.AmountCents)+" richiesto. Sarà pagato sull'IBAN indicato dopo la convalida della tua dichiarazione di erede e l'approvazione di un operatore INPS.")
 	p.redirect(w, r, "/erede/pratiche/"+c.ClaimID)
 }
 

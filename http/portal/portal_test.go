@@ -16,6 +16,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/commands/seed"
+	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/eventstore/memory"
 	"github.com/inps/libretto/http/portal/sessions"
 	"github.com/inps/libretto/projections"
@@ -376,8 +377,8 @@ func TestPostLoginRedirectStaysOnThisSite(t *testing.T) {
 func TestEuroFormat(t *testing.T) {
 	t.Parallel()
 	for cents, want := range map[int64]string{0: "0,00 €", 5: "0,05 €", 123456: "1.234,56 €", 100000000: "1.000.000,00 €", -2600: "-26,00 €"} {
-		if got := euro(cents); got != want {
-			t.Errorf("euro(%d) = %q, want %q", cents, got, want)
+		if got := domain.Euro(cents); got != want {
+			t.Errorf("domain.Euro(%d) = %q, want %q", cents, got, want)
 		}
 	}
 }

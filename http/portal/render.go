@@ -137,8 +137,8 @@ func (p *Portal) serverError(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 var templateFuncs = template.FuncMap{
-	"euro":        euro,
-	"date":        civilDate,
+	"euro":        domain.Euro,
+	"date":        domain.ItalianDate,
 	"datetime":    instant,
 	"pct":         pct,
 	"month":       monthName,
@@ -170,36 +170,6 @@ var templateFuncs = template.FuncMap{
 	"BookletClosed":        domain.BookletClosed.String,
 	"DepositPendingStatus": domain.DepositPendingStatus.String,
 	"NoticeOpen":           domain.NoticeOpen.String,
-}
-
-// euro formats cents the Italian way: 1.234,56 €.
-func euro(cents int64) string {
-	neg := cents < 0
-	if neg {
-		cents = -cents
-	}
-	whole := strconv.FormatInt(cents/100, 10)
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	s := fmt.Sprintf("%s,%02d €", b.String(), cents%100)
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
-
-// civilDate turns "2026-01-02" into "02/01/2026"; anything else is shown as is.
-func civilDate(s string) string {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return s
-	}
-	return t.Format("02/01/2006")
 }
 
 // instant shows an RFC 3339 instant in Rome time.
@@ -388,7 +358,7 @@ func detailValue(key string, v any) string {
 		return ""
 	case float64:
 		if strings.HasSuffix(key, "_cents") {
-			return euro(int64(x))
+			return domain.Euro(int64(x))
 		}
 		return formatHours(x)
 	case string:
@@ -398,7 +368,7 @@ func detailValue(key string, v any) string {
 		case key == "activity":
 			return label("activity", x)
 		case strings.HasSuffix(key, "_date") || key == "paid_on" || key == "date_of_death" || key == "previous":
-			return civilDate(x)
+			return domain.ItalianDate(x)
 		}
 		return x
 	case map[string]any:

@@ -105,7 +105,7 @@ func (p *Portal) topUpCreate(w http.ResponseWriter, r *http.Request) {
 		res, err := p.cfg.Commands.IssueNotice(r.Context(), p.meta(r, f), commands.IssueNotice{AmountCents: cents})
 		if err == nil {
 			p.waitFor(r, res)
-			setFlash(r, "success", "Avviso di pagamento di "+euro(cents)+" creato: scaricalo e pagalo entro il "+civilDate(res.ExpiresOn)+".")
+			setFlash(r, "success", "Avviso di pagamento di "+domain.Euro(cents)+" creato: scaricalo e pagalo entro il "+domain.ItalianDate(res.ExpiresOn)+".")
 			p.redirect(w, r, "/libretto/avvisi/"+res.ID)
 			return
 		}
