@@ -349,6 +349,7 @@ func (p *Portal) meta(r *http.Request, f *Form) commands.Meta {
 	m := commands.Meta{Now: p.now(), CorrelationID: uuid.New()}
 	if u != nil {
 		m.ActorCF, m.Role = u.CF, u.Role
+		m.OnBehalfOf, m.Scopes = u.For, u.Scopes
 	}
 	if f != nil {
 		m.IdempotencyKey = f.Key
@@ -466,6 +467,7 @@ var messages = map[string]string{
 	domain.CodeInvalidIBAN:            "L'IBAN non è valido: controlla i caratteri (per l'Italia sono 27, inizia con IT).",
 	domain.CodeInvalidDate:            "La data non è valida.",
 	domain.CodeInvalidAmount:          "L'importo non è valido: i versamenti sono multipli di 10,00 €.",
+	domain.CodeInvalidScope:           "Scegli almeno un ambito della delega: libretto, eredi o entrambi.",
 	noticeAmount:                      "Indica un importo da 10 € a 5.000 €, multiplo di 10 €.",
 	domain.CodeInvalidActivity:        "Scegli una delle attività ammesse.",
 	domain.CodeInvalidChannel:         "Scegli il canale del versamento (F24 o pagoPA).",

@@ -51,7 +51,7 @@ type heirHomeData struct {
 }
 
 func (p *Portal) heirHome(w http.ResponseWriter, r *http.Request) {
-	claims, err := p.cfg.Queries.ClaimsByHeir(r.Context(), currentUser(r).CF)
+	claims, err := p.cfg.Queries.ClaimsByHeir(r.Context(), currentUser(r).Person())
 	if err != nil {
 		p.serverError(w, r, err)
 		return
@@ -186,7 +186,7 @@ type summaryData struct {
 // heirSummary is the riepilogo delle operazioni effettuate in qualità di
 // erede: every operation of every claim of the person, newest first.
 func (p *Portal) heirSummary(w http.ResponseWriter, r *http.Request) {
-	claims, err := p.cfg.Queries.ClaimsByHeir(r.Context(), currentUser(r).CF)
+	claims, err := p.cfg.Queries.ClaimsByHeir(r.Context(), currentUser(r).Person())
 	if err != nil {
 		p.serverError(w, r, err)
 		return

@@ -118,7 +118,7 @@ func TestSPIDLogin(t *testing.T) {
 			t.Parallel()
 			idp := newFakeIdP(t, "portal")
 			idp.claims = tc.claims
-			p, err := New(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, SessionKey: testKey, Sessions: sessions.NewMemory(),
+			p, err := New(Config{Commands: emptyHandler(), Queries: &fakeQueries{}, SessionKey: testKey, Sessions: sessions.NewMemory(),
 				OIDC: OIDCConfig{Issuer: idp.srv.URL, ClientID: "portal", ClientSecret: "s", RedirectURL: "http://portal.test/accedi/callback"}})
 			if err != nil {
 				t.Fatal(err)

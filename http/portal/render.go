@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
 )
 
@@ -61,7 +62,10 @@ type View struct {
 	Dev    bool
 	Path   string
 	Nav    []NavItem
-	Data   any
+	// Persons are whom a citizen may act for with the header's switch
+	// (their active delegations received); none hides the switch.
+	Persons []personOption
+	Data    any
 }
 
 // render writes page with data and status 200. Family pages use it too:
@@ -81,15 +85,20 @@ func (p *Portal) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	s := sessionOf(r)
+	var persons []personOption
+	if u := currentUser(r); u.Is(commands.RoleCitizen) {
+		persons = p.switchOptions(r, u)
+	}
 	v := View{
-		User:   currentUser(r),
-		CSRF:   s.CSRF,
-		Flash:  takeFlash(r),
-		Vendor: p.hasVendor,
-		Dev:    p.cfg.Dev,
-		Path:   r.URL.Path,
-		Nav:    navFor(currentUser(r), r.URL.Path),
-		Data:   data,
+		Persons: persons,
+		User:    currentUser(r),
+		CSRF:    s.CSRF,
+		Flash:   takeFlash(r),
+		Vendor:  p.hasVendor,
+		Dev:     p.cfg.Dev,
+		Path:    r.URL.Path,
+		Nav:     navFor(currentUser(r), r.URL.Path),
+		Data:    data,
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
@@ -352,6 +361,15 @@ var labels = map[string]map[string]string{
 		"vouchers":       "Titoli",
 		"run_id":         "Elaborazione n.",
 		"previous":       "Data precedente",
+	},
+	"scope": {
+		"libretto": "Libretto Famiglia: comunicare e revocare prestazioni, ricaricare il libretto, consultarlo",
+		"eredi":    "Sezione eredi: pratiche di erede, prestazioni pregresse, rimborso",
+	},
+	"delegation": {
+		"active":  "Attiva",
+		"expired": "Scaduta",
+		"revoked": "Revocata",
 	},
 	"channel": {
 		"F24":    "Modello F24 (causale LIFA)",
