@@ -133,6 +133,7 @@ func TestTheAccessTableWalkedInThePortal(t *testing.T) {
 		{pattern: "POST /erede/pratiche", path: "/erede/pratiche", self: stranger},
 		{pattern: "GET /erede/pratiche/{id}", path: c, parties: ofH},
 		{pattern: "GET /erede/pratiche/{id}/storico", path: c + "/storico", parties: ofH},
+		{pattern: "GET /erede/pratiche/{id}/libretto", path: c + "/libretto", parties: ofH},
 		{pattern: "GET /erede/pratiche/{id}/prestazioni/nuova", path: c + "/prestazioni/nuova", parties: ofH},
 		{pattern: "POST /erede/pratiche/{id}/prestazioni", path: c + "/prestazioni", parties: ofH},
 		{pattern: "GET /erede/pratiche/{id}/rimborso", path: c + "/rimborso", parties: ofH},
