@@ -18,6 +18,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/projections"
 )
 
@@ -263,6 +264,7 @@ type option struct{ Value, Label string }
 // their codes would mislead (the common choice first).
 var optionOrder = map[string][]string{
 	"role_login": {"citizen", "operator", "auditor"},
+	"acr":        {auth.ACRSpidL2, auth.ACRSpidL3, auth.ACRCIE, auth.ACRCNS, auth.ACRSpidL1},
 	"heir_kind":  {"legittimo", "testamentario"},
 	"category":   {"altro", "pensionato", "studente_under25", "disoccupato", "sostegno_reddito"},
 	"activity":   {"lavori_domestici", "assistenza_domiciliare", "insegnamento_privato"},

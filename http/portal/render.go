@@ -16,6 +16,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/http/auth"
 )
 
 // pages holds one template set per page: the shared layout and partials
@@ -318,6 +319,13 @@ var labels = map[string]map[string]string{
 		"citizen":  "Cittadino (utilizzatore, prestatore, erede)",
 		"operator": "Operatore di sede INPS",
 		"auditor":  "Revisore (audit interno)",
+	},
+	"acr": {
+		auth.ACRSpidL1: "SPID livello 1 (nome utente e password)",
+		auth.ACRSpidL2: "SPID livello 2 (password e codice temporaneo)",
+		auth.ACRSpidL3: "SPID livello 3 (dispositivo di firma)",
+		auth.ACRCIE:    "Carta d'identità elettronica (CIE)",
+		auth.ACRCNS:    "Carta nazionale dei servizi (CNS)",
 	},
 	"role": {
 		"citizen":  "Cittadino",
