@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/domain/access"
 	"github.com/inps/libretto/eventstore"
 )
 
@@ -116,6 +118,28 @@ func (h *Handler) ActiveDelegation(ctx context.Context, grantorCF, delegateCF st
 		}
 	}
 	return domain.Delegation{}, false, nil
+}
+
+// ActFor resolves a delegate's acting for person in action a (SPEC §9):
+// only as a citizen (one of roles), for an action a delegate may do, under
+// a delegation of person's to delegate active at now whose scopes hold the
+// action's. It returns the delegation's scopes; ok is false for anything
+// else, which the caller treats as a stranger's request (404). The API's
+// X-On-Behalf-Of and the portal's person switch both resolve through it,
+// on every request, so a revocation or an expiry counts at once.
+func (h *Handler) ActFor(ctx context.Context, a access.Action, roles []access.Role, delegateCF, personCF string, now time.Time) (scopes []string, ok bool, err error) {
+	if _, ok := access.Gate(a, []access.Role{access.Citizen}); !ok || !slices.Contains(roles, access.Citizen) {
+		return nil, false, nil
+	}
+	scope, ok := access.ScopeOf(a)
+	if !ok {
+		return nil, false, nil
+	}
+	d, ok, err := h.ActiveDelegation(ctx, personCF, delegateCF, now)
+	if err != nil || !ok || !slices.Contains(d.Scope, string(scope)) {
+		return nil, false, err
+	}
+	return d.Scope, true, nil
 }
 
 // Delegations lists the delegations cf granted and those cf received, as

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 
@@ -193,21 +192,14 @@ func (s *Server) actFor(r *http.Request, st *reqState, header string) error {
 	if self, err := domain.ParseCF(st.principal.Subject); err == nil && self == person {
 		return nil // acting for oneself is no delegation
 	}
-	if _, ok := access.Gate(st.action, []access.Role{access.Citizen}); !ok || !slices.Contains(rolesOf(*st.principal), access.Citizen) {
-		return notFound("no such resource")
-	}
-	scope, ok := access.ScopeOf(st.action)
-	if !ok {
-		return notFound("no such resource")
-	}
-	d, ok, err := s.cmd.ActiveDelegation(r.Context(), person.String(), st.principal.Subject, s.cfg.Now())
+	scopes, ok, err := s.cmd.ActFor(r.Context(), st.action, rolesOf(*st.principal), st.principal.Subject, person.String(), s.cfg.Now())
 	if err != nil {
 		return err
 	}
-	if !ok || !slices.Contains(d.Scope, string(scope)) {
+	if !ok {
 		return notFound("no such resource")
 	}
-	st.onBehalfOf, st.scopes, st.role = person.String(), d.Scope, commands.RoleCitizen
+	st.onBehalfOf, st.scopes, st.role = person.String(), scopes, commands.RoleCitizen
 	return nil
 }
 

@@ -67,10 +67,11 @@ type Commands interface {
 	RunPayroll(context.Context, commands.Meta, commands.RunPayroll) (commands.Result, error)
 	GrantDelegation(context.Context, commands.Meta, commands.GrantDelegation) (commands.Result, error)
 	RevokeDelegation(context.Context, commands.Meta, commands.RevokeDelegation) (commands.Result, error)
-	// ActiveDelegation is the delegation from grantor to delegate active at
-	// now; Delegations those cf granted and received (SPEC §9). Both read
-	// the event store, so a revocation counts at once.
-	ActiveDelegation(ctx context.Context, grantorCF, delegateCF string, now time.Time) (domain.Delegation, bool, error)
+	// ActFor resolves X-On-Behalf-Of (the portal's person switch too): the
+	// scopes of the delegation that lets delegate do a for person at now;
+	// Delegations those cf granted and received (SPEC §9). Both read the
+	// event store, so a revocation counts at once.
+	ActFor(ctx context.Context, a access.Action, roles []access.Role, delegateCF, personCF string, now time.Time) (scopes []string, ok bool, err error)
 	Delegations(ctx context.Context, cf string) (granted, received []domain.Delegation, err error)
 	// ReplayClaim folds a claim's events recorded up to asOf.
 	ReplayClaim(ctx context.Context, claimID string, asOf time.Time) (domain.ClaimSnapshot, []eventstore.Event, error)

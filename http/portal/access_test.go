@@ -113,6 +113,20 @@ func TestTheAccessTableWalkedInThePortal(t *testing.T) {
 	if err != nil || len(notes) == 0 {
 		t.Fatalf("the worker's inbox: %v %v", notes, err)
 	}
+	// The user's delegations, each to someone who takes no part in the
+	// walk (a delegate's header would name the user).
+	delegates := heirCFs(56)[28:]
+	grant := func() string {
+		to := delegates[0]
+		delegates = delegates[1:]
+		return st.run(t, "grant a delegation", func(ctx context.Context) (commands.Result, error) {
+			return st.commands.GrantDelegation(ctx, as(user, commands.RoleCitizen), commands.GrantDelegation{
+				DelegateCF: to, Scope: []string{"libretto"}, ExpiresOn: time.Now().AddDate(0, 1, 0).Format(time.DateOnly),
+			})
+		}).ID
+	}
+	delegation := grant()
+
 	ofH, ofU := access.Parties{Heir: heirCF}, access.Parties{Owner: user}
 	c := "/erede/pratiche/" + claim
 	bc := "/backoffice/pratiche/" + claim
@@ -125,6 +139,7 @@ func TestTheAccessTableWalkedInThePortal(t *testing.T) {
 		{pattern: "POST /erede/pratiche", path: "/erede/pratiche", self: stranger},
 		{pattern: "GET /erede/pratiche/{id}", path: c, parties: ofH},
 		{pattern: "GET /erede/pratiche/{id}/storico", path: c + "/storico", parties: ofH},
+		{pattern: "GET /erede/pratiche/{id}/libretto", path: c + "/libretto", parties: ofH},
 		{pattern: "GET /erede/pratiche/{id}/prestazioni/nuova", path: c + "/prestazioni/nuova", parties: ofH},
 		{pattern: "POST /erede/pratiche/{id}/prestazioni", path: c + "/prestazioni", parties: ofH},
 		{pattern: "GET /erede/pratiche/{id}/rimborso", path: c + "/rimborso", parties: ofH},
@@ -152,6 +167,12 @@ func TestTheAccessTableWalkedInThePortal(t *testing.T) {
 		{pattern: "POST /recapiti/verifica", path: "/recapiti/verifica", self: user, form: url.Values{"code": {"123456"}}},
 		{pattern: "GET /notifiche", path: "/notifiche", self: seed.WorkerMariaCF},
 		{pattern: "POST /notifiche/{id}/letta", path: "/notifiche/" + notes[0].ID + "/letta", self: seed.WorkerMariaCF},
+		{pattern: "GET /deleghe", path: "/deleghe", self: user},
+		{pattern: "POST /deleghe/riepilogo", path: "/deleghe/riepilogo", self: user},
+		{pattern: "POST /deleghe", path: "/deleghe", self: user},
+		{pattern: "GET /deleghe/{id}/revoca", path: "/deleghe/" + delegation + "/revoca", parties: ofU},
+		{pattern: "POST /deleghe/{id}/revoca", path: "/deleghe/" + delegation + "/revoca", parties: ofU,
+			fresh: func() string { return "/deleghe/" + grant() + "/revoca" }},
 
 		{pattern: "GET /backoffice", path: "/backoffice"},
 		{pattern: "GET /backoffice/pratiche/{id}", path: bc, parties: ofH},
@@ -223,11 +244,12 @@ func TestTheAccessTableWalkedInThePortal(t *testing.T) {
 			for _, cf := range who {
 				rel := access.RelationOf(cf, c.parties)
 				if c.self != "" {
-					// The signed-in person's own: the citizen's relation of
-					// the row, or stranger where any relation may (a claim).
-					rels := access.RelationsFor(rule.a, access.Citizen)
-					rel = rels[0]
-					if slices.Contains(rels, access.Stranger) {
+					// The signed-in person's own: their relation in the
+					// citizen's rule, a delegate's aside (the walk acts for
+					// nobody), or stranger where any relation may (a claim).
+					own := slices.DeleteFunc(access.RelationsFor(rule.a, access.Citizen), func(r access.Relation) bool { return r == access.Delegate })
+					rel = own[0]
+					if slices.Contains(own, access.Stranger) {
 						rel = access.Stranger
 					}
 				}

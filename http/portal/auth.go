@@ -44,6 +44,7 @@ func (p *Portal) loginPage(w http.ResponseWriter, r *http.Request) {
 	}
 	f := newForm()
 	f.Set("role", string(commands.RoleCitizen))
+	f.Set("acr", auth.ACRSpidL2)
 	p.render(w, r, "login", loginData{
 		Identities: p.cfg.DemoIdentities, Form: f, After: safeAfter(r.URL.Query().Get("dopo")),
 		Dev: p.cfg.Dev, OIDC: p.oidc != nil,
@@ -68,6 +69,22 @@ func (p *Portal) devLogin(w http.ResponseWriter, r *http.Request) {
 		f.Fail("cf", "Indica il codice fiscale.")
 	}
 	f.CheckCF("cf")
+	// The demo login stands in for the identity provider, level included:
+	// a level the production login refuses is refused here too (SPEC §9).
+	// The demo identities' buttons send none and sign in at SPID level 2.
+	acr := f.Get("acr")
+	if acr == "" {
+		acr = auth.ACRSpidL2
+	}
+	if _, known := labels["acr"][acr]; !known {
+		f.Fail("acr", "Scegli il livello di sicurezza dell'identità digitale.")
+	}
+	if f.OK() {
+		if err := auth.CheckACR(acr, p.cfg.OIDC.AllowedACR); err != nil {
+			p.insufficientAssurance(w, r, err)
+			return
+		}
+	}
 	if !f.OK() {
 		p.renderStatus(w, r, http.StatusUnprocessableEntity, "login", loginData{
 			Identities: p.cfg.DemoIdentities, Form: f, After: safeAfter(f.Get("dopo")), Dev: true, OIDC: p.oidc != nil,
@@ -83,6 +100,18 @@ func (p *Portal) devLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	setFlash(r, "success", "Accesso effettuato come "+label("role", string(role))+" ("+cf+").")
 	p.redirect(w, r, safeAfter(f.Get("dopo")))
+}
+
+// insufficientAssurance is the 401 page of a login whose identity is of a
+// level Libretto does not accept (SPEC §9), the OIDC login's and the demo
+// login's alike.
+func (p *Portal) insufficientAssurance(w http.ResponseWriter, r *http.Request, err error) {
+	p.cfg.Logger.Warn("portal: login refused", "err", err)
+	p.renderStatus(w, r, http.StatusUnauthorized, "error", errorPage{
+		Title: "Livello di sicurezza insufficiente",
+		Message: "Per il Libretto Famiglia serve un'identità digitale di livello significativo o alto: " +
+			"SPID di livello 2 o 3, CIE o CNS. Accedi di nuovo con una di queste.",
+	})
 }
 
 // logout ends the session on the server, so a copy of its cookie (another
@@ -219,12 +248,7 @@ func (p *Portal) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	acr, _ := claims["acr"].(string)
 	if err := auth.CheckACR(acr, p.cfg.OIDC.AllowedACR); err != nil {
-		p.cfg.Logger.Warn("portal: oidc login refused", "err", err)
-		p.renderStatus(w, r, http.StatusUnauthorized, "error", errorPage{
-			Title: "Livello di sicurezza insufficiente",
-			Message: "Per il Libretto Famiglia serve un'identità digitale di livello significativo o alto: " +
-				"SPID di livello 2 o 3, CIE o CNS. Accedi di nuovo con una di queste.",
-		})
+		p.insufficientAssurance(w, r, err)
 		return
 	}
 	cf, role, err := identityFromClaims(claims, p.cfg.OIDC)

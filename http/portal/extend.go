@@ -48,6 +48,7 @@ func navFor(u *User, path string) []NavItem {
 			NavItem{Label: "Erede", Href: "/erede"},
 			NavItem{Label: "Il mio libretto", Href: "/libretto"},
 			NavItem{Label: "Prestatore", Href: "/prestatore"},
+			NavItem{Label: "Deleghe", Href: "/deleghe"},
 		)
 	case commands.RoleOperator:
 		items = append(items,

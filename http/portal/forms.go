@@ -18,6 +18,7 @@ import (
 
 	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/http/auth"
 	"github.com/inps/libretto/projections"
 )
 
@@ -263,6 +264,7 @@ type option struct{ Value, Label string }
 // their codes would mislead (the common choice first).
 var optionOrder = map[string][]string{
 	"role_login": {"citizen", "operator", "auditor"},
+	"acr":        {auth.ACRSpidL2, auth.ACRSpidL3, auth.ACRCIE, auth.ACRCNS, auth.ACRSpidL1},
 	"heir_kind":  {"legittimo", "testamentario"},
 	"category":   {"altro", "pensionato", "studente_under25", "disoccupato", "sostegno_reddito"},
 	"activity":   {"lavori_domestici", "assistenza_domiciliare", "insegnamento_privato"},
@@ -349,6 +351,7 @@ func (p *Portal) meta(r *http.Request, f *Form) commands.Meta {
 	m := commands.Meta{Now: p.now(), CorrelationID: uuid.New()}
 	if u != nil {
 		m.ActorCF, m.Role = u.CF, u.Role
+		m.OnBehalfOf, m.Scopes = u.For, u.Scopes
 	}
 	if f != nil {
 		m.IdempotencyKey = f.Key
@@ -466,6 +469,7 @@ var messages = map[string]string{
 	domain.CodeInvalidIBAN:            "L'IBAN non è valido: controlla i caratteri (per l'Italia sono 27, inizia con IT).",
 	domain.CodeInvalidDate:            "La data non è valida.",
 	domain.CodeInvalidAmount:          "L'importo non è valido: i versamenti sono multipli di 10,00 €.",
+	domain.CodeInvalidScope:           "Scegli almeno un ambito della delega: libretto, eredi o entrambi.",
 	noticeAmount:                      "Indica un importo da 10 € a 5.000 €, multiplo di 10 €.",
 	domain.CodeInvalidActivity:        "Scegli una delle attività ammesse.",
 	domain.CodeInvalidChannel:         "Scegli il canale del versamento (F24 o pagoPA).",

@@ -23,6 +23,7 @@ func (p *Portal) heirRoutes() {
 	p.page("POST /erede/pratiche", commands.RoleCitizen, access.RegisterHeir, p.claimCreate)
 	p.page("GET /erede/pratiche/{id}", commands.RoleCitizen, access.ReadClaim, p.claimShow)
 	p.page("GET /erede/pratiche/{id}/storico", commands.RoleCitizen, access.ReadClaimHistory, p.claimHistory)
+	p.page("GET /erede/pratiche/{id}/libretto", commands.RoleCitizen, access.ReadHeirBooklet, p.heirBooklet)
 	p.page("GET /erede/pratiche/{id}/prestazioni/nuova", commands.RoleCitizen, access.InsertPriorService, p.priorServiceNew)
 	p.page("POST /erede/pratiche/{id}/prestazioni", commands.RoleCitizen, access.InsertPriorService, p.priorServiceCreate)
 	p.page("GET /erede/pratiche/{id}/rimborso", commands.RoleCitizen, access.RequestRefund, p.refundNew)
@@ -51,7 +52,7 @@ type heirHomeData struct {
 }
 
 func (p *Portal) heirHome(w http.ResponseWriter, r *http.Request) {
-	claims, err := p.cfg.Queries.ClaimsByHeir(r.Context(), currentUser(r).CF)
+	claims, err := p.cfg.Queries.ClaimsByHeir(r.Context(), currentUser(r).Person())
 	if err != nil {
 		p.serverError(w, r, err)
 		return
@@ -173,6 +174,41 @@ func (p *Portal) claimHistory(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, "heir_history", historyData{Claim: c, History: h.ForHeir()})
 }
 
+// heirBookletData is what the deceased left, as their heir sees it (SPEC
+// §9): the booklet's deposits and services with their status, the same
+// read as GET /api/v1/heir-claims/{id}/booklet (the deceased's dashboard).
+type heirBookletData struct {
+	Claim     projections.Claim
+	Found     bool // the deceased opened a booklet
+	Dashboard projections.Dashboard
+	CanInsert bool
+}
+
+// heirBooklet lets the heir see which services the deceased recorded
+// before inserting a prior service. A claim that no longer acts (rejected)
+// shows nothing of the deceased's: 404, as the API answers.
+func (p *Portal) heirBooklet(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.ownClaim(w, r)
+	if !ok {
+		return
+	}
+	if status, _ := domain.ClaimStatusOf(c.Status); !domain.ClaimActs(status) {
+		p.notFound(w, r)
+		return
+	}
+	d := heirBookletData{Claim: c, CanInsert: p.claimData(r, c).CanInsert}
+	db, err := p.cfg.Queries.Dashboard(r.Context(), c.DeceasedCF, p.today())
+	switch {
+	case isNotFound(err):
+	case err != nil:
+		p.serverError(w, r, err)
+		return
+	default:
+		d.Found, d.Dashboard = true, db
+	}
+	p.render(w, r, "heir_booklet", d)
+}
+
 type summaryEntry struct {
 	projections.HistoryEntry
 	Claim projections.Claim
@@ -186,7 +222,7 @@ type summaryData struct {
 // heirSummary is the riepilogo delle operazioni effettuate in qualità di
 // erede: every operation of every claim of the person, newest first.
 func (p *Portal) heirSummary(w http.ResponseWriter, r *http.Request) {
-	claims, err := p.cfg.Queries.ClaimsByHeir(r.Context(), currentUser(r).CF)
+	claims, err := p.cfg.Queries.ClaimsByHeir(r.Context(), currentUser(r).Person())
 	if err != nil {
 		p.serverError(w, r, err)
 		return

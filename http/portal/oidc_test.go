@@ -118,7 +118,7 @@ func TestSPIDLogin(t *testing.T) {
 			t.Parallel()
 			idp := newFakeIdP(t, "portal")
 			idp.claims = tc.claims
-			p, err := New(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, SessionKey: testKey, Sessions: sessions.NewMemory(),
+			p, err := New(Config{Commands: emptyHandler(), Queries: &fakeQueries{}, SessionKey: testKey, Sessions: sessions.NewMemory(),
 				OIDC: OIDCConfig{Issuer: idp.srv.URL, ClientID: "portal", ClientSecret: "s", RedirectURL: "http://portal.test/accedi/callback"}})
 			if err != nil {
 				t.Fatal(err)
@@ -159,6 +159,46 @@ func TestSPIDLogin(t *testing.T) {
 			}
 			if !strings.Contains(home, tc.wantCF) || !strings.Contains(home, label("role", string(tc.wantRole))) {
 				t.Fatalf("home does not show %s as %s", tc.wantCF, tc.wantRole)
+			}
+		})
+	}
+}
+
+// TestDevLoginPicksAnAssuranceLevel: the demo login offers the levels an
+// identity provider asserts and refuses SPID level 1 as the OIDC login
+// does (SPEC §9); CIE and the default SPID level 2 sign in.
+func TestDevLoginPicksAnAssuranceLevel(t *testing.T) {
+	t.Parallel()
+	srv := newTestPortal(t, nil)
+	for _, tc := range []struct {
+		name, acr string
+		status    int
+	}{
+		{"SPID level 1 is refused", auth.ACRSpidL1, http.StatusUnauthorized},
+		{"CIE signs in", auth.ACRCIE, http.StatusSeeOther},
+		{"no level is SPID level 2", "", http.StatusSeeOther},
+		{"an unknown level is a form error", "urn:x", http.StatusUnprocessableEntity},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBrowser(t, srv)
+			_, page := b.get("/accedi")
+			if !strings.Contains(page, `value="`+auth.ACRSpidL2+`" selected`) {
+				t.Fatal("the login form does not offer SPID level 2 first")
+			}
+			form := url.Values{"csrf_token": {b.csrf("/accedi")}, "cf": {"RSSMRA80A01H501U"}, "role": {"citizen"}}
+			if tc.acr != "" {
+				form.Set("acr", tc.acr)
+			}
+			resp, body := b.post("/accedi", form)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			if tc.status == http.StatusUnauthorized && !strings.Contains(body, "Livello di sicurezza insufficiente") {
+				t.Fatal("the refusal is not the insufficient-assurance page")
+			}
+			_, home := b.get("/")
+			if signedIn := strings.Contains(home, `action="/esci"`); signedIn != (tc.status == http.StatusSeeOther) {
+				t.Fatalf("signed in: %v after status %d", signedIn, tc.status)
 			}
 		})
 	}

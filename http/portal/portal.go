@@ -251,6 +251,7 @@ func (p *Portal) routes() {
 	p.auditRoutes()
 	p.familyRoutes()
 	p.contactsRoutes()
+	p.delegationRoutes()
 	p.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		p.notFound(w, r)
 	})
@@ -397,6 +398,13 @@ func (p *Portal) page(pattern string, in section, a access.Action, h http.Handle
 			p.notFound(w, r)
 			return
 		}
+		if ok, err := p.actFor(r, a); err != nil {
+			p.serverError(w, r, err)
+			return
+		} else if !ok {
+			p.notFound(w, r)
+			return
+		}
 		h(w, r.WithContext(context.WithValue(r.Context(), actionKey{}, a)))
 	})
 }
@@ -423,8 +431,28 @@ func (p *Portal) allowed(r *http.Request, parties access.Parties) bool {
 	if u == nil || a == "" {
 		return false
 	}
-	out, _ := access.Decide(a, []access.Role{access.Role(u.Role)}, access.RelationOf(u.CF, parties))
+	rel := access.RelationFor(a, access.Caller{Subject: u.CF, OnBehalfOf: u.For, Scopes: u.Scopes}, parties)
+	out, _ := access.Decide(a, []access.Role{access.Role(u.Role)}, rel)
 	return out == access.Allowed
+}
+
+// actFor resolves the person switch for a page doing a: a citizen who
+// chose to act for someone does so only under a delegation active now
+// whose scope covers a, checked on every request with the API's
+// resolution (commands.Handler.ActFor), so a revocation or an expiry makes
+// them a stranger at once. ok is false when the page must be 404.
+func (p *Portal) actFor(r *http.Request, a access.Action) (bool, error) {
+	s := sessionOf(r)
+	s.forCF, s.scopes = "", nil
+	if s.onBehalfOf == "" || s.onBehalfOf == s.CF {
+		return true, nil
+	}
+	scopes, ok, err := p.cfg.Commands.ActFor(r.Context(), a, []access.Role{access.Role(s.Role)}, s.CF, s.onBehalfOf, p.now())
+	if err != nil || !ok {
+		return false, err
+	}
+	s.forCF, s.scopes = s.onBehalfOf, scopes
+	return true, nil
 }
 
 func (p *Portal) now() time.Time { return p.cfg.Now() }

@@ -246,7 +246,7 @@ func TestCrossOriginPostIsRefused(t *testing.T) {
 func TestForgedSessionCookieIsIgnored(t *testing.T) {
 	t.Parallel()
 	srv := newTestPortal(t, nil)
-	p, _ := New(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: []byte("another key, 32 bytes long......"), Sessions: sessions.NewMemory()})
+	p, _ := New(Config{Commands: emptyHandler(), Queries: &fakeQueries{}, Dev: true, SessionKey: []byte("another key, 32 bytes long......"), Sessions: sessions.NewMemory()})
 	forged := p.encodeSession(&session{CF: seed.OperatorCF, Role: commands.RoleOperator, CSRF: "x", expires: time.Now().Add(time.Hour).Unix()})
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: forged})
@@ -467,7 +467,7 @@ func TestIdentityFromOIDCClaims(t *testing.T) {
 
 func TestDevLoginDoesNotExistInProduction(t *testing.T) {
 	t.Parallel()
-	p, err := New(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, SessionKey: testKey, Sessions: sessions.NewMemory(),
+	p, err := New(Config{Commands: emptyHandler(), Queries: &fakeQueries{}, SessionKey: testKey, Sessions: sessions.NewMemory(),
 		OIDC: OIDCConfig{Issuer: "https://idp.invalid", ClientID: "portal", RedirectURL: "https://portal.invalid/accedi/callback"}})
 	if err != nil {
 		t.Fatal(err)
@@ -498,7 +498,7 @@ func TestDevLoginDoesNotExistInProduction(t *testing.T) {
 
 func TestPagesWorkWithoutTheVendorFiles(t *testing.T) {
 	t.Parallel()
-	p, err := New(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: testKey, Sessions: sessions.NewMemory()})
+	p, err := New(Config{Commands: emptyHandler(), Queries: &fakeQueries{}, Dev: true, SessionKey: testKey, Sessions: sessions.NewMemory()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -512,4 +512,11 @@ func TestPagesWorkWithoutTheVendorFiles(t *testing.T) {
 	if resp, _ := newBrowser(t, srv).get("/assets/portal.css"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the portal's own CSS: %d", resp.StatusCode)
 	}
+}
+
+// emptyHandler is a command handler over an empty in-memory store, for a
+// portal whose test issues no command: a citizen's page still reads their
+// delegations received, for the header's person switch.
+func emptyHandler() *commands.Handler {
+	return commands.NewHandler(memory.New(), memory.NewIdempotency(), memory.NewDocuments())
 }

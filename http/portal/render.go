@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/inps/libretto/commands"
 	"github.com/inps/libretto/domain"
+	"github.com/inps/libretto/http/auth"
 )
 
 // pages holds one template set per page: the shared layout and partials
@@ -62,7 +64,10 @@ type View struct {
 	Path   string
 	Nav    []NavItem
 	Unread int // the citizen's unread notifications: the bell
-	Data   any
+	// Persons are whom a citizen may act for with the header's switch
+	// (their active delegations received); none hides the switch.
+	Persons []personOption
+	Data    any
 }
 
 // render writes page with data and status 200. Family pages use it too:
@@ -82,16 +87,21 @@ func (p *Portal) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	s := sessionOf(r)
+	var persons []personOption
+	if u := currentUser(r); u.Is(commands.RoleCitizen) {
+		persons = p.switchOptions(r, u)
+	}
 	v := View{
-		User:   currentUser(r),
-		CSRF:   s.CSRF,
-		Flash:  takeFlash(r),
-		Vendor: p.hasVendor,
-		Dev:    p.cfg.Dev,
-		Path:   r.URL.Path,
-		Nav:    navFor(currentUser(r), r.URL.Path),
-		Unread: p.unread(r),
-		Data:   data,
+		Persons: persons,
+		User:    currentUser(r),
+		CSRF:    s.CSRF,
+		Flash:   takeFlash(r),
+		Vendor:  p.hasVendor,
+		Dev:     p.cfg.Dev,
+		Path:    r.URL.Path,
+		Nav:     navFor(currentUser(r), r.URL.Path),
+		Unread:  p.unread(r),
+		Data:    data,
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
@@ -160,16 +170,17 @@ var templateFuncs = template.FuncMap{
 	"hasPrefix":   strings.HasPrefix,
 	// The domain's statuses by their Go names, for the templates'
 	// conditions ({{if eq .Status ServiceRecordedState}}): no page spells one.
-	"ClaimRegistered":      domain.ClaimRegistered.String,
-	"ClaimValidated":       domain.ClaimValidated.String,
-	"ClaimRejected":        domain.ClaimRejected.String,
-	"RefundRequestedState": domain.RefundRequestedState.String,
-	"RefundApprovedState":  domain.RefundApprovedState.String,
-	"ServiceRecordedState": domain.ServiceRecordedState.String,
-	"BookletActive":        domain.BookletActive.String,
-	"BookletClosed":        domain.BookletClosed.String,
-	"DepositPendingStatus": domain.DepositPendingStatus.String,
-	"NoticeOpen":           domain.NoticeOpen.String,
+	"ClaimRegistered":       domain.ClaimRegistered.String,
+	"ClaimValidated":        domain.ClaimValidated.String,
+	"ClaimRejected":         domain.ClaimRejected.String,
+	"RefundRequestedState":  domain.RefundRequestedState.String,
+	"RefundApprovedState":   domain.RefundApprovedState.String,
+	"ServiceRecordedState":  domain.ServiceRecordedState.String,
+	"BookletActive":         domain.BookletActive.String,
+	"BookletClosed":         domain.BookletClosed.String,
+	"DepositPendingStatus":  domain.DepositPendingStatus.String,
+	"NoticeOpen":            domain.NoticeOpen.String,
+	"DelegationActiveState": domain.DelegationActiveState.String,
 }
 
 // instant shows an RFC 3339 instant in Rome time.
@@ -282,6 +293,13 @@ var labels = map[string]map[string]string{
 		"operator": "Operatore di sede INPS",
 		"auditor":  "Revisore (audit interno)",
 	},
+	"acr": {
+		auth.ACRSpidL1: "SPID livello 1 (nome utente e password)",
+		auth.ACRSpidL2: "SPID livello 2 (password e codice temporaneo)",
+		auth.ACRSpidL3: "SPID livello 3 (dispositivo di firma)",
+		auth.ACRCIE:    "Carta d'identità elettronica (CIE)",
+		auth.ACRCNS:    "Carta nazionale dei servizi (CNS)",
+	},
 	"role": {
 		"citizen":  "Cittadino",
 		"operator": "Operatore di sede INPS",
@@ -324,6 +342,15 @@ var labels = map[string]map[string]string{
 		"vouchers":       "Titoli",
 		"run_id":         "Elaborazione n.",
 		"previous":       "Data precedente",
+	},
+	"scope": {
+		"libretto": "Libretto Famiglia: comunicare e revocare prestazioni, ricaricare il libretto, consultarlo",
+		"eredi":    "Sezione eredi: pratiche di erede, prestazioni pregresse, rimborso",
+	},
+	"delegation": {
+		domain.DelegationActiveState.String():  "Attiva",
+		domain.DelegationExpiredState.String(): "Scaduta",
+		domain.DelegationRevokedState.String(): "Revocata",
 	},
 	"channel": {
 		"F24":    "Modello F24 (causale LIFA)",

@@ -48,10 +48,28 @@ const (
 type User struct {
 	CF   string
 	Role commands.Role
+	// For is the person a delegate acts for on this request, with the
+	// scopes of the delegation that lets them: set only on a citizen's page
+	// once the delegation was found active and covering the page's action
+	// (Portal.page); "" when they act for themselves.
+	For    string
+	Scopes []string
+	// Chosen is the person chosen with the header's switch, active or not
+	// (the header names it); "" for themselves.
+	Chosen string
 }
 
 // Is reports whether the user holds role.
 func (u *User) Is(role commands.Role) bool { return u != nil && u.Role == role }
+
+// Person is the codice fiscale whose data the request reads and acts on:
+// the person acted for under a delegation, else the user's own.
+func (u *User) Person() string {
+	if u.For != "" {
+		return u.For
+	}
+	return u.CF
+}
 
 // session is the request's session, signed in or not.
 type session struct {
@@ -62,8 +80,13 @@ type session struct {
 
 	// Signed in: the server-side session.
 	signedIn bool
-	id       sessions.ID
-	token    string // the cookie's value; set only when the cookie must be sent
+	// onBehalfOf is the person chosen with the switch (the store's); for
+	// and scopes are set once a page has found the delegation active.
+	onBehalfOf string
+	forCF      string
+	scopes     []string
+	id         sessions.ID
+	token      string // the cookie's value; set only when the cookie must be sent
 	// Anonymous: the signed cookie's state.
 	expires                       int64
 	state, nonce, after, verifier string
@@ -105,7 +128,7 @@ func currentUser(r *http.Request) *User {
 	if !s.signedIn {
 		return nil
 	}
-	return &User{CF: s.CF, Role: s.Role}
+	return &User{CF: s.CF, Role: s.Role, For: s.forCF, Scopes: s.scopes, Chosen: s.onBehalfOf}
 }
 
 func randomToken() string {
@@ -169,7 +192,7 @@ func (p *Portal) loadSession(r *http.Request) (*session, error) {
 		s.Flash = &flash{Kind: "info", Message: "La sessione è scaduta: accedi di nuovo per continuare."}
 		return s, nil
 	}
-	s := &session{CF: st.CF, CSRF: st.CSRF, signedIn: true, id: id}
+	s := &session{CF: st.CF, CSRF: st.CSRF, signedIn: true, id: id, onBehalfOf: st.OnBehalfOf}
 	if len(st.Roles) > 0 {
 		s.Role = commands.Role(st.Roles[0])
 	}

@@ -342,7 +342,7 @@ func TestSessionCookieInProduction(t *testing.T) {
 func TestTheSessionKeyAloneSignsNobodyIn(t *testing.T) {
 	t.Parallel()
 	srv := newTestPortal(t, nil)
-	if _, err := New(Config{Commands: &commands.Handler{}, Queries: &fakeQueries{}, Dev: true, SessionKey: testKey}); err == nil {
+	if _, err := New(Config{Commands: emptyHandler(), Queries: &fakeQueries{}, Dev: true, SessionKey: testKey}); err == nil {
 		t.Fatal("a portal without a session store must not start")
 	}
 	// A cookie signed with the portal's own key, naming the operator as the

@@ -38,7 +38,7 @@ func (p *Portal) notices() (projections.NoticeQueries, bool) {
 func (p *Portal) topUpData(r *http.Request, f *Form) (topUpData, error) {
 	d := topUpData{Form: f, Min: domain.MinNoticeCents, Max: domain.MaxNoticeCents}
 	if nq, ok := p.notices(); ok {
-		open, err := nq.OpenNotices(r.Context(), currentUser(r).CF, p.today())
+		open, err := nq.OpenNotices(r.Context(), currentUser(r).Person(), p.today())
 		if err != nil {
 			return d, err
 		}

@@ -34,7 +34,7 @@ type dashboardData struct {
 func (p *Portal) userDashboard(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r)
 	today := p.today()
-	db, err := p.cfg.Queries.Dashboard(r.Context(), u.CF, today)
+	db, err := p.cfg.Queries.Dashboard(r.Context(), u.Person(), today)
 	if isNotFound(err) {
 		p.render(w, r, "user_dashboard", dashboardData{Today: today, Form: newForm()})
 		return
@@ -132,7 +132,7 @@ func (p *Portal) revokeData(s projections.DashboardService, f *Form) revokeData 
 // it looks on: another's service is not found (404). The access table is
 // asked all the same, with the booklet's user, so the rule is its.
 func (p *Portal) ownService(w http.ResponseWriter, r *http.Request) (projections.DashboardService, bool) {
-	owner := currentUser(r).CF
+	owner := currentUser(r).Person()
 	s, found, err := p.serviceOn(r.Context(), owner, r.PathValue("id"))
 	if err != nil {
 		p.serverError(w, r, err)

@@ -54,6 +54,10 @@ type Session struct {
 	Created, LastSeen time.Time
 	// Expires is the absolute end, however active the session is.
 	Expires time.Time
+	// OnBehalfOf is the codice fiscale of the person a delegate chose to act
+	// for with the person switch, "" for themselves. It is a choice, not a
+	// grant: the portal checks the delegation on every request.
+	OnBehalfOf string
 }
 
 // Expired reports whether s is over at now: past its absolute end, or idle
@@ -76,6 +80,9 @@ type Store interface {
 	// Update records the last request and the pending message of the
 	// session with id; a session already ended stays ended.
 	Update(ctx context.Context, id ID, lastSeen time.Time, flashKind, flashMessage string) error
+	// ActFor records whom the session acts for ("" for the person signed
+	// in); a session already ended stays ended.
+	ActFor(ctx context.Context, id ID, onBehalfOf string) error
 	// Delete ends the session with id; ending one already ended is no error.
 	Delete(ctx context.Context, id ID) error
 	// DeleteHolding ends every session of cf that grants any of roles and
@@ -128,6 +135,19 @@ func (m *Memory) Update(_ context.Context, id ID, lastSeen time.Time, flashKind,
 		return nil
 	}
 	s.LastSeen, s.FlashKind, s.FlashMessage = lastSeen, flashKind, flashMessage
+	m.byID[id] = s
+	return nil
+}
+
+// ActFor records whom the session acts for.
+func (m *Memory) ActFor(_ context.Context, id ID, onBehalfOf string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.byID[id]
+	if !ok {
+		return nil
+	}
+	s.OnBehalfOf = onBehalfOf
 	m.byID[id] = s
 	return nil
 }

@@ -75,9 +75,9 @@ func (st *Store) Create(ctx context.Context, s sessions.Session) error {
 		roles = []string{}
 	}
 	_, err := st.pool.Exec(ctx, `INSERT INTO portal_sessions
-		(id, cf, roles, csrf, flash_kind, flash_message, created_at, last_seen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		s.ID[:], s.CF, roles, s.CSRF, s.FlashKind, s.FlashMessage, s.Created, s.LastSeen, s.Expires)
+		(id, cf, roles, csrf, flash_kind, flash_message, created_at, last_seen_at, expires_at, on_behalf_of)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		s.ID[:], s.CF, roles, s.CSRF, s.FlashKind, s.FlashMessage, s.Created, s.LastSeen, s.Expires, s.OnBehalfOf)
 	if err != nil {
 		return fmt.Errorf("session create: %w", err)
 	}
@@ -87,9 +87,9 @@ func (st *Store) Create(ctx context.Context, s sessions.Session) error {
 // Get returns the session with id or sessions.ErrNotFound.
 func (st *Store) Get(ctx context.Context, id sessions.ID) (sessions.Session, error) {
 	s := sessions.Session{ID: id}
-	err := st.pool.QueryRow(ctx, `SELECT cf, roles, csrf, flash_kind, flash_message, created_at, last_seen_at, expires_at
+	err := st.pool.QueryRow(ctx, `SELECT cf, roles, csrf, flash_kind, flash_message, created_at, last_seen_at, expires_at, on_behalf_of
 		FROM portal_sessions WHERE id = $1`, id[:]).
-		Scan(&s.CF, &s.Roles, &s.CSRF, &s.FlashKind, &s.FlashMessage, &s.Created, &s.LastSeen, &s.Expires)
+		Scan(&s.CF, &s.Roles, &s.CSRF, &s.FlashKind, &s.FlashMessage, &s.Created, &s.LastSeen, &s.Expires, &s.OnBehalfOf)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return sessions.Session{}, sessions.ErrNotFound
 	}
@@ -105,6 +105,14 @@ func (st *Store) Update(ctx context.Context, id sessions.ID, lastSeen time.Time,
 		WHERE id = $1`, id[:], lastSeen, flashKind, flashMessage)
 	if err != nil {
 		return fmt.Errorf("session update: %w", err)
+	}
+	return nil
+}
+
+// ActFor records whom the session acts for.
+func (st *Store) ActFor(ctx context.Context, id sessions.ID, onBehalfOf string) error {
+	if _, err := st.pool.Exec(ctx, `UPDATE portal_sessions SET on_behalf_of = $2 WHERE id = $1`, id[:], onBehalfOf); err != nil {
+		return fmt.Errorf("session act for: %w", err)
 	}
 	return nil
 }

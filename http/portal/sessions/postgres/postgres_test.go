@@ -98,6 +98,25 @@ func runContract(t *testing.T, open func(t *testing.T) sessions.Store) {
 		gone(st, s.ID, "an Update after Delete")
 	})
 
+	t.Run("the person switch is recorded and read back, and cleared", func(t *testing.T) {
+		st := open(t)
+		s := session("BNCLRA70D45F205G", "citizen")
+		must(st.Create(ctx, s))
+		must(st.ActFor(ctx, s.ID, "RSSMRA40A01H501Z"))
+		got, err := st.Get(ctx, s.ID)
+		must(err)
+		if got.OnBehalfOf != "RSSMRA40A01H501Z" {
+			t.Fatalf("after ActFor: %+v", got)
+		}
+		must(st.ActFor(ctx, s.ID, ""))
+		if got, err = st.Get(ctx, s.ID); err != nil || got.OnBehalfOf != "" {
+			t.Fatalf("after clearing: %+v, %v", got, err)
+		}
+		must(st.Delete(ctx, s.ID))
+		must(st.ActFor(ctx, s.ID, "RSSMRA40A01H501Z"))
+		gone(st, s.ID, "an ActFor after Delete")
+	})
+
 	t.Run("update records the last request and the message", func(t *testing.T) {
 		st := open(t)
 		s := session("BNCLRA70D45F205G", "citizen")
