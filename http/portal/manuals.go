@@ -23,7 +23,10 @@ import (
 //	## Section heading
 //	A paragraph; consecutive lines join, a blank line ends it.
 //	- an item of a list
+//	![caption](file.png)
 //
+// An image is a screenshot of the portal in assets/manuali/, taken by the
+// browser test TestManualScreenshotsInTheBrowser.
 // Every page of the section is no one's data: anyone may read it.
 
 //go:embed manuali/*.txt
@@ -45,11 +48,16 @@ type ManualSection struct {
 	Blocks  []ManualBlock
 }
 
-// ManualBlock is a paragraph (Text) or a bulleted list (Items).
+// ManualBlock is a paragraph (Text), a bulleted list (Items) or a
+// screenshot (Image, a file of assets/manuali/, with its caption in Text).
 type ManualBlock struct {
 	Text  string
 	Items []string
+	Image string
 }
+
+// manualImageDir is where the manuals' screenshots live, inside assets.
+const manualImageDir = "assets/manuali/"
 
 // manualOrder is the manuals of the index, in order, with the profile each is for.
 var manualOrder = []struct{ slug, profile string }{
@@ -103,6 +111,14 @@ func parseManual(slug string, src []byte) (Manual, error) {
 			m.Title = strings.TrimSpace(line[2:])
 		case strings.HasPrefix(line, "> "):
 			m.Summary = strings.TrimSpace(line[2:])
+		case strings.HasPrefix(line, "!["):
+			flush()
+			caption, file, ok := strings.Cut(strings.TrimPrefix(line, "!["), "](")
+			if !ok || !strings.HasSuffix(file, ")") || len(m.Sections) == 0 {
+				return m, fmt.Errorf("portal: manual %s line %d: an image is ![caption](file.png) inside a section", slug, n)
+			}
+			s := &m.Sections[len(m.Sections)-1]
+			s.Blocks = append(s.Blocks, ManualBlock{Text: caption, Image: strings.TrimSuffix(file, ")")})
 		case strings.HasPrefix(line, "- "):
 			flush()
 			if len(m.Sections) == 0 {
@@ -225,6 +241,12 @@ func manualPDF(m Manual, now time.Time) ([]byte, error) {
 		pdf.SetFont("Helvetica", "", 10.5)
 		for _, b := range s.Blocks {
 			pdf.Ln(1.5)
+			if b.Image != "" {
+				if err := manualImage(pdf, tr, b); err != nil {
+					return nil, fmt.Errorf("portal: manual %s: %w", m.Slug, err)
+				}
+				continue
+			}
 			if b.Items == nil {
 				pdf.MultiCell(0, 5, tr(b.Text), "", "L", false)
 				continue
@@ -244,4 +266,34 @@ func manualPDF(m Manual, now time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("portal: render the manual %s as pdf: %w", m.Slug, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// manualImage draws a screenshot across the text's width, on a new page
+// when it does not fit, with its caption under it.
+func manualImage(pdf *fpdf.Fpdf, tr func(string) string, b ManualBlock) error {
+	f, err := assetsFS.Open(manualImageDir + b.Image)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	opt := fpdf.ImageOptions{ImageType: "PNG", ReadDpi: false}
+	info := pdf.RegisterImageOptionsReader(b.Image, opt, f)
+	if err := pdf.Error(); err != nil {
+		return err
+	}
+	left, _, right, bottom := pdf.GetMargins()
+	pageW, pageH := pdf.GetPageSize()
+	w := pageW - left - right
+	h := w * info.Height() / info.Width()
+	if pdf.GetY()+h+8 > pageH-bottom {
+		pdf.AddPage()
+	}
+	y := pdf.GetY()
+	pdf.ImageOptions(b.Image, left, y, w, h, false, opt, 0, "")
+	pdf.Rect(left, y, w, h, "D")
+	pdf.SetY(y + h + 1.5)
+	pdf.SetFont("Helvetica", "I", 9)
+	pdf.MultiCell(0, 4.5, tr(b.Text), "", "C", false)
+	pdf.SetFont("Helvetica", "", 10.5)
+	return nil
 }
