@@ -100,6 +100,9 @@ func cardsFor(u *User) []Card {
 			Card{Title: "Prestatore: prospetto dei compensi", Icon: "it-file",
 				Text: "Il prospetto annuale dei compensi ricevuti con il Libretto Famiglia, scaricabile in PDF.",
 				Href: "/prestatore", Action: "Vedi il prospetto"},
+			Card{Title: "Documenti: i manuali d'uso", Icon: "it-help-circle",
+				Text: "Come usare il libretto, la sezione eredi e la sezione prestatore: un manuale per profilo, anche in PDF.",
+				Href: "/documenti", Action: "Leggi i manuali"},
 		)
 	case u.Is(commands.RoleOperator):
 		cards = append(cards,

@@ -252,6 +252,7 @@ func (p *Portal) routes() {
 	p.familyRoutes()
 	p.contactsRoutes()
 	p.delegationRoutes()
+	p.documentRoutes()
 	p.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		p.notFound(w, r)
 	})
