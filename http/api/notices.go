@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -119,16 +118,7 @@ func (s *Server) getNotice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantsPDF(r) {
-		pdf, err := NoticePDF(n, s.cfg.Now().In(rome))
-		if err != nil {
-			s.Problem(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=\"avviso-pagopa-%s.pdf\"", n.NoticeNumber))
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(pdf)
+		s.servePDF(w, r, "avviso-pagopa-"+n.NoticeNumber+".pdf", func(now time.Time) ([]byte, error) { return NoticePDF(n, now) })
 		return
 	}
 	s.JSON(w, http.StatusOK, noticeView{Notice: n, PayeeCF: domain.PayeeCF})

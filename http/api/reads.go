@@ -267,11 +267,7 @@ func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.q.Statement(r.Context(), cf, year)
-	if errors.Is(err, projections.ErrNotFound) {
-		// A registered worker's year without payments has an empty
-		// statement; a CF that never registered as a worker is unknown.
-		st, err = projections.Statement{WorkerCF: cf, Year: year}, s.workerExists(r.Context(), cf)
-	}
+	st, err = orEmpty(s, r.Context(), cf, st, err, projections.Statement{WorkerCF: cf, Year: year})
 	if err != nil {
 		s.Problem(w, r, err)
 		return
@@ -283,16 +279,7 @@ func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) {
 		st.ByMonth = []projections.StatementByMonth{}
 	}
 	if wantsPDF(r) {
-		pdf, err := StatementPDF(st, s.cfg.Now().In(rome))
-		if err != nil {
-			s.Problem(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=\"prospetto-%s-%d.pdf\"", cf, year))
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(pdf)
+		s.servePDF(w, r, fmt.Sprintf("prospetto-%s-%d.pdf", cf, year), func(now time.Time) ([]byte, error) { return StatementPDF(st, now) })
 		return
 	}
 	s.JSON(w, http.StatusOK, st)
@@ -317,29 +304,42 @@ func (s *Server) getPayslip(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.q.Payslip(r.Context(), cf, month)
-	if errors.Is(err, projections.ErrNotFound) {
-		// As the statement: a registered worker's month without payments
-		// is an empty payslip; a CF that never registered is unknown.
-		p, err = projections.Payslip{WorkerCF: cf, Month: month, Payments: []projections.PayslipPayment{}}, s.workerExists(r.Context(), cf)
-	}
+	p, err = orEmpty(s, r.Context(), cf, p, err, projections.Payslip{WorkerCF: cf, Month: month, Payments: []projections.PayslipPayment{}})
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
 	if wantsPDF(r) {
-		pdf, err := PayslipPDF(p, s.cfg.Now().In(rome))
-		if err != nil {
-			s.Problem(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=\"prospetto-paga-%s-%s.pdf\"", cf, month))
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(pdf)
+		s.servePDF(w, r, fmt.Sprintf("prospetto-paga-%s-%s.pdf", cf, month), func(now time.Time) ([]byte, error) { return PayslipPDF(p, now) })
 		return
 	}
 	s.JSON(w, http.StatusOK, p)
+}
+
+// orEmpty is a worker's document as read (doc, err), or empty when the read
+// model holds none: a registered worker's year or month without payments
+// has an empty statement or payslip; a CF that never registered as a
+// worker stays unknown (404).
+func orEmpty[T any](s *Server, ctx context.Context, cf string, doc T, err error, empty T) (T, error) {
+	if errors.Is(err, projections.ErrNotFound) {
+		return empty, s.workerExists(ctx, cf)
+	}
+	return doc, err
+}
+
+// servePDF answers the PDF render draws at the server's instant in Rome,
+// inline under name and never cached (it holds personal data).
+func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, name string, render func(now time.Time) ([]byte, error)) {
+	pdf, err := render(s.cfg.Now().In(rome))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", name))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(pdf)
 }
 
 // parseMonth reads a {month} path parameter "YYYY-MM"; anything else is 400
