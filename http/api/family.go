@@ -200,15 +200,13 @@ func (h familyHandlers) getFamily(w http.ResponseWriter, r *http.Request) {
 		h.s.Problem(w, r, notFound("the family read model is not available"))
 		return
 	}
-	f, err := fq.Family(r.Context(), cf, h.today())
+	f, err := fq.Family(r.Context(), cf, h.s.today())
 	if err != nil {
 		h.s.Problem(w, r, err)
 		return
 	}
 	h.s.JSON(w, http.StatusOK, f)
 }
-
-func (h familyHandlers) today() string { return civilDate(h.s.cfg.Now()) }
 
 // civilDate is t's date in Rome.
 func civilDate(t time.Time) string { return t.In(rome).Format(time.DateOnly) }

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/inps/libretto/domain"
 	"github.com/inps/libretto/projections"
@@ -41,7 +40,7 @@ func (s *Server) getHeirBooklet(w http.ResponseWriter, r *http.Request) {
 	}
 	out := heirBooklet{ClaimID: c.ClaimID, DeceasedCF: c.DeceasedCF, DateOfDeath: c.DateOfDeath,
 		Deposits: []projections.DashboardDeposit{}, Services: []projections.DashboardService{}}
-	d, err := s.q.Dashboard(r.Context(), c.DeceasedCF, s.cfg.Now().In(rome).Format(time.DateOnly))
+	d, err := s.q.Dashboard(r.Context(), c.DeceasedCF, s.today())
 	switch {
 	case errors.Is(err, projections.ErrNotFound):
 		out.Status = BookletNone // a claim on a CF that never opened a booklet

@@ -62,7 +62,7 @@ func (s *Server) notices() (projections.NoticeQueries, error) {
 	return nq, nil
 }
 
-func (s *Server) today() string { return s.cfg.Now().In(rome).Format(time.DateOnly) }
+func (s *Server) today() string { return civilDate(s.cfg.Now()) }
 
 func (s *Server) getNotices(w http.ResponseWriter, r *http.Request) {
 	if !s.WaitForPosition(w, r) {

@@ -372,7 +372,7 @@ func (s *Server) getDashboard(w http.ResponseWriter, r *http.Request) {
 		s.Problem(w, r, err)
 		return
 	}
-	today := s.cfg.Now().In(rome).Format(time.DateOnly)
+	today := s.today()
 	d, err := s.q.Dashboard(r.Context(), cf, today)
 	if errors.Is(err, projections.ErrNotFound) {
 		d, err = s.dashboardWithoutBooklet(r.Context(), cf, today)
